@@ -1,0 +1,35 @@
+# Two commands: `make run` (set up, migrate, load demo data, serve) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgres://postgres@127.0.0.1:5432/cunzhan
+HOST ?= 127.0.0.1:8000
+
+.PHONY: run test lint test-sqlite test-postgres bench clean
+
+$(BIN)/cunzhan: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(BIN)/cunzhan
+
+run: $(BIN)/cunzhan
+	DEBUG=true $(BIN)/cunzhan migrate --noinput -v0
+	DEBUG=true $(BIN)/cunzhan demo
+	@echo "打开 http://$(HOST)/ 用上面的演示账号登录（Ctrl+C 停止）"
+	DEBUG=true $(BIN)/cunzhan runserver $(HOST)
+
+lint: $(BIN)/cunzhan
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test-sqlite: $(BIN)/cunzhan
+	$(BIN)/pytest -q -n 2 --dist loadfile
+
+test-postgres: $(BIN)/cunzhan
+	@scripts/with-postgres $(PG_URL) $(BIN)/pytest -q -n 2 --dist loadfile
+
+test: lint test-sqlite test-postgres
+
+clean:
+	rm -rf $(VENV) var

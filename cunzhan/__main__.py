@@ -1,0 +1,3 @@
+from cunzhan.cli import main
+
+main()

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import string
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+CLASSES = (
+    ("lower", lambda ch: ch in string.ascii_lowercase),
+    ("upper", lambda ch: ch in string.ascii_uppercase),
+    ("digit", lambda ch: ch in string.digits),
+    ("symbol", lambda ch: not ch.isalnum() or not ch.isascii()),
+)
+
+
+class CharacterClassValidator:
+    """At least ``min_classes`` of: lower-case letters, upper-case letters, digits, symbols (等保2.0)."""
+
+    def __init__(self, min_classes: int = 3) -> None:
+        self.min_classes = min_classes
+
+    def validate(self, password: str, user=None) -> None:
+        found = sum(1 for _name, test in CLASSES if any(test(ch) for ch in password))
+        if found < self.min_classes:
+            raise ValidationError(self.get_help_text(), code="password_too_simple")
+
+    def get_help_text(self) -> str:
+        return _("密码须包含大写字母、小写字母、数字、符号中的至少 %(n)d 类。") % {"n": self.min_classes}

@@ -1,0 +1,202 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cunzhan.accounts import selectors, services
+from cunzhan.accounts.forms import PasswordChangeForm, TokenCreateForm, UserCreateForm
+from cunzhan.core.forms import apply_validation_error
+from cunzhan.core.roles import Role
+from cunzhan.regions.selectors import regions_for_user
+from cunzhan.stations.selectors import operating_units_for_user, stations_for_user
+
+PAGE_SIZE = 50
+
+
+def _page(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+@login_required
+def password_change(request):
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.password_change(
+                user=request.user,
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password"],
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc, default_field="new_password")
+        else:
+            update_session_auth_hash(request, request.user)
+            messages.success(request, _("密码已修改。"))
+            target = request.GET.get("next", "")
+            if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+                target = "home"
+            return redirect(target)
+    return render(request, "accounts/password_change.html", {"form": form})
+
+
+@login_required
+def user_list(request):
+    users = selectors.users_for_user(request.user)
+    query = request.GET.get("q", "").strip()
+    if query:
+        users = users.filter(Q(username__icontains=query) | Q(display_name__icontains=query))
+    role = request.GET.get("role", "")
+    if role in Role.values:
+        users = users.filter(role=role)
+    return render(
+        request,
+        "accounts/user_list.html",
+        {
+            "page": _page(request, users),
+            "q": query,
+            "role": role,
+            "roles": Role.choices,
+            "can_manage": request.user.scope.can("user.manage"),
+        },
+    )
+
+
+def _user_form(request, data=None):
+    user = request.user
+    return UserCreateForm(
+        data,
+        acting_user=user,
+        regions=regions_for_user(user),
+        operating_units=operating_units_for_user(user),
+        stations=stations_for_user(user),
+    )
+
+
+@login_required
+def user_create(request):
+    request.user.scope.require("user.manage")
+    form = _user_form(request, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        password = data["password"] or services._temporary_password()
+        try:
+            created = services.user_create(
+                acting_user=request.user,
+                username=data["username"],
+                display_name=data["display_name"],
+                role=data["role"],
+                password=password,
+                region=data["region"],
+                operating_unit=data["operating_unit"],
+                station=data["station"],
+                phone=data["phone"] or "",
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc, default_field="password")
+        else:
+            messages.success(
+                request,
+                _("账号 %(username)s 已创建，初始密码：%(password)s（首次登录须修改，请妥善转交）")
+                % {"username": created.username, "password": password},
+            )
+            return redirect("accounts:user", pk=created.pk)
+    return render(request, "accounts/user_form.html", {"form": form})
+
+
+@login_required
+def user_detail(request, pk: int):
+    target = selectors.get_user_for_user_or_404(request.user, pk)
+    return render(
+        request,
+        "accounts/user_detail.html",
+        {
+            "target": target,
+            "can_manage": request.user.scope.can("user.manage"),
+            "entries": selectors.operation_log_for_user(request.user).filter(actor=target)[:20],
+        },
+    )
+
+
+@login_required
+@require_POST
+def user_action(request, pk: int, action: str):
+    target = selectors.get_user_for_user_or_404(request.user, pk)
+    try:
+        if action == "reset-password":
+            password = services.user_reset_password(acting_user=request.user, user=target)
+            messages.success(
+                request, _("已重置密码，临时密码：%(password)s（首次登录须修改）") % {"password": password}
+            )
+        elif action == "unlock":
+            services.user_unlock(acting_user=request.user, user=target)
+            messages.success(request, _("已解除登录锁定。"))
+        elif action in ("activate", "deactivate"):
+            services.user_update(acting_user=request.user, user=target, is_active=action == "activate")
+            messages.success(request, _("账号已启用。") if action == "activate" else _("账号已停用。"))
+        else:
+            messages.error(request, _("未知操作。"))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return redirect("accounts:user", pk=target.pk)
+
+
+@login_required
+def operation_log(request):
+    entries = selectors.operation_log_for_user(request.user)
+    actor = request.GET.get("actor", "").strip()
+    if actor:
+        entries = entries.filter(
+            Q(actor__username__icontains=actor) | Q(actor__display_name__icontains=actor)
+        )
+    return render(request, "accounts/operation_log.html", {"page": _page(request, entries), "actor": actor})
+
+
+@login_required
+def login_log(request):
+    successes, failures = selectors.login_log_for_user(request.user)
+    return render(
+        request,
+        "accounts/login_log.html",
+        {
+            "successes": _page(request, successes),
+            "failures": failures[:PAGE_SIZE],
+        },
+    )
+
+
+@login_required
+def tokens(request):
+    form = TokenCreateForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            _token, new_key = services.token_create(
+                user=request.user, name=form.cleaned_data["name"], expires_at=form.cleaned_data["expires_at"]
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc, default_field="name")
+        else:
+            form = TokenCreateForm()
+    return render(
+        request,
+        "accounts/tokens.html",
+        {"form": form, "new_key": new_key, "tokens": selectors.tokens_of(request.user)},
+    )
+
+
+@login_required
+@require_POST
+def token_revoke(request, pk: int):
+    token = request.user.scope.get_or_404(selectors.tokens_of(request.user), pk=pk)
+    services.token_revoke(user=request.user, token=token)
+    messages.success(request, _("令牌已吊销。"))
+    return redirect("accounts:tokens")

@@ -1,0 +1,76 @@
+"""The HTTP API under /api/v1/: token or session authentication, errors as JSON in Chinese."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Schema
+from ninja.security import APIKeyHeader, HttpBearer, django_auth
+
+from cunzhan.accounts.services import token_authenticate
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer cz_...``"""
+
+    def authenticate(self, request, token):
+        user = token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class TokenHeaderAuth(APIKeyHeader):
+    """``X-API-Key: cz_...`` for clients that cannot set Authorization."""
+
+    param_name = "X-API-Key"
+
+    def authenticate(self, request, key):
+        return TokenAuth().authenticate(request, key) if key else None
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+api = NinjaAPI(
+    title="村站 CunZhan API",
+    version="1",
+    description=_(
+        "农村电子商务服务站管理系统接口。认证：Authorization: Bearer <令牌>（在“API 令牌”页面创建）。"
+    ),
+    auth=[TokenAuth(), TokenHeaderAuth(), django_auth],
+    urls_namespace="api",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied(request, exc):
+    return api.create_response(request, {"detail": str(exc) or _("无权访问。")}, status=403)
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return api.create_response(request, {"detail": str(exc) or _("未找到。")}, status=404)
+
+
+@api.exception_handler(ValidationError)
+def invalid(request, exc):
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    return api.create_response(request, {"detail": "；".join(exc.messages), "errors": errors}, status=422)
+
+
+def _register_routers() -> None:
+    from cunzhan.accounts.api import router as accounts_router
+    from cunzhan.regions.api import router as regions_router
+    from cunzhan.stations.api import router as stations_router
+
+    api.add_router("/", accounts_router)
+    api.add_router("/regions", regions_router)
+    api.add_router("/stations", stations_router)
+
+
+_register_routers()

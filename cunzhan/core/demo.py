@@ -1,0 +1,36 @@
+"""Demo data: 佳县 (610828) and 寻乌县 (360734), marked as demo. Idempotent.
+
+Each app contributes a loader; later issues add their records here in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+DEMO_PASSWORD = "Cunzhan@2026"  # noqa: S105  printed by `make run`: demo accounts only
+
+
+@dataclass
+class DemoContext:
+    write: Callable[[str], None]
+    logins: list[tuple[str, str, str]] = field(default_factory=list)  # username, role, scope
+    objects: dict = field(default_factory=dict)
+
+
+def loaders() -> list[Callable[[DemoContext], None]]:
+    from cunzhan.accounts.demo import load_accounts
+    from cunzhan.regions.demo import load_regions
+    from cunzhan.stations.demo import load_stations
+
+    return [load_regions, load_stations, load_accounts]
+
+
+@transaction.atomic
+def load(write: Callable[[str], None]) -> DemoContext:
+    ctx = DemoContext(write=write)
+    for loader in loaders():
+        loader(ctx)
+    return ctx

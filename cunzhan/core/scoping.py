@@ -1,0 +1,136 @@
+"""The one scoping mechanism: what a user may see and change.
+
+Every page, API endpoint, export and command asks the user's :class:`Scope`:
+
+* ``scope.filter(queryset)`` keeps only the rows the user may see. Each scoped model
+  registers the lookups that lead from its rows to a region code, an operating unit
+  and a station (``register``); the role picks which of them applies.
+* ``scope.require(permission)`` refuses an action the role may not take (403).
+* ``scope.get_or_404(queryset, **lookup)``: rows outside the scope do not exist (404).
+
+Region codes are hierarchical (each starts with its parent's), so "inside my region"
+is a prefix match.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from cunzhan.core.roles import Role, role_has
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+
+@dataclass(frozen=True)
+class ScopePaths:
+    """Lookups from a model's rows to what scoping needs.
+
+    region: a lookup ending in a region code (``"region__code"``, ``"station__region__code"``).
+    operating_unit / station: lookups to those foreign keys, when the model has them; a role
+    bound to one of them falls back to its region when the model lacks the path.
+    """
+
+    region: str
+    operating_unit: str | None = None
+    station: str | None = None
+
+
+_REGISTRY: dict[type[Model], ScopePaths] = {}
+
+
+def register(model: type[Model], paths: ScopePaths) -> None:
+    _REGISTRY[model] = paths
+
+
+def paths_for(model: type[Model]) -> ScopePaths:
+    try:
+        return _REGISTRY[model]
+    except KeyError:
+        raise LookupError(f"{model.__name__} is not registered for scoping") from None
+
+
+@dataclass(frozen=True)
+class Scope:
+    role: Role | None
+    region_code: str | None  # None with ADMIN means everywhere
+    operating_unit_id: int | None = None
+    station_id: int | None = None
+    user_id: int | None = None
+
+    @classmethod
+    def of(cls, user: Any | AnonymousUser) -> Scope:
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return cls(role=None, region_code=None)
+        role = Role(user.role)
+        region_code = user.region_id
+        if role == Role.ADMIN:
+            region_code = None
+        return cls(
+            role=role,
+            region_code=region_code,
+            operating_unit_id=user.operating_unit_id,
+            station_id=user.station_id,
+            user_id=user.pk,
+        )
+
+    # -- permissions ---------------------------------------------------------------
+    def can(self, permission: str) -> bool:
+        return role_has(self.role, permission)
+
+    def require(self, permission: str) -> None:
+        if not self.can(permission):
+            raise PermissionDenied(_("您的角色无权进行此操作。"))
+
+    # -- rows ----------------------------------------------------------------------
+    def condition(self, model: type[Model]) -> Q | None:
+        """The filter for ``model``; None means no restriction, ``Q(pk__in=[])`` nothing."""
+        if self.role is None:
+            return Q(pk__in=[])
+        if self.role == Role.ADMIN:
+            return None
+        paths = paths_for(model)
+        if self.role == Role.KEEPER and paths.station:
+            return Q(**{paths.station: self.station_id}) if self.station_id else Q(pk__in=[])
+        if self.role == Role.OPERATOR and paths.operating_unit:
+            if not self.operating_unit_id:
+                return Q(pk__in=[])
+            return Q(**{paths.operating_unit: self.operating_unit_id}) & self._region_q(paths)
+        return self._region_q(paths)
+
+    def _region_q(self, paths: ScopePaths) -> Q:
+        if not self.region_code:
+            return Q(pk__in=[])
+        return Q(**{f"{paths.region}__startswith": self.region_code})
+
+    def filter(self, queryset: QuerySet) -> QuerySet:
+        condition = self.condition(queryset.model)
+        return queryset if condition is None else queryset.filter(condition)
+
+    def get_or_404(self, queryset: QuerySet, **lookup: Any) -> Any:
+        try:
+            return self.filter(queryset).get(**lookup)
+        except queryset.model.DoesNotExist:
+            raise Http404(_("未找到，或不在您的管辖范围内。")) from None
+
+    def covers_region(self, code: str) -> bool:
+        """Whether a region code lies inside this scope's region."""
+        if self.role == Role.ADMIN:
+            return True
+        return bool(self.region_code) and code.startswith(self.region_code)
+
+
+def scope_of(user: Any) -> Scope:
+    """The user's scope, computed once per user object."""
+    cached = getattr(user, "_cunzhan_scope", None)
+    if cached is None:
+        cached = Scope.of(user)
+        if getattr(user, "is_authenticated", False):
+            user._cunzhan_scope = cached
+    return cached

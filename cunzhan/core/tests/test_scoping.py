@@ -1,0 +1,121 @@
+"""The role × endpoint matrix: every persona against every page and API endpoint.
+
+Permission-denied is 403, out-of-scope objects 404, anonymous visitors are sent to the login
+page (pages) or get 401 (API).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+ALL = {
+    "admin",
+    "province",
+    "city",
+    "county",
+    "other_county",
+    "operator",
+    "supervisor",
+    "other_supervisor",
+    "keeper",
+    "other_keeper",
+}
+MANAGERS = {"admin", "county", "other_county"}
+ACTORS = ALL - {"province", "city"}
+
+# who may see 坑镇's village station JX-0001 and 坑镇 itself
+SEES_KENG = {"admin", "province", "city", "county", "operator", "supervisor", "keeper"}
+SEES_KENG_REGION = {"admin", "province", "city", "county", "operator", "supervisor"}
+
+# (path, roles answered 200; the others get 403 if listed in FORBIDDEN_IS_403 else 404)
+ENDPOINTS: list[tuple[str, set[str], str]] = [
+    ("/", ALL, "page"),
+    ("/stations/", ALL, "page"),
+    ("/stations/JX-0001/", SEES_KENG, "object"),
+    ("/regions/", ALL, "page"),
+    ("/regions/610828101/", SEES_KENG_REGION, "object"),
+    ("/accounts/users/", MANAGERS, "page"),
+    ("/accounts/users/new/", MANAGERS, "page"),
+    ("/accounts/operations/", ACTORS, "page"),
+    ("/accounts/logins/", MANAGERS, "page"),
+    ("/accounts/tokens/", ALL, "page"),
+    ("/accounts/password/", ALL, "page"),
+    ("/api/v1/me", ALL, "page"),
+    ("/api/v1/stations", ALL, "page"),
+    ("/api/v1/stations/JX-0001", SEES_KENG, "object"),
+    ("/api/v1/regions", ALL, "page"),
+    ("/api/v1/regions/610828101", SEES_KENG_REGION, "object"),
+    ("/api/v1/regions/610828101/children", SEES_KENG_REGION, "object"),
+    ("/api/v1/users", MANAGERS, "page"),
+    ("/api/v1/audit/operations", ACTORS, "page"),
+    ("/api/v1/audit/logins", MANAGERS, "page"),
+]
+
+
+@pytest.mark.parametrize("persona", sorted(ALL))
+def test_every_role_against_every_endpoint(world, client, persona):
+    client.force_login(world.users[persona])
+    for path, allowed, kind in ENDPOINTS:
+        response = client.get(path)
+        expected = 200 if persona in allowed else (404 if kind == "object" else 403)
+        assert response.status_code == expected, f"{persona} GET {path}: {response.status_code} != {expected}"
+
+
+def test_anonymous_visitors_are_sent_to_login_or_refused(world, client):
+    for path, _allowed, _kind in ENDPOINTS:
+        response = client.get(path)
+        if path.startswith("/api/"):
+            assert response.status_code == 401, path
+        else:
+            assert response.status_code == 302 and "/accounts/login/" in response["Location"], path
+
+
+STATIONS_SEEN = {
+    "admin": {"JX-0001", "JX-0002", "XW-0001"},
+    "province": {"JX-0001", "JX-0002"},
+    "city": {"JX-0001", "JX-0002"},
+    "county": {"JX-0001", "JX-0002"},
+    "other_county": {"XW-0001"},
+    "operator": {"JX-0001", "JX-0002"},
+    "supervisor": {"JX-0001"},
+    "other_supervisor": {"JX-0002"},
+    "keeper": {"JX-0001"},
+    "other_keeper": {"XW-0001"},
+}
+
+
+@pytest.mark.parametrize("persona", sorted(ALL))
+def test_each_role_sees_exactly_its_stations_in_api_and_page(world, client, persona):
+    client.force_login(world.users[persona])
+    api_codes = {s["code"] for s in client.get("/api/v1/stations").json()["items"]}
+    assert api_codes == STATIONS_SEEN[persona]
+    page = client.get("/stations/").content.decode()
+    for code in {"JX-0001", "JX-0002", "XW-0001"}:
+        assert (f">{code}<" in page) == (code in STATIONS_SEEN[persona]), (persona, code)
+
+
+def test_operator_sees_only_its_own_units_stations_even_in_the_same_county(world, client):
+    from cunzhan.stations.models import OperatingUnit, Station, Status, Tier
+
+    rival = OperatingUnit.objects.create(name="另一家运营公司", county=world.regions["610828"])
+    Station.objects.create(
+        code="JX-0099",
+        name="别家站",
+        tier=Tier.VILLAGE,
+        region=world.regions["610828101201"],
+        county_code="610828",
+        operating_unit=rival,
+        status=Status.OPERATING,
+    )
+    client.force_login(world.operator)
+    codes = {s["code"] for s in client.get("/api/v1/stations").json()["items"]}
+    assert codes == {"JX-0001", "JX-0002"}
+    assert client.get("/api/v1/stations/JX-0099").status_code == 404
+
+
+def test_users_list_is_limited_to_the_managers_county(world, client):
+    client.force_login(world.county)
+    names = {u["username"] for u in client.get("/api/v1/users?limit=100").json()["items"]}
+    assert names == {"county", "operator", "supervisor", "other_supervisor", "keeper"}
+    other = world.other_keeper.pk
+    assert client.get(f"/accounts/users/{other}/").status_code == 404

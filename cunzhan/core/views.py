@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from cunzhan import __version__
+from cunzhan.regions.selectors import home_region_for_user
+from cunzhan.stations.models import Status
+from cunzhan.stations.selectors import station_counts_for_user
+
+
+@login_required
+def home(request):
+    counts = station_counts_for_user(request.user)
+    return render(
+        request,
+        "core/home.html",
+        {
+            "region": home_region_for_user(request.user),
+            "station_total": sum(counts.values()),
+            "station_rows": [(label, counts[value]) for value, label in Status.choices if counts.get(value)],
+        },
+    )
+
+
+@require_GET
+@never_cache
+def healthz(request):
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        database = "ok"
+    except Exception:  # any failure means the database is not usable
+        database = "unavailable"
+    status = 200 if database == "ok" else 503
+    return JsonResponse(
+        {
+            "status": "ok" if status == 200 else "error",
+            "database": database,
+            "vendor": connection.vendor,
+            "version": __version__,
+        },
+        status=status,
+    )
