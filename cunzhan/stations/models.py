@@ -62,6 +62,8 @@ class Station(models.Model):
     status = models.CharField(_("状态"), max_length=24, choices=Status.choices, default=Status.APPLIED)
     is_demo = models.BooleanField(_("演示数据"), default=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    # the newest ledger entry's recorded time; the ledgers keep it current, zombie detection reads it
+    last_activity_at = models.DateTimeField(_("最近台账活动"), null=True, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("服务站")
