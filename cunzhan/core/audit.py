@@ -8,7 +8,7 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-from auditlog.context import set_actor
+from auditlog.context import auditlog_value, set_actor
 from auditlog.models import LogEntry
 
 
@@ -18,8 +18,16 @@ def acting(user: Any, remote_addr: str | None = None) -> Iterator[None]:
     if user is None:
         yield
         return
-    with set_actor(user, remote_addr=remote_addr):
-        yield
+    previous = auditlog_value.get(None)
+    # within a request by the same user, keep the address the middleware saw
+    same_request = previous is not None and previous.get("actor") == user
+    address = remote_addr or (previous.get("remote_addr") if same_request else None)
+    try:
+        with set_actor(user, remote_addr=address):
+            yield
+    finally:
+        if previous is not None:
+            auditlog_value.set(previous)  # later saves in the same request keep the request's context
 
 
 def log_event(*, actor: Any, obj: Any, message: str, data: dict | None = None) -> LogEntry:

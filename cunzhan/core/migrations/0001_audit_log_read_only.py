@@ -23,10 +23,10 @@ BEGIN
            AND NEW.actor_id IS NULL THEN
             RETURN NEW;
         END IF;
-        RAISE EXCEPTION '日志只读，不能修改 (%)', TG_TABLE_NAME;
+        RAISE EXCEPTION '日志只读，不能修改 (%%)', TG_TABLE_NAME;
     END IF;
     IF TG_OP = 'DELETE' AND (to_jsonb(OLD) ->> TG_ARGV[0])::timestamptz > now() - interval '180 days' THEN
-        RAISE EXCEPTION '日志须至少保留 180 天 (%)', TG_TABLE_NAME;
+        RAISE EXCEPTION '日志须至少保留 180 天 (%%)', TG_TABLE_NAME;
     END IF;
     RETURN OLD;
 END;

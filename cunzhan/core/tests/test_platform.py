@@ -1,0 +1,165 @@
+"""The platform as an operator meets it: health, deploy checks, the command line, demo data, assets."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.core.management import call_command
+from django.test import override_settings
+
+from cunzhan.accounts.models import User
+from cunzhan.core.roles import Role
+from cunzhan.stations.models import Station
+
+PACKAGE = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.django_db
+def test_healthz_reports_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["database"] == "ok"
+
+
+def test_healthz_reports_an_unusable_database(client, monkeypatch):
+    from django.db import connection
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("down")
+
+    monkeypatch.setattr(connection, "cursor", broken)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "unavailable"
+
+
+def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess:
+    # production settings: none of the test-only environment leaks into the child
+    test_only = {
+        "DEBUG",
+        "DJANGO_SETTINGS_MODULE",
+        "SECURE_SSL_REDIRECT",
+        "SECURE_COOKIES",
+        "ALLOWED_HOSTS",
+        "SECRET_KEY",
+        "DATABASE_URL",
+    }
+    environment = {k: v for k, v in os.environ.items() if k not in test_only}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "cunzhan", *args], capture_output=True, text=True, env=environment, timeout=120
+    )
+
+
+def test_check_deploy_is_clean_under_production_settings(tmp_path):
+    result = run_cli(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        SECRET_KEY="a-long-random-production-secret-key-that-is-over-fifty-characters-long-x9",
+        ALLOWED_HOSTS="cunzhan.example.gov.cn",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        CUNZHAN_VAR_DIR=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    result = run_cli("check", CUNZHAN_VAR_DIR=str(tmp_path), SECRET_KEY="")
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+@pytest.mark.django_db
+def test_the_cli_accepts_hyphenated_command_names(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("code,name\n42,湖北省\n", encoding="utf-8")
+    from cunzhan.cli import main
+
+    main(["cunzhan", "import-regions", str(path)])
+    from cunzhan.regions.models import Region
+
+    assert Region.objects.filter(code="42").exists()
+
+
+@pytest.mark.django_db
+def test_demo_loads_the_two_counties_and_is_idempotent(capsys):
+    call_command("demo")
+    first = (Station.objects.count(), User.objects.count())
+    call_command("demo")
+    assert (Station.objects.count(), User.objects.count()) == first
+    out = capsys.readouterr().out
+    assert "jiaxian" in out and "Cunzhan@2026" in out
+    from cunzhan.regions.models import Region
+
+    assert Region.objects.filter(code__startswith="610828", level=5).count() == 334
+    assert Region.objects.filter(parent_id="610828").count() == 13
+    assert Station.objects.filter(county_code="360734").exists()
+    assert all(s.is_demo for s in Station.objects.all())
+    assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
+    assert all(u.is_demo for u in User.objects.all())
+
+
+@pytest.mark.django_db
+def test_demo_accounts_are_flagged_by_the_deploy_check_and_can_be_disabled():
+    from cunzhan.core.checks import demo_accounts_check
+
+    call_command("demo")
+    assert [w.id for w in demo_accounts_check(None)] == ["cunzhan.W001"]
+    call_command("demo", disable_accounts=True)
+    assert demo_accounts_check(None) == []
+
+
+def test_every_asset_a_page_loads_is_served_by_the_app():
+    pattern = re.compile(r"""(?:src|href)=["']([^"'{]+\.(?:js|css))["']""")
+    templates = list(PACKAGE.rglob("templates/**/*.html"))
+    for template in templates:
+        text = template.read_text(encoding="utf-8")
+        assert not pattern.findall(text), f"{template} loads an asset by URL instead of {{% static %}}"
+        assert "//cdn" not in text and "http://" not in text and "https://" not in text, template
+    for asset in [
+        "bootstrap/css/bootstrap.min.css",
+        "bootstrap/js/bootstrap.bundle.min.js",
+        "django_htmx/htmx-2.min.js",
+        "cunzhan/app.css",
+    ]:
+        assert finders.find(asset), asset
+
+
+@pytest.mark.django_db
+def test_static_assets_are_served_without_a_separate_web_server(client):
+    response = client.get("/static/bootstrap/css/bootstrap.min.css")
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_api_docs_and_openapi_are_served_locally(world, client):
+    client.force_login(world.county)
+    schema = client.get("/api/v1/openapi.json")
+    assert schema.status_code == 200
+    assert "/api/v1/stations" in schema.json()["paths"]
+    docs = client.get("/api/v1/docs").content.decode()
+    assert "cdn" not in docs.lower()
+
+
+@pytest.mark.django_db
+def test_pages_are_chinese_by_default_and_english_is_available(world, client):
+    client.force_login(world.county)
+    assert "服务站" in client.get("/").content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert 'lang="en"' in client.get("/").content.decode()
+
+
+@override_settings(SESSION_COOKIE_AGE=1800)
+@pytest.mark.django_db
+def test_the_login_page_fits_a_phone(client):
+    page = client.get("/accounts/login/").content.decode()
+    assert 'name="viewport" content="width=device-width, initial-scale=1"' in page
