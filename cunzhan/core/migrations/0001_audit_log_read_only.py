@@ -14,14 +14,16 @@ BEGIN
     IF TG_OP = 'UPDATE' THEN
         -- axes records the logout time on its access log, and a deleted account's
         -- actor link may be cleared; nothing else of a log row may change.
-        IF TG_TABLE_NAME = 'axes_accesslog' AND NEW.attempt_time = OLD.attempt_time
-           AND NEW.username IS NOT DISTINCT FROM OLD.username THEN
-            RETURN NEW;
-        END IF;
-        IF TG_TABLE_NAME = 'auditlog_logentry' AND NEW.timestamp = OLD.timestamp
-           AND NEW.changes IS NOT DISTINCT FROM OLD.changes AND NEW.action = OLD.action
-           AND NEW.actor_id IS NULL THEN
-            RETURN NEW;
+        -- (nested IFs: PL/pgSQL does not short-circuit, and each table has its own columns)
+        IF TG_TABLE_NAME = 'axes_accesslog' THEN
+            IF NEW.attempt_time = OLD.attempt_time AND NEW.username IS NOT DISTINCT FROM OLD.username THEN
+                RETURN NEW;
+            END IF;
+        ELSIF TG_TABLE_NAME = 'auditlog_logentry' THEN
+            IF NEW.timestamp = OLD.timestamp AND NEW.changes IS NOT DISTINCT FROM OLD.changes
+               AND NEW.action = OLD.action AND NEW.actor_id IS NULL THEN
+                RETURN NEW;
+            END IF;
         END IF;
         RAISE EXCEPTION '日志只读，不能修改 (%%)', TG_TABLE_NAME;
     END IF;
