@@ -157,3 +157,10 @@ def test_pages_are_chinese_by_default_and_english_is_available(world, client):
 def test_the_login_page_fits_a_phone(client):
     page = client.get("/accounts/login/").content.decode()
     assert 'name="viewport" content="width=device-width, initial-scale=1"' in page
+
+
+@pytest.mark.django_db
+def test_an_english_browser_still_gets_chinese_until_the_user_switches(world, client):
+    client.force_login(world.county)
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="zh-hans"' in page
