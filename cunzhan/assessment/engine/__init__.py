@@ -1,0 +1,33 @@
+"""The assessment engine: plain, typed Python with no database access.
+
+Facts per station and period go in; scores come out, each item with the lines that explain it.
+"""
+
+from cunzhan.assessment.engine.evaluate import (
+    AnnualResult,
+    ItemResult,
+    Line,
+    PeriodResult,
+    assess_annual,
+    assess_period,
+    rank,
+)
+from cunzhan.assessment.engine.facts import Fault, Period, StationFacts, SupervisionFacts
+from cunzhan.assessment.engine.scheme import Scheme, load_scheme, parse_scheme
+
+__all__ = [
+    "AnnualResult",
+    "Fault",
+    "ItemResult",
+    "Line",
+    "Period",
+    "PeriodResult",
+    "Scheme",
+    "StationFacts",
+    "SupervisionFacts",
+    "assess_annual",
+    "assess_period",
+    "load_scheme",
+    "parse_scheme",
+    "rank",
+]

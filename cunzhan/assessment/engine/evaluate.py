@@ -1,0 +1,143 @@
+"""Period scoring, the annual composite, grades and shared ranks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import TypeVar
+
+from cunzhan.assessment.engine.facts import Period, StationFacts, SupervisionFacts, in_incubation
+from cunzhan.assessment.engine.rules import RULE_TYPES, ZERO, Context, ItemResult, Line, fmt
+from cunzhan.assessment.engine.scheme import Scheme
+
+ASSESSED, INCUBATION, INCOMPLETE = "assessed", "incubation", "incomplete"
+
+SUPERVISION_LABELS = {
+    "not_cooperating": "不配合日常督查",
+    "poor_performance": "督查中发现各项工作较差",
+    "public_report": "经核实的群众举报",
+    "leader_criticism_or_media": "受到县级以上领导批评或媒体曝光",
+}
+
+
+@dataclass(frozen=True)
+class PeriodResult:
+    station: str
+    status: str
+    items: tuple[ItemResult, ...] = ()
+    total: Decimal | None = None
+    grade: str | None = None
+    rank: int | None = None
+    missing: tuple[str, ...] = ()
+
+    @property
+    def score(self) -> Decimal | None:
+        return self.total
+
+
+@dataclass(frozen=True)
+class AnnualResult:
+    station: str
+    status: str
+    h1: Decimal | None
+    h2: Decimal | None
+    deductions: Decimal
+    total: Decimal | None
+    grade: str | None = None
+    rank: int | None = None
+    lines: tuple[Line, ...] = field(default_factory=tuple)
+
+    @property
+    def score(self) -> Decimal | None:
+        return self.total
+
+
+def assess_period(scheme: Scheme, period: Period, facts: StationFacts) -> PeriodResult:
+    """Score one station for H1 or H2 (unranked; see :func:`rank`)."""
+    if in_incubation(facts.certified, period, scheme.incubation_months):
+        return PeriodResult(station=facts.station, status=INCUBATION)
+    ctx = Context(scheme=scheme, period=period)
+    items = tuple(RULE_TYPES[item.rule].evaluate(item, facts, ctx) for item in scheme.items)
+    missing = tuple(key for result in items for key in result.missing)
+    if missing:
+        return PeriodResult(station=facts.station, status=INCOMPLETE, items=items, missing=missing)
+    total = sum((r.score for r in items), ZERO)
+    return PeriodResult(station=facts.station, status=ASSESSED, items=items, total=total, grade=scheme.grade(total))
+
+
+def assess_annual(scheme: Scheme, h1: PeriodResult, h2: PeriodResult, supervision: SupervisionFacts) -> AnnualResult:
+    """0.5 × H1 + 0.5 × H2 − daily-supervision deductions, floored at 0; an assessed half alone counts in full."""
+    lines: list[Line] = []
+    deductions = ZERO
+    for kind, count in sorted(supervision.counts.items()):
+        if count and kind in scheme.supervision:
+            per = scheme.supervision[kind]
+            deductions += per * count
+            lines.append(
+                Line(
+                    f"{SUPERVISION_LABELS.get(kind, kind)} {count} 次，每次扣 {fmt(per)} 分",
+                    -(per * count),
+                    tuple(supervision.refs.get(kind, [])),
+                )
+            )
+    statuses = {h1.status, h2.status}
+    if INCOMPLETE in statuses:
+        return AnnualResult(supervision.station, INCOMPLETE, h1.total, h2.total, deductions, None, lines=tuple(lines))
+    if statuses == {INCUBATION}:
+        return AnnualResult(supervision.station, INCUBATION, None, None, deductions, None, lines=tuple(lines))
+    if h1.status == ASSESSED and h2.status == ASSESSED:
+        base = scheme.h1_weight * h1.total + scheme.h2_weight * h2.total
+        lines.insert(
+            0,
+            Line(
+                f"半年考核 {fmt(h1.total)} × {fmt(scheme.h1_weight)} + 年终考核 {fmt(h2.total)} × "
+                f"{fmt(scheme.h2_weight)}",
+                ZERO,
+            ),
+        )
+    else:
+        assessed = h1 if h1.status == ASSESSED else h2
+        base = assessed.total
+        lines.insert(
+            0,
+            Line(f"{'上' if assessed is h1 else '下'}半年处于培育期，以另一半年得分 {fmt(base)} 全额计", ZERO),
+        )
+    total = scheme.round(max(base - deductions, ZERO))
+    return AnnualResult(
+        supervision.station,
+        ASSESSED,
+        h1.total,
+        h2.total,
+        deductions,
+        total,
+        grade=scheme.grade(total),
+        lines=tuple(lines),
+    )
+
+
+T = TypeVar("T", PeriodResult, AnnualResult)
+
+
+def rank(results: Iterable[T]) -> list[T]:
+    """Highest total first; equal totals share a rank (1, 2, 2, 4); unassessed stations are not ranked."""
+    results = list(results)
+    assessed = sorted((r for r in results if r.status == ASSESSED), key=lambda r: (-r.total, r.station))
+    ranked: list[T] = []
+    previous: Decimal | None = None
+    current = 0
+    for position, result in enumerate(assessed, start=1):
+        if result.total != previous:
+            current, previous = position, result.total
+        ranked.append(replace(result, rank=current))
+    others = sorted((r for r in results if r.status != ASSESSED), key=lambda r: (r.status, r.station))
+    return ranked + others
+
+
+def explain(result: PeriodResult) -> Sequence[str]:
+    """Plain lines of why points were lost, item by item (for the command line)."""
+    out = []
+    for item in result.items:
+        out.append(f"{item.no}. {item.name} {fmt(item.score)}/{fmt(item.max)}")
+        out.extend(f"   {line.text}（{fmt(line.points)}）" for line in item.lines if line.points)
+    return out
