@@ -57,6 +57,11 @@ INSTALLED_APPS = [
     "cunzhan.regions",
     "cunzhan.accounts",
     "cunzhan.stations",
+    "cunzhan.activities",
+    "cunzhan.supervision",
+    "cunzhan.ledgers",
+    "cunzhan.reports",
+    "cunzhan.assessment",
 ]
 
 MIDDLEWARE = [
@@ -155,6 +160,10 @@ Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # whitenoise expects it, e
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 MEDIA_URL = "/media/"
+
+# Upward export (cunzhan/reports): the city / province platform's receiving URL; empty means
+# transmissions are prepared for download and sent by hand.
+UPWARD_ENDPOINT = env.str("UPWARD_ENDPOINT", default="")
 
 # Security headers; cookies are Secure and HTTPS enforced unless DEBUG (the local demo is plain HTTP).
 SECURE_PROXY_SSL_HEADER = (

@@ -1,8 +1,10 @@
 from django.urls import include, path
 
 from cunzhan.accounts.urls import auth_urlpatterns
+from cunzhan.assessment.urls import public_urlpatterns as assessment_public_urlpatterns
 from cunzhan.core import views as core_views
 from cunzhan.core.api import api
+from cunzhan.stations.urls import public_urlpatterns as station_public_urlpatterns
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -12,5 +14,12 @@ urlpatterns = [
     path("accounts/", include("cunzhan.accounts.urls")),
     path("regions/", include("cunzhan.regions.urls")),
     path("stations/", include("cunzhan.stations.urls")),
+    path("activities/", include("cunzhan.activities.urls")),
+    path("supervision/", include("cunzhan.supervision.urls")),
+    path("ledgers/", include("cunzhan.ledgers.urls")),
+    path("reports/", include("cunzhan.reports.urls")),
+    path("assessment/", include("cunzhan.assessment.urls")),
+    path("public/assessments/", include(assessment_public_urlpatterns)),
+    path("directory/", include((station_public_urlpatterns, "directory"))),
     path("api/v1/", api.urls),
 ]

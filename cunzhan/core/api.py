@@ -65,12 +65,22 @@ def invalid(request, exc):
 
 def _register_routers() -> None:
     from cunzhan.accounts.api import router as accounts_router
+    from cunzhan.activities.api import router as activities_router
+    from cunzhan.assessment.api import router as assessment_router
+    from cunzhan.ledgers.api import router as ledgers_router
     from cunzhan.regions.api import router as regions_router
+    from cunzhan.reports.api import router as reports_router
     from cunzhan.stations.api import router as stations_router
+    from cunzhan.supervision.api import router as supervision_router
 
     api.add_router("/", accounts_router)
     api.add_router("/regions", regions_router)
     api.add_router("/stations", stations_router)
+    api.add_router("/activities", activities_router)
+    api.add_router("/supervision", supervision_router)
+    api.add_router("/ledgers", ledgers_router)
+    api.add_router("/reports", reports_router)
+    api.add_router("/assessments", assessment_router)
 
 
 _register_routers()

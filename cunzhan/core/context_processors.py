@@ -8,7 +8,12 @@ from cunzhan.core.scoping import scope_of
 NAV_ITEMS = [
     ("home", _("首页"), None),
     ("stations:list", _("服务站"), "station.view"),
+    ("ledgers:index", _("台账"), "ledger.view"),
     ("regions:detail_root", _("行政区划"), "region.view"),
+    ("reports:index", _("报表"), "report.view"),
+    ("activities:trainings", _("培训与活动"), "activity.view"),
+    ("supervision:inspections", _("督查"), "supervision.view"),
+    ("assessment:list", _("考核"), "assessment.view"),
     ("accounts:users", _("账号管理"), "user.view"),
     ("accounts:operations", _("操作日志"), "audit.view"),
     ("accounts:logins", _("登录日志"), "loginlog.view"),

@@ -23,12 +23,60 @@ STAFF = frozenset({Role.ADMIN, Role.COUNTY_OFFICE, Role.OPERATOR, Role.SUPERVISO
 PERMISSIONS: dict[str, frozenset[Role]] = {
     "region.view": ALL,
     "station.view": ALL,
+    # station registry and lifecycle (cunzhan/stations)
+    "station.register": frozenset({Role.ADMIN, Role.COUNTY_OFFICE, Role.OPERATOR}),
+    "station.edit": frozenset({Role.ADMIN, Role.COUNTY_OFFICE, Role.OPERATOR}),
+    "station.review.preliminary": frozenset({Role.ADMIN, Role.OPERATOR}),
+    "station.review.county": frozenset({Role.ADMIN, Role.COUNTY_OFFICE}),
+    "station.certify": frozenset({Role.ADMIN, Role.COUNTY_OFFICE}),
+    "station.rectify": frozenset({Role.ADMIN, Role.COUNTY_OFFICE}),
+    "station.revoke": frozenset({Role.ADMIN, Role.COUNTY_OFFICE}),
+    "station.exempt": frozenset({Role.ADMIN, Role.COUNTY_OFFICE}),
+    "asset.manage": frozenset({Role.ADMIN, Role.COUNTY_OFFICE, Role.OPERATOR}),
+    "fault.report": frozenset({Role.ADMIN, Role.OPERATOR, Role.KEEPER}),
+    "fault.repair": frozenset({Role.ADMIN, Role.OPERATOR}),
+    "county_settings.manage": frozenset({Role.ADMIN, Role.COUNTY_OFFICE}),
+    # assessment (cunzhan/assessment)
+    "assessment.view": ALL,
+    "assessment.manage": frozenset({Role.ADMIN, Role.COUNTY_OFFICE}),
+    "assessment.publish": frozenset({Role.ADMIN, Role.COUNTY_OFFICE}),
     "user.view": frozenset({Role.ADMIN, Role.COUNTY_OFFICE}),
     "user.manage": frozenset({Role.ADMIN, Role.COUNTY_OFFICE}),
     # every acting role finds its own actions in the operation log; the office sees its county's
     "audit.view": STAFF,
     "loginlog.view": frozenset({Role.ADMIN, Role.COUNTY_OFFICE}),
     "token.manage": ALL,
+    # trainings, marketing activities, guidance (cunzhan/activities); inspections, complaints,
+    # daily supervision (cunzhan/supervision). Viewers read; keepers read their own station's.
+    "activity.view": ALL,
+    "training.manage": frozenset({Role.ADMIN, Role.COUNTY_OFFICE, Role.OPERATOR}),
+    "attendance.record": frozenset({Role.ADMIN, Role.COUNTY_OFFICE, Role.OPERATOR}),
+    "activity.manage": frozenset({Role.ADMIN, Role.COUNTY_OFFICE, Role.OPERATOR}),
+    "activity_report.submit": frozenset({Role.ADMIN, Role.COUNTY_OFFICE, Role.OPERATOR, Role.KEEPER}),
+    "guidance.record": frozenset({Role.ADMIN, Role.OPERATOR}),
+    "supervision.view": ALL,
+    "inspection.record": frozenset({Role.ADMIN, Role.COUNTY_OFFICE, Role.SUPERVISOR}),
+    "complaint.record": frozenset({Role.ADMIN, Role.COUNTY_OFFICE, Role.OPERATOR, Role.SUPERVISOR}),
+    "complaint.verify": frozenset({Role.ADMIN, Role.COUNTY_OFFICE, Role.SUPERVISOR}),
+    "supervision_event.record": frozenset({Role.ADMIN, Role.COUNTY_OFFICE, Role.SUPERVISOR}),
+    "supervision_event.verify": frozenset({Role.ADMIN, Role.COUNTY_OFFICE}),
+    # station ledgers (cunzhan/ledgers): rows are scoped as stations are; a keeper writes only
+    # its own station's. Personal data (customers' phones, ID numbers) is shown unmasked only to
+    # the keeper of the record's station; an unmasked export also to the county office, with a reason.
+    "ledger.view": ALL,
+    "ledger.write": frozenset({Role.ADMIN, Role.OPERATOR, Role.KEEPER}),
+    "ledger.import": frozenset({Role.ADMIN, Role.COUNTY_OFFICE, Role.OPERATOR, Role.KEEPER}),
+    "ledger.export": ALL,
+    "pii.view": frozenset({Role.KEEPER}),
+    "pii.export": frozenset({Role.KEEPER, Role.COUNTY_OFFICE}),
+    # reports (cunzhan/reports): everyone reads within scope; a keeper submits its own station's;
+    # the county office asks for ad-hoc reports and sends the upward export.
+    "report.view": ALL,
+    "report.submit": frozenset({Role.KEEPER}),
+    "report.request": frozenset({Role.ADMIN, Role.COUNTY_OFFICE}),
+    "statistics.view": ALL,
+    "statistics.export": ALL,
+    "upward.export": frozenset({Role.ADMIN, Role.COUNTY_OFFICE}),
 }
 
 # roles an account manager of each role may create

@@ -40,6 +40,9 @@ class ScopePaths:
     region: str
     operating_unit: str | None = None
     station: str | None = None
+    # rows that belong to a whole county (a scheme, an assessment): users below the county
+    # (township, village, station, operating unit) see their own county's rows
+    county_level: bool = False
 
 
 _REGISTRY: dict[type[Model], ScopePaths] = {}
@@ -96,6 +99,8 @@ class Scope:
         if self.role == Role.ADMIN:
             return None
         paths = paths_for(model)
+        if paths.county_level and self.region_code and len(self.region_code) > 6:
+            return Q(**{paths.region: self.region_code[:6]})
         if self.role == Role.KEEPER and paths.station:
             return Q(**{paths.station: self.station_id}) if self.station_id else Q(pk__in=[])
         if self.role == Role.OPERATOR and paths.operating_unit:

@@ -1,8 +1,31 @@
+"""Every read of stations that a page, API endpoint, export or command uses, scoped to the user."""
+
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet
+from datetime import datetime, timedelta
 
-from cunzhan.stations.models import OperatingUnit, Station
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from cunzhan.stations import lifecycle, norms
+from cunzhan.stations.models import (
+    CERTIFIED_STATUSES,
+    ENDED_STATUSES,
+    AssetReturn,
+    CountySettings,
+    FaultReport,
+    NormExemption,
+    OperatingUnit,
+    PublicAsset,
+    Station,
+    StationEvent,
+    Status,
+    Tier,
+)
+
+# statuses a zombie can have: certified and expected to keep ledgers
+ACTIVE_STATUSES = (Status.CERTIFIED, Status.INCUBATION, Status.OPERATING, Status.RECTIFYING)
 
 
 def stations_for_user(user) -> QuerySet[Station]:
@@ -23,3 +46,172 @@ def station_counts_for_user(user) -> dict[str, int]:
 def operating_units_for_user(user) -> QuerySet[OperatingUnit]:
     user.scope.require("station.view")
     return user.scope.filter(OperatingUnit.objects.select_related("county"))
+
+
+# -- county parameters ---------------------------------------------------------------
+
+
+def settings_for_county(county_code: str) -> CountySettings:
+    """A county's parameters (defaults when it saved none). Not scoped: parameters are not secret,
+    and every station a user may see needs its county's numbers to be judged."""
+    return CountySettings.for_county(county_code)
+
+
+def settings_by_county(county_codes) -> dict[str, CountySettings]:
+    saved = {s.county_id: s for s in CountySettings.objects.filter(county_id__in=set(county_codes))}
+    return {code: saved.get(code) or CountySettings(county_id=code) for code in set(county_codes)}
+
+
+# -- norms -----------------------------------------------------------------------------
+
+
+def peers_in_region(station: Station) -> list[str]:
+    """Codes of other standing stations of the same tier serving the same village / township."""
+    if station.tier == Tier.COUNTY_CENTRE:
+        lookup = Q(county_code=station.county_code)
+    else:
+        lookup = Q(region_id=station.region_id)
+    peers = (
+        Station.objects.filter(lookup, tier=station.tier)
+        .exclude(pk=station.pk)
+        .exclude(status__in=ENDED_STATUSES)
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
+    return list(peers[:5])
+
+
+def active_exemptions(station: Station) -> QuerySet[NormExemption]:
+    return station.exemptions.filter(withdrawn_at__isnull=True).select_related("approved_by")
+
+
+def norm_facts(station: Station) -> norms.StationFacts:
+    return norms.StationFacts(
+        tier_label=str(Tier(station.tier).label),
+        usable_area=station.usable_area,
+        population=station.resident_population,
+        poor_share=station.poor_share,
+        equipment={key: getattr(station, key) for key in norms.EQUIPMENT_LABELS},
+        notice={key: getattr(station, key) for key in norms.NOTICE_LABELS},
+        people=[norms.PersonFacts(p.name, p.pre_job_training_days, p.yearly_trainings) for p in station.people.all()],
+        peers_in_region=peers_in_region(station) if station.pk else [],
+    )
+
+
+def thresholds_for(station: Station, county: CountySettings | None = None) -> norms.Thresholds:
+    county = county or settings_for_county(station.county_code)
+    return norms.Thresholds(
+        min_area=county.min_area(station.tier),
+        min_population=county.min_population,
+        min_poor_share=county.min_poor_share,
+        min_training_days=county.min_training_days,
+        min_yearly_trainings=county.min_yearly_trainings,
+    )
+
+
+def norm_checklist(station: Station) -> list[norms.NormResult]:
+    exemptions = {
+        e.rule: norms.Exemption(
+            reason=f"{e.get_basis_display()}：{e.reason}",
+            approver=str(e.approved_by),
+            approved_on=timezone.localtime(e.approved_at).strftime("%Y-%m-%d"),
+        )
+        for e in active_exemptions(station)
+    }
+    return norms.evaluate(norm_facts(station), thresholds_for(station), exemptions)
+
+
+# -- lifecycle -----------------------------------------------------------------------
+
+
+def events_for_station(station: Station) -> QuerySet[StationEvent]:
+    return station.events.select_related("actor").order_by("at", "pk")
+
+
+def transitions_for_user(user, station: Station) -> list[lifecycle.Transition]:
+    """The moves from the station's state this user's role may attempt."""
+    return [t for t in lifecycle.transitions_from(station.status) if user.scope.can(t.permission)]
+
+
+def lifecycle_dates(station: Station, county: CountySettings | None = None) -> dict[str, datetime | None]:
+    county = county or settings_for_county(station.county_code)
+    dates: dict[str, datetime | None] = {"publicity_ends_at": None, "incubation_ends_at": None}
+    if station.status == Status.PUBLICITY and station.publicity_started_at:
+        dates["publicity_ends_at"] = lifecycle.publicity_ends_at(station.publicity_started_at, county.publicity_days)
+    if station.certified_at:
+        dates["incubation_ends_at"] = lifecycle.incubation_ends_at(station.certified_at, county.incubation_months)
+    return dates
+
+
+# -- zombies ---------------------------------------------------------------------------
+
+
+def zombie_stations_for_user(user, *, now: datetime | None = None) -> QuerySet[Station]:
+    """Certified stations with no ledger activity for their county's ``zombie_days``.
+
+    Until a station's first ledger entry, the clock runs from its certification (or creation).
+    """
+    now = now or timezone.now()
+    stations = stations_for_user(user).filter(status__in=ACTIVE_STATUSES)
+    counties = stations.order_by().values_list("county_code", flat=True).distinct()
+    condition = Q(pk__in=[])
+    for code, county in settings_by_county(counties).items():
+        cutoff = now - timedelta(days=county.zombie_days)
+        condition |= Q(county_code=code, activity_ref__lt=cutoff)
+    return (
+        stations.annotate(activity_ref=Coalesce("last_activity_at", "certified_at", "created_at"))
+        .filter(condition)
+        .order_by("activity_ref", "code")
+    )
+
+
+def is_zombie(station: Station, *, now: datetime | None = None) -> bool:
+    if station.status not in ACTIVE_STATUSES:
+        return False
+    now = now or timezone.now()
+    reference = station.last_activity_at or station.certified_at or station.created_at
+    days = settings_for_county(station.county_code).zombie_days
+    return reference is not None and reference < now - timedelta(days=days)
+
+
+# -- assets ----------------------------------------------------------------------------
+
+
+def assets_for_user(user) -> QuerySet[PublicAsset]:
+    user.scope.require("station.view")
+    return user.scope.filter(PublicAsset.objects.select_related("station"))
+
+
+def faults_for_user(user) -> QuerySet[FaultReport]:
+    user.scope.require("station.view")
+    return user.scope.filter(FaultReport.objects.select_related("station", "asset", "reported_by"))
+
+
+def asset_returns_for_user(user) -> QuerySet[AssetReturn]:
+    user.scope.require("station.view")
+    return user.scope.filter(AssetReturn.objects.select_related("station", "asset", "received_by"))
+
+
+def open_fault_days(fault: FaultReport, *, now: datetime | None = None) -> int:
+    end = fault.repaired_at or now or timezone.now()
+    return (end - fault.reported_at).days
+
+
+# -- public ----------------------------------------------------------------------------
+
+
+def public_stations() -> QuerySet[Station]:
+    """Certified stations for the directory (no login): never a person's data."""
+    return (
+        Station.objects.filter(status__in=CERTIFIED_STATUSES)
+        .select_related("region", "operating_unit")
+        .order_by("county_code", "tier", "code")
+    )
+
+
+def stations_in_publicity() -> QuerySet[Station]:
+    return Station.objects.filter(status=Status.PUBLICITY).select_related("region", "operating_unit")
+
+
+def certified_stations_for_user(user) -> QuerySet[Station]:
+    return stations_for_user(user).filter(status__in=CERTIFIED_STATUSES).order_by("code")

@@ -131,7 +131,9 @@ def test_parcel_complaints_may_eat_the_whole_item(complaints, score):
 
 
 def test_ratings_are_capped_and_floored_per_sub_item():
-    result = assess_period(SCHEME, H1, facts(ratings={"clean_facilities": D("3.5"), "tidy_goods": D("-1")}))
+    result = assess_period(
+        SCHEME, H1, facts(ratings={"item2_public_facilities": D("3.5"), "item2_goods_tidy": D("-1")})
+    )
     assert item(result, 2).score == D("3.00")
 
 
@@ -156,8 +158,8 @@ def test_a_fault_that_did_not_stop_operation_costs_nothing():
 
 
 def test_a_missing_rating_makes_the_station_incomplete():
-    result = assess_period(SCHEME, H1, facts(ratings={"services": None}))
-    assert result.status == "incomplete" and result.total is None and result.missing == ("services",)
+    result = assess_period(SCHEME, H1, facts(ratings={"item10_services": None}))
+    assert result.status == "incomplete" and result.total is None and result.missing == ("item10_services",)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,277 @@
+"""Ledger import benchmark: this importer against the bare python-calamine read and django-import-export.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cunzhan_bench .venv/bin/python benchmarks/bench_ledger_import.py
+
+Creates (if needed) and migrates its own PostgreSQL database, generates a 200,000-row proxy-purchase
+file as .xlsx and .csv (cached under var/bench/), then imports it into an empty table through:
+
+* the bare read: ``CalamineWorkbook.from_path(f).get_sheet_by_index(0).to_python()`` — the floor;
+* this importer (``cunzhan.ledgers.importers.import_ledger``), from .xlsx and from .csv;
+* django-import-export in its fastest configuration (``use_bulk``, ``skip_diff``,
+  ``force_init_instance``, no instance validation, a cached station lookup) from the .csv, its
+  fastest input format (tablib reads .xlsx through openpyxl, much slower).
+
+Each measurement is the best of ``--repeat`` runs (the importers start from an empty table each
+time). Options: ``--rows N``, ``--repeat N``, ``--skip-die``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import sys
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/cunzhan_bench"
+HEADERS = ["站点编码", "日期", "商品名称", "数量", "金额（元）", "网店/平台", "顾客姓名", "顾客手机号", "顾客身份证号"]
+STATIONS = 40
+PRODUCTS = ["复合肥", "玉米种子", "手机", "洗衣粉", "电饭煲", "农药", "猪饲料", "棉衣", "胶鞋", "奶粉", "电动车电池"]
+PLATFORMS = ["淘宝", "拼多多", "京东", "抖音", "快手"]
+SURNAMES = "王李张刘陈杨赵黄周吴高郭"
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def setup_django(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-0123456789-abcdefghijklmnop")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cunzhan.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def ensure_world():
+    from cunzhan.accounts.models import User
+    from cunzhan.core.roles import Role
+    from cunzhan.regions.models import Region, level_of, parent_code
+    from cunzhan.stations.models import OperatingUnit, Station, Status, Tier
+
+    for code, name in [("61", "陕西省"), ("6108", "榆林市"), ("610828", "佳县"), ("610828101", "坑镇")]:
+        Region.objects.get_or_create(
+            code=code, defaults={"name": name, "level": level_of(code), "parent_id": parent_code(code)}
+        )
+    town = Region.objects.get(code="610828101")
+    unit, _ = OperatingUnit.objects.get_or_create(name="基准测试运营公司", county_id="610828")
+    for n in range(1, STATIONS + 1):
+        Station.objects.get_or_create(
+            code=f"BJ-{n:04d}",
+            defaults={
+                "name": f"基准站{n}",
+                "tier": Tier.VILLAGE,
+                "region": town,
+                "county_code": "610828",
+                "operating_unit": unit,
+                "status": Status.OPERATING,
+            },
+        )
+    user = User.objects.filter(username="bench").first()
+    if user is None:
+        user = User(username="bench", role=Role.ADMIN, is_superuser=True, must_change_password=False)
+        user.set_unusable_password()
+        user.save()
+    return user
+
+
+def _id_number(rng: random.Random) -> str:
+    from cunzhan.core.privacy import id_check_character
+
+    born = date(1950, 1, 1) + timedelta(days=rng.randrange(20000))
+    first17 = f"610828{born:%Y%m%d}{rng.randrange(1000):03d}"
+    return first17 + id_check_character(first17)
+
+
+def generate(rows: int, folder: Path) -> tuple[Path, Path]:
+    """A plausible purchase ledger: every row has a phone, one in ten an ID number."""
+    import xlsxwriter
+
+    xlsx, csv_path = folder / f"purchase_{rows}.xlsx", folder / f"purchase_{rows}.csv"
+    if xlsx.exists() and csv_path.exists():
+        return xlsx, csv_path
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(20260401)
+    book = xlsxwriter.Workbook(str(xlsx), {"constant_memory": True})
+    sheet = book.add_worksheet("代购台账")
+    date_format = book.add_format({"num_format": "yyyy-mm-dd"})
+    sheet.write_row(0, 0, HEADERS)
+    first = date(2025, 1, 1)
+    with csv_path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADERS)
+        for r in range(1, rows + 1):
+            day = first + timedelta(days=rng.randrange(450))
+            row = [
+                f"BJ-{rng.randrange(1, STATIONS + 1):04d}",
+                day,
+                f"{rng.choice(PRODUCTS)} {rng.randrange(1, 60)}号",
+                rng.randrange(1, 10),
+                rng.randrange(100, 300000) / 100,
+                rng.choice(PLATFORMS),
+                rng.choice(SURNAMES) + rng.choice(["伟", "芳", "娜", "军", "强", "梅"]),
+                f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}",
+                _id_number(rng) if rng.random() < 0.1 else "",
+            ]
+            sheet.write_string(r, 0, row[0])
+            sheet.write_datetime(r, 1, datetime.combine(day, datetime.min.time()), date_format)
+            sheet.write_string(r, 2, row[2])
+            sheet.write_number(r, 3, row[3])
+            sheet.write_number(r, 4, row[4])
+            for c in (5, 6, 7, 8):
+                sheet.write_string(r, c, row[c])
+            writer.writerow([*row[:1], day.isoformat(), *row[2:4], f"{row[4]:.2f}", *row[5:]])
+    book.close()
+    return xlsx, csv_path
+
+
+def truncate() -> None:
+    from django.db import connection
+
+    from cunzhan.ledgers.models import ImportBatch, ProxyPurchase
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {ProxyPurchase._meta.db_table}, {ImportBatch._meta.db_table} CASCADE")
+        cursor.execute("VACUUM ANALYZE")
+
+
+def best(runs: int, func, *, reset: bool = True) -> float:
+    times = []
+    for _ in range(runs):
+        if reset:
+            truncate()
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def bare_read(path: Path) -> None:
+    from python_calamine import CalamineWorkbook
+
+    CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+
+
+def ours(user, path: Path, expect: int) -> None:
+    from cunzhan.ledgers.importers import import_ledger
+
+    result = import_ledger(acting_user=user, kind="purchase", source=path)
+    assert result.rows_created == expect, (result.rows_created, expect)
+
+
+def django_import_export(user, path: Path, expect: int) -> None:
+    import tablib
+    from import_export import fields, resources, widgets
+
+    from cunzhan.ledgers.models import ProxyPurchase
+    from cunzhan.stations.models import Station
+
+    stations = {code: (pk, county) for code, pk, county in Station.objects.values_list("code", "pk", "county_code")}
+
+    class StationWidget(widgets.Widget):
+        def clean(self, value, row=None, **kwargs):
+            return stations[value][0]
+
+    class PurchaseResource(resources.ModelResource):
+        station_id = fields.Field(attribute="station_id", column_name="站点编码", widget=StationWidget())
+        occurred_on = fields.Field(attribute="occurred_on", column_name="日期", widget=widgets.DateWidget("%Y-%m-%d"))
+        product_name = fields.Field(attribute="product_name", column_name="商品名称")
+        quantity = fields.Field(attribute="quantity", column_name="数量", widget=widgets.DecimalWidget())
+        amount = fields.Field(attribute="amount", column_name="金额（元）", widget=widgets.DecimalWidget())
+        platform = fields.Field(attribute="platform", column_name="网店/平台")
+        customer_name = fields.Field(attribute="customer_name", column_name="顾客姓名")
+        customer_phone = fields.Field(attribute="customer_phone", column_name="顾客手机号")
+        customer_id_number = fields.Field(attribute="customer_id_number", column_name="顾客身份证号")
+
+        class Meta:
+            model = ProxyPurchase
+            fields = (
+                "station_id", "occurred_on", "product_name", "quantity", "amount", "platform",
+                "customer_name", "customer_phone", "customer_id_number",
+            )  # fmt: skip
+            import_id_fields = ()
+            use_bulk = True
+            batch_size = 5000
+            skip_diff = True
+            skip_html_diff = True
+            force_init_instance = True
+            use_transactions = True
+            clean_model_instances = False
+
+        def before_save_instance(self, instance, row, **kwargs):
+            instance.county_code = "610828"
+            instance.row_key = ProxyPurchase.manual_key()
+            instance.created_by_id = user.pk
+
+    dataset = tablib.Dataset().load(path.read_text(encoding="utf-8"), format="csv")
+    result = PurchaseResource().import_data(dataset, dry_run=False, raise_errors=True)
+    assert not result.has_errors()
+    assert ProxyPurchase.objects.count() == expect, ProxyPurchase.objects.count()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--skip-die", action="store_true", help="skip django-import-export (slow)")
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", DEFAULT_URL)
+    if not url.startswith("postgres"):
+        sys.exit("The benchmark runs on PostgreSQL: set DATABASE_URL=postgres://…")
+    ensure_database(url)
+    setup_django(url)
+    user = ensure_world()
+    xlsx, csv_path = generate(args.rows, ROOT / "var" / "bench")
+    n = args.rows
+    print(
+        f"文件：{xlsx.name} {xlsx.stat().st_size / 1e6:.1f} MB，{csv_path.name} {csv_path.stat().st_size / 1e6:.1f} MB，{n:,} 行"
+    )
+
+    from cunzhan.ledgers.importers import import_ledger
+
+    results: dict[str, float] = {}
+    results["bare calamine read (.xlsx)"] = best(args.repeat, lambda: bare_read(xlsx), reset=False)
+    results["this importer, .xlsx"] = best(args.repeat, lambda: ours(user, xlsx, n))
+    results["this importer, .csv"] = best(args.repeat, lambda: ours(user, csv_path, n))
+    # the same file again: every row is skipped, nothing is added
+    start = time.perf_counter()
+    again = import_ledger(acting_user=user, kind="purchase", source=csv_path)
+    results["this importer, .csv re-import (all skipped)"] = time.perf_counter() - start
+    assert again.rows_created == 0, again
+    if not args.skip_die:
+        results["django-import-export, .csv"] = best(1, lambda: django_import_export(user, csv_path, n))
+    truncate()
+
+    floor = results["bare calamine read (.xlsx)"]
+    die = results.get("django-import-export, .csv")
+    print()
+    print(f"{'method':<46} {'seconds':>8} {'rows/s':>10} {'vs bare read':>13} {'× django-import-export':>24}")
+    for label, seconds in results.items():
+        vs_die = f"{die / seconds:.1f}×" if die else "-"
+        print(f"{label:<46} {seconds:>8.2f} {n / seconds:>10,.0f} {floor / seconds:>12.0%} {vs_die:>24}")
+    print()
+    xlsx_ratio = floor / results["this importer, .xlsx"]
+    csv_rate = n / results["this importer, .csv"]
+    print(f"target .xlsx ≥ 80 % of bare read: {xlsx_ratio:.0%} {'OK' if xlsx_ratio >= 0.8 else 'MISSED'}")
+    print(f"target .csv ≥ 100,000 rows/s: {csv_rate:,.0f} {'OK' if csv_rate >= 100_000 else 'MISSED'}")
+    if die:
+        slowest = max(results["this importer, .xlsx"], results["this importer, .csv"])
+        print(f"target ≥ 20× django-import-export: {die / slowest:.1f}× {'OK' if die / slowest >= 20 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()

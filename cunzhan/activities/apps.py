@@ -1,0 +1,26 @@
+from django.apps import AppConfig
+
+
+class ActivitiesConfig(AppConfig):
+    name = "cunzhan.activities"
+    verbose_name = "培训与营销活动"
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from cunzhan.activities import models as m
+        from cunzhan.core.scoping import ScopePaths, register
+
+        # county-wide events: everyone in the county sees them, a keeper those its station must attend
+        county_event = ScopePaths(region="county__code", station="required_stations")
+        register(m.Training, county_event)
+        register(m.MarketingActivity, county_event)
+        through_station = ScopePaths(
+            region="station__region__code", operating_unit="station__operating_unit", station="station"
+        )
+        for model in (m.Attendance, m.Participation, m.ActivityReport, m.GuidanceVisit):
+            register(model, through_station)
+        for model in (m.Training, m.MarketingActivity):
+            auditlog.register(model, m2m_fields={"required_stations"})
+        for model in (m.Attendance, m.Participation, m.ActivityReport, m.GuidanceVisit):
+            auditlog.register(model)

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cunzhan.assessment.models import PeriodKind
+
+
+class ComputeForm(forms.Form):
+    year = forms.IntegerField(
+        label=_("年度"), min_value=2015, max_value=2100, initial=lambda: timezone.localdate().year
+    )
+    period = forms.ChoiceField(label=_("考核期"), choices=PeriodKind.choices)
+
+
+class CorrectForm(forms.Form):
+    reason = forms.CharField(label=_("更正理由"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+class RectifyForm(forms.Form):
+    deadline = forms.DateField(label=_("整改期限"), widget=forms.DateInput(attrs={"type": "date"}))
+    requirements = forms.CharField(label=_("整改要求"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+class CloseRectificationForm(forms.Form):
+    passed = forms.TypedChoiceField(
+        label=_("复查结论"), coerce=lambda v: v == "1", choices=[("1", _("复查通过")), ("0", _("仍不达标，撤销资格"))]
+    )
+    note = forms.CharField(label=_("复查意见"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+class SchemeForm(forms.Form):
+    data = forms.CharField(
+        label=_("方案内容（JSON）"), widget=forms.Textarea(attrs={"rows": 24, "class": "font-monospace"})
+    )
+
+    def clean_data(self):
+        try:
+            value = json.loads(self.cleaned_data["data"])
+        except json.JSONDecodeError as exc:
+            raise forms.ValidationError(
+                _("不是有效的 JSON：第 %(line)d 行 %(msg)s") % {"line": exc.lineno, "msg": exc.msg}
+            ) from None
+        if not isinstance(value, dict):
+            raise forms.ValidationError(_("方案内容须是一个 JSON 对象。"))
+        return value

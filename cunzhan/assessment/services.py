@@ -1,0 +1,422 @@
+"""Every write of the assessment: schemes, computing, review, publication, corrections, rectification."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cunzhan.assessment.engine import (
+    Period,
+    PeriodResult,
+    assess_annual,
+    assess_period,
+    parse_scheme,
+    rank,
+)
+from cunzhan.assessment.engine.evaluate import ASSESSED, INCOMPLETE
+from cunzhan.assessment.engine.scheme import SchemeError, load_scheme
+from cunzhan.assessment.facts import gather_period, gather_supervision, to_json
+from cunzhan.assessment.models import (
+    Assessment,
+    AssessmentResult,
+    PeriodKind,
+    Rectification,
+    RectificationOutcome,
+    SchemeVersion,
+    Status,
+    SubsidyRule,
+)
+from cunzhan.core.audit import acting
+from cunzhan.regions.models import Level, Region
+from cunzhan.stations.models import Station
+
+DEFAULT_SCHEME = "jia-2020"
+
+
+# -- schemes ---------------------------------------------------------------------------------------
+
+
+def default_scheme() -> SchemeVersion:
+    """The shipped scheme as a stored version (created on first use)."""
+    scheme = SchemeVersion.objects.filter(code=DEFAULT_SCHEME, county__isnull=True).order_by("-version").first()
+    if scheme is None:
+        data = load_scheme(DEFAULT_SCHEME).raw
+        scheme = SchemeVersion.objects.create(
+            code=DEFAULT_SCHEME, version=int(data.get("version", 1)), name=data["name"], data=data
+        )
+    return scheme
+
+
+def scheme_for_county(county: Region) -> SchemeVersion:
+    """The county's newest own version, else the shipped default."""
+    own = SchemeVersion.objects.filter(county=county).order_by("-created_at", "-version").first()
+    return own or default_scheme()
+
+
+@transaction.atomic
+def scheme_copy(*, acting_user, county: Region, source: SchemeVersion | None = None, name: str = "") -> SchemeVersion:
+    acting_user.scope.require("assessment.manage")
+    _require_county(acting_user, county)
+    source = source or scheme_for_county(county)
+    code = f"{county.code}-{source.code.split('-', 1)[-1]}" if source.county_id is None else source.code
+    version = (SchemeVersion.objects.filter(code=code, county=county).aggregate(v=Max("version"))["v"] or 0) + 1
+    data = {**source.data, "code": code, "version": version, "name": name or f"{county.name}{source.name}"}
+    with acting(acting_user):
+        return SchemeVersion.objects.create(
+            code=code,
+            county=county,
+            version=version,
+            name=data["name"],
+            data=data,
+            based_on=source,
+            created_by=acting_user,
+        )
+
+
+@transaction.atomic
+def scheme_update(*, acting_user, scheme: SchemeVersion, data: dict) -> SchemeVersion:
+    """Change a county's own, unused scheme version. Validated whole; a locked version is refused."""
+    acting_user.scope.require("assessment.manage")
+    if scheme.county_id is None:
+        raise ValidationError(_("系统默认方案不能修改，请先复制为本县方案。"))
+    _require_county(acting_user, scheme.county)
+    scheme = SchemeVersion.objects.select_for_update().get(pk=scheme.pk)  # the lock is decided in the database
+    if scheme.locked_at:
+        raise ValidationError(_("该方案版本已被发布的考核结果使用，不能再修改；请复制出新版本后修改。"))
+    try:
+        parse_scheme({**data, "code": scheme.code, "version": scheme.version})
+    except SchemeError as exc:
+        raise ValidationError(str(exc)) from None
+    scheme.data = {**data, "code": scheme.code, "version": scheme.version}
+    scheme.name = data.get("name", scheme.name)
+    with acting(acting_user):
+        scheme.save()
+    return scheme
+
+
+def _require_county(user, county: Region) -> None:
+    if county.level != Level.COUNTY or not user.scope.covers_region(county.code):
+        raise ValidationError(_("只能操作本县的考核。"))
+
+
+# -- computing -------------------------------------------------------------------------------------
+
+
+def period_of(scheme, year: int, half: str) -> Period:
+    full_year = half == "H2" and scheme.year_end_scope == "full_year"
+    return Period.of(year, half, scheme.periods[half], full_year=full_year)
+
+
+def compute_period(
+    county_code: str, year: int, half: str, scheme_version: SchemeVersion, *, now: datetime | None = None
+) -> tuple[list[PeriodResult], dict[str, dict]]:
+    scheme = parse_scheme(scheme_version.data)
+    period = period_of(scheme, year, half)
+    facts = gather_period(county_code, period, now=now)
+    results = rank(assess_period(scheme, period, f) for f in facts)
+    return results, {f.station: to_json(f) for f in facts}
+
+
+def _current(county: Region, year: int, period: str) -> Assessment | None:
+    return Assessment.objects.filter(county=county, year=year, period=period).order_by("-version").first()
+
+
+def current_published(county: Region, year: int, period: str) -> Assessment | None:
+    return (
+        Assessment.objects.filter(county=county, year=year, period=period, status=Status.PUBLISHED)
+        .order_by("-version")
+        .first()
+    )
+
+
+def _half_results(county: Region, year: int, half: str, scheme_version: SchemeVersion, now) -> list[PeriodResult]:
+    """A half's results for the annual composite: its published snapshot if there is one, else live."""
+    published = current_published(county, year, half)
+    if published is None:
+        return compute_period(county.code, year, half, scheme_version, now=now)[0]
+    return [
+        PeriodResult(station=r.station.code, status=r.status, total=r.total, grade=r.grade or None)
+        for r in published.results.select_related("station")
+    ]
+
+
+@transaction.atomic
+def assessment_compute(
+    *, acting_user, county: Region, year: int, period: str, now: datetime | None = None
+) -> Assessment:
+    """Create or recompute the open draft for the period from the current data."""
+    acting_user.scope.require("assessment.manage")
+    _require_county(acting_user, county)
+    if period not in PeriodKind.values:
+        raise ValidationError(_("考核期只能是 H1、H2 或 annual。"))
+    now = now or timezone.now()
+    assessment = _current(county, year, period)
+    if assessment is None or not assessment.is_open:
+        if assessment is not None:
+            raise ValidationError(_("该考核期已发布；如需修改，请发起更正并说明理由。"))
+        assessment = Assessment.objects.create(
+            county=county, year=year, period=period, version=1, scheme=scheme_for_county(county), created_by=acting_user
+        )
+    if assessment.status == Status.REVIEW:
+        assessment.status = Status.DRAFT  # a recomputation sends it back to draft
+    _fill(assessment, now)
+    assessment.computed_at = now
+    with acting(acting_user):
+        assessment.save()
+    return assessment
+
+
+def _fill(assessment: Assessment, now: datetime) -> None:
+    scheme_version = assessment.scheme
+    scheme = parse_scheme(scheme_version.data)
+    county = assessment.county
+    stations = dict(Station.objects.filter(county_code=county.code).values_list("code", "pk"))
+    subsidies = {(s.grade, s.tier): s.amount for s in SubsidyRule.objects.filter(county=county)}
+    tiers = dict(Station.objects.filter(county_code=county.code).values_list("code", "tier"))
+    rows = []
+    if assessment.period in ("H1", "H2"):
+        results, facts = compute_period(county.code, assessment.year, assessment.period, scheme_version, now=now)
+        for r in results:
+            rows.append(
+                AssessmentResult(
+                    assessment=assessment,
+                    station_id=stations[r.station],
+                    status=r.status,
+                    total=r.total,
+                    grade=r.grade or "",
+                    rank=r.rank,
+                    missing=list(r.missing),
+                    facts=facts.get(r.station, {}),
+                    items=[to_json(i) for i in r.items],
+                    subsidy=subsidies.get((r.grade, tiers.get(r.station))) if r.grade else None,
+                )
+            )
+    else:
+        h1 = {r.station: r for r in _half_results(county, assessment.year, "H1", scheme_version, now)}
+        h2 = {r.station: r for r in _half_results(county, assessment.year, "H2", scheme_version, now)}
+        supervision = gather_supervision(county.code, assessment.year)
+        annual = []
+        for code in sorted(set(h1) | set(h2)):
+            missing = PeriodResult(station=code, status="incubation")
+            annual.append(
+                assess_annual(
+                    scheme, h1.get(code, missing), h2.get(code, missing), supervision.get(code) or _no_events(code)
+                )
+            )
+        for r in rank(annual):
+            rows.append(
+                AssessmentResult(
+                    assessment=assessment,
+                    station_id=stations[r.station],
+                    status=r.status,
+                    total=r.total,
+                    grade=r.grade or "",
+                    rank=r.rank,
+                    h1=r.h1,
+                    h2=r.h2,
+                    deductions=r.deductions,
+                    lines=[to_json(line) for line in r.lines],
+                    facts=to_json(supervision.get(r.station)) or {},
+                    subsidy=subsidies.get((r.grade, tiers.get(r.station))) if r.grade else None,
+                )
+            )
+    AssessmentResult.objects.filter(assessment=assessment).delete()
+    AssessmentResult.objects.bulk_create(rows, batch_size=1000)
+
+
+def _no_events(code: str):
+    from cunzhan.assessment.engine import SupervisionFacts
+
+    return SupervisionFacts(station=code)
+
+
+@transaction.atomic
+def assessment_submit_review(*, acting_user, assessment: Assessment) -> Assessment:
+    acting_user.scope.require("assessment.manage")
+    if assessment.status != Status.DRAFT:
+        raise ValidationError(_("只有草稿可以提交审核。"))
+    assessment.status = Status.REVIEW
+    with acting(acting_user):
+        assessment.save()
+    return assessment
+
+
+@transaction.atomic
+def assessment_publish(*, acting_user, assessment: Assessment, now: datetime | None = None) -> Assessment:
+    """Freeze the results. Refused while any station is incomplete (a rated input is missing)."""
+    acting_user.scope.require("assessment.publish")
+    _require_county(acting_user, assessment.county)
+    if assessment.status != Status.REVIEW:
+        raise ValidationError(_("请先提交审核，审核中的考核才能发布。"))
+    incomplete = list(assessment.results.filter(status=INCOMPLETE).values_list("station__code", flat=True))
+    if incomplete:
+        raise ValidationError(
+            _("以下服务站缺少实地察看评分，考核结果不完整，不能发布：%(codes)s") % {"codes": "、".join(incomplete)}
+        )
+    now = now or timezone.now()
+    previous = Assessment.objects.filter(
+        county=assessment.county, year=assessment.year, period=assessment.period, status=Status.PUBLISHED
+    ).exclude(pk=assessment.pk)
+    with acting(acting_user):
+        for old in previous:
+            old.status = Status.SUPERSEDED
+            old.save()
+        assessment.status = Status.PUBLISHED
+        assessment.published_at = now
+        assessment.published_by = acting_user
+        assessment.save()
+        if assessment.scheme.locked_at is None:
+            assessment.scheme.locked_at = now
+            assessment.scheme.save()
+    _freeze_period(assessment, now)
+    return assessment
+
+
+def _freeze_period(assessment: Assessment, now: datetime) -> None:
+    """Records of a published half-year can no longer be edited (only corrected with a reason)."""
+    from cunzhan.core.models import PublishedPeriod
+
+    halves = ["H1", "H2"] if assessment.period == PeriodKind.ANNUAL else [assessment.period]
+    for half in halves:
+        PublishedPeriod.objects.get_or_create(
+            county_code=assessment.county.code, year=assessment.year, half=half, defaults={"published_at": now}
+        )
+
+
+@transaction.atomic
+def assessment_correct(*, acting_user, assessment: Assessment, reason: str, now: datetime | None = None) -> Assessment:
+    """Open a correction: a new draft version, recomputed from the current data, with the reason kept.
+    The published version stays public until the correction is published."""
+    acting_user.scope.require("assessment.publish")
+    _require_county(acting_user, assessment.county)
+    if assessment.status != Status.PUBLISHED:
+        raise ValidationError(_("只有已发布的考核才能更正。"))
+    if not reason.strip():
+        raise ValidationError({"reason": _("更正须说明理由。")})
+    if _current(assessment.county, assessment.year, assessment.period).pk != assessment.pk:
+        raise ValidationError(_("已有更新的版本，请在最新版本上操作。"))
+    now = now or timezone.now()
+    correction = Assessment.objects.create(
+        county=assessment.county,
+        year=assessment.year,
+        period=assessment.period,
+        version=assessment.version + 1,
+        scheme=assessment.scheme,
+        reason=reason.strip(),
+        created_by=acting_user,
+    )
+    _fill(correction, now)
+    correction.computed_at = now
+    with acting(acting_user):
+        correction.save()
+    return correction
+
+
+# -- rectification ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def rectification_order(
+    *, acting_user, result: AssessmentResult, deadline: date, requirements: str, now: datetime | None = None
+) -> Rectification:
+    """不合格 → order to rectify by a deadline; the station moves to 整改."""
+    from cunzhan.stations.services import station_transition
+
+    acting_user.scope.require("assessment.publish")
+    if result.assessment.status != Status.PUBLISHED or result.grade != "不合格":
+        raise ValidationError(_("只能对已发布考核中不合格的服务站下达整改。"))
+    if Rectification.objects.filter(station=result.station, outcome=RectificationOutcome.OPEN).exists():
+        raise ValidationError(_("该服务站已有未完成的整改。"))
+    now = now or timezone.now()
+    if deadline <= timezone.localdate(now):
+        raise ValidationError({"deadline": _("整改期限须晚于今天。")})
+    if not requirements.strip():
+        raise ValidationError({"requirements": _("请填写整改要求。")})
+    station_transition(
+        acting_user=acting_user,
+        station=result.station,
+        to="rectifying",
+        reason=_("%(name)s考核不合格，责令整改") % {"name": result.assessment},
+        now=now,
+    )
+    with acting(acting_user):
+        return Rectification.objects.create(
+            station=result.station,
+            result=result,
+            requirements=requirements,
+            deadline=deadline,
+            ordered_by=acting_user,
+            ordered_at=now,
+        )
+
+
+@transaction.atomic
+def rectification_close(
+    *, acting_user, rectification: Rectification, passed: bool, note: str, now: datetime | None = None
+) -> Rectification:
+    """Re-inspection: passed → back to 运营; failed → revoked through the station lifecycle."""
+    from cunzhan.stations.services import station_transition
+
+    acting_user.scope.require("assessment.publish")
+    if rectification.outcome != RectificationOutcome.OPEN:
+        raise ValidationError(_("该整改已结束。"))
+    if not note.strip():
+        raise ValidationError({"note": _("请填写复查意见。")})
+    now = now or timezone.now()
+    station_transition(
+        acting_user=acting_user,
+        station=rectification.station,
+        to="operating" if passed else "revoked",
+        reason=(_("整改复查合格：") if passed else _("整改后仍不达标，取消资格：")) + note,
+        now=now,
+    )
+    rectification.outcome = RectificationOutcome.PASSED if passed else RectificationOutcome.FAILED
+    rectification.reinspected_at = now
+    rectification.reinspected_by = acting_user
+    rectification.note = note
+    with acting(acting_user):
+        rectification.save()
+    return rectification
+
+
+def subsidy_total(assessment: Assessment) -> Decimal:
+    return sum((r.subsidy or Decimal(0) for r in assessment.results.all()), Decimal(0))
+
+
+__all__ = [
+    "ASSESSED",
+    "assessment_compute",
+    "assessment_correct",
+    "assessment_publish",
+    "assessment_submit_review",
+    "compute_period",
+    "current_published",
+    "default_scheme",
+    "rectification_close",
+    "rectification_order",
+    "scheme_copy",
+    "scheme_for_county",
+    "scheme_update",
+]
+
+
+@transaction.atomic
+def subsidy_rules_set(*, acting_user, county: Region, amounts: dict[tuple[str, str], Decimal | None]) -> None:
+    """Set (or clear, with None) the subsidy per grade and tier; applied to results computed afterwards."""
+    acting_user.scope.require("assessment.manage")
+    _require_county(acting_user, county)
+    with acting(acting_user):
+        for (grade, tier), amount in amounts.items():
+            if amount is None:
+                for rule in SubsidyRule.objects.filter(county=county, grade=grade, tier=tier):
+                    rule.delete()
+                continue
+            if amount < 0:
+                raise ValidationError(_("补贴金额不能为负数。"))
+            SubsidyRule.objects.update_or_create(county=county, grade=grade, tier=tier, defaults={"amount": amount})

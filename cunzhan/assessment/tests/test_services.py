@@ -1,0 +1,312 @@
+"""The assessment through its services and pages: compute, fill, publish, freeze, correct, rectify."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date, datetime
+from decimal import Decimal as D
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.utils import timezone
+
+from cunzhan.assessment import services
+from cunzhan.assessment.facts import gather_period
+from cunzhan.assessment.models import Assessment, Status
+from cunzhan.assessment.services import period_of
+from cunzhan.ledgers.models import ProxyPurchase
+from cunzhan.stations.models import Station
+from cunzhan.supervision.models import Inspection, InspectionRating
+from cunzhan.supervision.rating_items import RATING_ITEMS
+
+TZ = timezone.get_default_timezone()
+
+
+def certify(station, *, on=date(2023, 6, 1), population=800):
+    Station.objects.filter(pk=station.pk).update(
+        certified_at=datetime(on.year, on.month, on.day, 10, tzinfo=TZ), resident_population=population
+    )
+
+
+def inspect(station, inspector, *, year=2025, half="H1", scores=None):
+    inspection = Inspection.objects.create(
+        station=station,
+        year=year,
+        half=half,
+        inspector=inspector,
+        inspected_at=datetime(year, 6 if half == "H1" else 12, 20, 10, tzinfo=TZ),
+    )
+    scores = scores or {}
+    InspectionRating.objects.bulk_create(
+        [
+            InspectionRating(
+                inspection=inspection,
+                key=item.key,
+                score=scores.get(item.key, item.max),
+                comment="" if scores.get(item.key, item.max) == item.max else "扣分",
+            )
+            for item in RATING_ITEMS
+        ]
+    )
+    return inspection
+
+
+def purchases(station, n, day=date(2025, 3, 1)):
+    ProxyPurchase.objects.bulk_create(
+        [
+            ProxyPurchase(
+                station=station,
+                county_code=station.county_code,
+                occurred_on=day,
+                row_key=uuid.uuid4().hex,
+                product_name="化肥",
+                quantity=D(1),
+                amount=D("10.00"),
+                platform="拼多多",
+            )
+            for _ in range(n)
+        ]
+    )
+
+
+@pytest.fixture(autouse=True)
+def no_report_duties(monkeypatch):
+    """These tests are about the assessment workflow; reporting duties (item 6) have their own test
+    below and in the reports app. The test stations never file reports, which would cost them item 6."""
+    monkeypatch.setattr("cunzhan.assessment.facts._report_facts", lambda *args, **kwargs: {})
+
+
+@pytest.fixture
+def county_world(world):
+    for s in (world.station_keng, world.station_dian):
+        certify(s)
+    return world
+
+
+def result_of(assessment, code):
+    return assessment.results.get(station__code=code)
+
+
+def test_a_station_without_ratings_is_incomplete_and_blocks_publication(county_world):
+    w = county_world
+    inspect(w.station_keng, w.supervisor)
+    a = services.assessment_compute(acting_user=w.county, county=w.regions["610828"], year=2025, period="H1")
+    assert result_of(a, "JX-0001").status == "assessed"
+    assert result_of(a, "JX-0002").status == "incomplete"
+    services.assessment_submit_review(acting_user=w.county, assessment=a)
+    with pytest.raises(ValidationError, match="JX-0002"):
+        services.assessment_publish(acting_user=w.county, assessment=a)
+
+
+def test_fill_publish_then_a_ledger_change_leaves_the_published_result_alone(county_world, client):
+    w = county_world
+    county = w.regions["610828"]
+    inspect(w.station_keng, w.supervisor)
+    a = services.assessment_compute(acting_user=w.county, county=county, year=2025, period="H1")
+    inspect(w.station_dian, w.other_supervisor, scores={"item2_public_facilities": D(1)})
+    a = services.assessment_compute(acting_user=w.county, county=county, year=2025, period="H1")
+    keng, dian = result_of(a, "JX-0001"), result_of(a, "JX-0002")
+    assert keng.total == D("80.00")  # no orders: items 7 and 8 keep only their ledger 5 points
+    assert dian.total == D("78.00")
+    assert (keng.rank, dian.rank) == (1, 2)
+    services.assessment_submit_review(acting_user=w.county, assessment=a)
+    services.assessment_publish(acting_user=w.county, assessment=a)
+    purchases(w.station_dian, 400)  # a late ledger import after publication
+    a.refresh_from_db()
+    assert result_of(a, "JX-0002").total == D("78.00")
+    page = client.get("/public/assessments/610828/2025/H1/").content.decode()
+    assert "78.00" in page and "88.00" not in page
+    correction = services.assessment_correct(acting_user=w.county, assessment=a, reason="补录代购台账")
+    assert result_of(correction, "JX-0002").total == D("88.00") and correction.version == 2
+    assert "78.00" in client.get("/public/assessments/610828/2025/H1/").content.decode()
+    services.assessment_submit_review(acting_user=w.county, assessment=correction)
+    services.assessment_publish(acting_user=w.county, assessment=correction)
+    a.refresh_from_db()
+    assert a.status == Status.SUPERSEDED
+    page = client.get("/public/assessments/610828/2025/H1/").content.decode()
+    assert "88.00" in page and "补录代购台账" in page
+
+
+def test_a_published_period_cannot_be_recomputed_in_place(county_world):
+    w = county_world
+    inspect(w.station_keng, w.supervisor)
+    inspect(w.station_dian, w.supervisor)
+    a = services.assessment_compute(acting_user=w.county, county=w.regions["610828"], year=2025, period="H1")
+    services.assessment_submit_review(acting_user=w.county, assessment=a)
+    services.assessment_publish(acting_user=w.county, assessment=a)
+    with pytest.raises(ValidationError, match="更正"):
+        services.assessment_compute(acting_user=w.county, county=w.regions["610828"], year=2025, period="H1")
+    with pytest.raises(ValidationError, match="理由"):
+        services.assessment_correct(acting_user=w.county, assessment=a, reason="  ")
+    from cunzhan.core.periods import is_frozen
+
+    assert is_frozen("610828", date(2025, 3, 1)) and not is_frozen("610828", date(2025, 8, 1))
+
+
+def test_other_roles_cannot_compute_or_publish(county_world):
+    from django.core.exceptions import PermissionDenied
+
+    w = county_world
+    for persona in ("supervisor", "operator", "keeper", "city"):
+        with pytest.raises(PermissionDenied):
+            services.assessment_compute(
+                acting_user=w.users[persona], county=w.regions["610828"], year=2025, period="H1"
+            )
+    with pytest.raises(ValidationError, match="本县"):
+        services.assessment_compute(acting_user=w.other_county, county=w.regions["610828"], year=2025, period="H1")
+
+
+def test_incubation_is_listed_not_ranked(county_world):
+    w = county_world
+    certify(w.station_dian, on=date(2025, 2, 1))
+    inspect(w.station_keng, w.supervisor)
+    a = services.assessment_compute(acting_user=w.county, county=w.regions["610828"], year=2025, period="H1")
+    dian = result_of(a, "JX-0002")
+    assert dian.status == "incubation" and dian.rank is None and dian.total is None
+
+
+def test_annual_composite_uses_the_published_halves_and_daily_supervision(county_world):
+    from cunzhan.supervision.models import SupervisionEvent
+
+    w = county_world
+    county = w.regions["610828"]
+    for half in ("H1", "H2"):
+        inspect(w.station_keng, w.supervisor, half=half)
+        inspect(w.station_dian, w.supervisor, half=half, scores={"item10_services": D(5)} if half == "H2" else {})
+        a = services.assessment_compute(acting_user=w.county, county=county, year=2025, period=half)
+        services.assessment_submit_review(acting_user=w.county, assessment=a)
+        services.assessment_publish(acting_user=w.county, assessment=a)
+    SupervisionEvent.objects.create(
+        station=w.station_keng,
+        kind="not_cooperating",
+        occurred_on=date(2025, 9, 1),
+        description="拒绝配合",
+        status="verified",
+        recorded_by=w.supervisor,
+        recorded_at=timezone.now(),
+    )
+    annual = services.assessment_compute(acting_user=w.county, county=county, year=2025, period="annual")
+    keng, dian = result_of(annual, "JX-0001"), result_of(annual, "JX-0002")
+    assert (keng.h1, keng.h2, keng.deductions, keng.total) == (D("80.00"), D("80.00"), D("10.00"), D("70.00"))
+    assert (dian.h1, dian.h2, dian.total, dian.rank) == (D("80.00"), D("75.00"), D("77.50"), 1)
+
+
+def test_a_failing_station_is_ordered_to_rectify_and_revoked_when_it_fails_again(county_world):
+    w = county_world
+    low = {item.key: D(0) for item in RATING_ITEMS}
+    inspect(w.station_keng, w.supervisor, scores=low)
+    inspect(w.station_dian, w.supervisor)
+    a = services.assessment_compute(acting_user=w.county, county=w.regions["610828"], year=2025, period="H1")
+    keng = result_of(a, "JX-0001")
+    assert keng.grade == "不合格"
+    with pytest.raises(ValidationError):
+        services.rectification_order(acting_user=w.county, result=keng, deadline=date(2030, 1, 1), requirements="x")
+    services.assessment_submit_review(acting_user=w.county, assessment=a)
+    services.assessment_publish(acting_user=w.county, assessment=a)
+    with pytest.raises(ValidationError, match="不合格"):
+        services.rectification_order(
+            acting_user=w.county, result=result_of(a, "JX-0002"), deadline=date(2030, 1, 1), requirements="x"
+        )
+    order = services.rectification_order(
+        acting_user=w.county, result=keng, deadline=date(2030, 1, 1), requirements="一个月内补齐台账"
+    )
+    w.station_keng.refresh_from_db()
+    assert w.station_keng.status == "rectifying"
+    services.rectification_close(acting_user=w.county, rectification=order, passed=False, note="复查仍不达标")
+    w.station_keng.refresh_from_db()
+    assert w.station_keng.status == "revoked"
+
+
+def test_a_keeper_reads_why_they_lost_points(county_world, client):
+    w = county_world
+    inspect(w.station_keng, w.supervisor, scores={"item2_public_facilities": D(0)})
+    inspect(w.station_dian, w.supervisor)
+    a = services.assessment_compute(acting_user=w.county, county=w.regions["610828"], year=2025, period="H1")
+    services.assessment_submit_review(acting_user=w.county, assessment=a)
+    services.assessment_publish(acting_user=w.county, assessment=a)
+    client.force_login(w.keeper)
+    page = client.get(f"/assessment/results/{result_of(a, 'JX-0001').pk}/").content.decode()
+    assert "公共设施干净整洁" in page and "-3.00" in page
+    assert client.get(f"/assessment/results/{result_of(a, 'JX-0002').pk}/").status_code == 404
+
+
+def test_the_scheme_is_locked_once_used_by_a_published_result(county_world):
+    w = county_world
+    county = w.regions["610828"]
+    scheme = services.scheme_copy(acting_user=w.county, county=county)
+    data = dict(scheme.data)
+    data["items"] = [dict(i) for i in data["items"]]
+    data["items"][5]["per_late"] = "1"
+    services.scheme_update(acting_user=w.county, scheme=scheme, data=data)
+    assert services.scheme_for_county(county).pk == scheme.pk
+    inspect(w.station_keng, w.supervisor)
+    inspect(w.station_dian, w.supervisor)
+    a = services.assessment_compute(acting_user=w.county, county=county, year=2025, period="H1")
+    assert a.scheme_id == scheme.pk
+    services.assessment_submit_review(acting_user=w.county, assessment=a)
+    services.assessment_publish(acting_user=w.county, assessment=a)
+    with pytest.raises(ValidationError, match="复制"):
+        services.scheme_update(acting_user=w.county, scheme=scheme, data=data)
+    bad = {**data, "items": [{**data["items"][0], "max": "abc"}]}
+    fresh = services.scheme_copy(acting_user=w.county, county=county)
+    with pytest.raises(ValidationError, match="不是数字"):
+        services.scheme_update(acting_user=w.county, scheme=fresh, data=bad)
+
+
+def test_facts_are_gathered_with_a_fixed_number_of_queries(county_world, django_assert_max_num_queries):
+    w = county_world
+    scheme = services.default_scheme()
+    from cunzhan.assessment.engine import parse_scheme
+
+    period = period_of(parse_scheme(scheme.data), 2025, "H1")
+    with django_assert_max_num_queries(14) as few:
+        gather_period("610828", period)
+    for n in range(30):
+        s = Station.objects.create(
+            code=f"JX-1{n:03d}",
+            name="x",
+            tier="village",
+            region=w.regions["610828101201"],
+            county_code="610828",
+            status="operating",
+        )
+        certify(s)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(gather_period("610828", period)) == 32
+
+
+def test_the_command_prints_the_documented_json(county_world, capsys):
+    w = county_world
+    inspect(w.station_keng, w.supervisor)
+    purchases(w.station_keng, 100)
+    call_command("assess", county="610828", year=2025, period="H1", json=True)
+    out = json.loads(capsys.readouterr().out)
+    assert out["county"] == "610828" and out["year"] == 2025 and out["period"] == "H1" and out["scheme"] == "jia-2020"
+    keng = next(s for s in out["stations"] if s["station"] == "JX-0001")
+    assert keng == {
+        "station": "JX-0001",
+        "status": "assessed",
+        "items": {
+            "1": "5.00",
+            "2": "5.00",
+            "3": "5.00",
+            "4": "5.00",
+            "5": "10.00",
+            "6": "10.00",
+            "7": "15.00",
+            "8": "5.00",
+            "9": "15.00",
+            "10": "15.00",
+        },
+        "total": "90.00",
+        "grade": "优秀",
+        "rank": 1,
+    }
+    dian = next(s for s in out["stations"] if s["station"] == "JX-0002")
+    assert dian["status"] == "incomplete" and dian["total"] is None and dian["rank"] is None
+    call_command("assess", county="610828", year=2025, period="annual", json=True)
+    annual = json.loads(capsys.readouterr().out)
+    assert set(annual["stations"][0]) == {"station", "status", "h1", "h2", "deductions", "total", "grade", "rank"}
+    assert Assessment.objects.count() == 0  # the command computes, it does not save

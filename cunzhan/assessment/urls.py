@@ -1,0 +1,24 @@
+from django.urls import path
+
+from cunzhan.assessment import views
+
+app_name = "assessment"
+
+urlpatterns = [
+    path("", views.assessment_list, name="list"),
+    path("<int:pk>/", views.assessment_detail, name="detail"),
+    path("<int:pk>/export.xlsx", views.assessment_export, name="export"),
+    path("<int:pk>/<slug:action>/", views.assessment_action, name="action"),
+    path("results/<int:pk>/", views.result_detail, name="result"),
+    path("results/<int:pk>/rectify/", views.result_rectify, name="rectify"),
+    path("rectifications/", views.rectification_list, name="rectifications"),
+    path("rectifications/<int:pk>/close/", views.rectification_close, name="rectification_close"),
+    path("schemes/", views.scheme_list, name="schemes"),
+    path("subsidies/", views.subsidies, name="subsidies"),
+    path("schemes/<int:pk>/", views.scheme_detail, name="scheme"),
+]
+
+public_urlpatterns = [
+    path("", views.public_index, name="public_index"),
+    path("<str:county>/<int:year>/<str:period>/", views.public_ranking, name="public_ranking"),
+]

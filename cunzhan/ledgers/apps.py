@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+
+
+class LedgersConfig(AppConfig):
+    name = "cunzhan.ledgers"
+    verbose_name = "台账"
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from cunzhan.core.scoping import ScopePaths, register
+        from cunzhan.ledgers.models import ENTRY_MODELS, ImportBatch
+
+        paths = ScopePaths(region="station__region__code", operating_unit="station__operating_unit", station="station")
+        for model in ENTRY_MODELS:
+            register(model, paths)
+            auditlog.register(model)
+        # a batch may span stations: its region is the common region of its stations
+        register(ImportBatch, ScopePaths(region="region_code", station="station"))
+        auditlog.register(ImportBatch)

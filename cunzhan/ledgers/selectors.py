@@ -1,0 +1,136 @@
+"""Every ledger read a page, the API, an export or a command uses, already scoped to the user."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from cunzhan.core import privacy
+from cunzhan.ledgers.models import MODEL_BY_KIND, Direction, ImportBatch, LedgerEntry
+from cunzhan.ledgers.specs import SPEC_BY_MODEL, LedgerSpec, spec_for
+from cunzhan.stations.models import Station
+
+BACKLOG_HOURS = 48  # scheme parameter (jia-2020 item 9): parcels not handed over within 48 h
+
+
+def entries_for_user(user: Any, kind: str) -> QuerySet[LedgerEntry]:
+    user.scope.require("ledger.view")
+    model = MODEL_BY_KIND[spec_for(kind).kind]
+    return user.scope.filter(model.objects.select_related("station"))
+
+
+def get_entry_for_user_or_404(user: Any, kind: str, pk: int) -> LedgerEntry:
+    return user.scope.get_or_404(entries_for_user(user, kind), pk=pk)
+
+
+@dataclass(frozen=True)
+class EntryFilter:
+    station: str = ""  # station code
+    date_from: date | None = None
+    date_to: date | None = None
+    q: str = ""  # product, platform, carrier or tracking number contains
+    source: str = ""  # "manual" or "import"
+
+    def apply(self, queryset: QuerySet) -> QuerySet:
+        if self.station:
+            queryset = queryset.filter(station__code=self.station)
+        if self.date_from:
+            queryset = queryset.filter(occurred_on__gte=self.date_from)
+        if self.date_to:
+            queryset = queryset.filter(occurred_on__lte=self.date_to)
+        if self.q:
+            names = {f.name for f in queryset.model._meta.get_fields()}
+            condition = Q()
+            for field in ("product_name", "platform", "carrier", "tracking_no", "seller_household", "note"):
+                if field in names:
+                    condition |= Q(**{f"{field}__icontains": self.q})
+            queryset = queryset.filter(condition)
+        if self.source == "manual":
+            queryset = queryset.filter(batch__isnull=True)
+        elif self.source == "import":
+            queryset = queryset.filter(batch__isnull=False)
+        return queryset
+
+
+def filtered_entries_for_user(user: Any, kind: str, entry_filter: EntryFilter) -> QuerySet[LedgerEntry]:
+    return entry_filter.apply(entries_for_user(user, kind))
+
+
+def parcel_backlog_for_user(user: Any, *, now: datetime | None = None, hours: int = BACKLOG_HOURS):
+    """积压: parcels received (收) more than ``hours`` ago and not yet handed over, oldest first."""
+    cutoff = (now or timezone.now()) - timedelta(hours=hours)
+    return (
+        entries_for_user(user, "parcel")
+        .filter(direction=Direction.IN, handed_over_at__isnull=True, arrived_at__lt=cutoff)
+        .order_by("arrived_at")
+    )
+
+
+def entry_counts_for_user(user: Any) -> dict[str, int]:
+    return {kind: entries_for_user(user, kind).count() for kind in MODEL_BY_KIND}
+
+
+def writable_stations_for_user(user: Any) -> QuerySet[Station]:
+    """The stations the user may record entries for (none without ledger.write)."""
+    if not user.scope.can("ledger.write"):
+        return Station.objects.none()
+    return user.scope.filter(Station.objects.all()).order_by("code")
+
+
+def entry_defaults_for_user(user: Any, kind: str, station: Station | None) -> dict[str, Any]:
+    """Sensible defaults for the entry form: today, the platform used last, recent product names."""
+    defaults: dict[str, Any] = {"occurred_on": timezone.localdate(), "recent_products": []}
+    if station is None:
+        return defaults
+    entries = entries_for_user(user, kind).filter(station=station)
+    names = {f.name for f in entries.model._meta.get_fields()}
+    if "platform" in names:
+        last = entries.exclude(platform="").order_by("-recorded_at", "-id").values_list("platform", flat=True)
+        defaults["platform"] = last.first() or ""
+    if "product_name" in names:
+        recent = entries.order_by("-recorded_at", "-id").values_list("product_name", flat=True)[:200]
+        defaults["recent_products"] = list(dict.fromkeys(recent))[:20]
+    if "carrier" in names:
+        last = entries.order_by("-recorded_at", "-id").values_list("carrier", flat=True)
+        defaults["carrier"] = last.first() or ""
+    return defaults
+
+
+def pii_visible(user: Any, entry: LedgerEntry) -> bool:
+    """Customers' personal data is shown unmasked only to the keeper of the entry's station."""
+    return user.scope.can("pii.view") and user.station_id is not None and user.station_id == entry.station_id
+
+
+MASKERS = {
+    "customer_phone": privacy.mask_mobile,
+    "recipient_phone": privacy.mask_mobile,
+    "customer_id_number": privacy.mask_id_number,
+    "customer_name": privacy.mask_name,
+}
+
+
+def masked_value(spec: LedgerSpec, field: str, value: Any, show: bool) -> Any:
+    if show or field not in spec.pii_fields:
+        return value
+    return MASKERS[field](value or "")
+
+
+def present(user: Any, entry: LedgerEntry) -> dict[str, Any]:
+    """The entry's fields as the user may see them (personal data masked unless allowed)."""
+    spec = SPEC_BY_MODEL[type(entry)]
+    show = pii_visible(user, entry)
+    return {f: masked_value(spec, f, getattr(entry, f), show) for f in spec.fields}
+
+
+def batches_for_user(user: Any) -> QuerySet[ImportBatch]:
+    user.scope.require("ledger.view")
+    return user.scope.filter(ImportBatch.objects.select_related("created_by", "station"))
+
+
+def parcel_backlog_counts_for_user(user: Any, *, now: datetime | None = None) -> dict[str, int]:
+    rows = parcel_backlog_for_user(user, now=now).order_by().values("station__code").annotate(n=Count("pk"))
+    return {row["station__code"]: row["n"] for row in rows}

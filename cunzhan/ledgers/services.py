@@ -1,0 +1,152 @@
+"""Every write to the ledgers: record, correct and delete one entry (bulk writes are in
+:mod:`cunzhan.ledgers.importers`). Each runs in one transaction; django-auditlog records the
+change with its actor, so corrections and deletions are in the operation log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import DateTimeField, DecimalField, Max, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest, NullIf
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cunzhan.core import privacy
+from cunzhan.core.audit import acting
+from cunzhan.ledgers.importers import parcel_key
+from cunzhan.ledgers.models import ENTRY_MODELS, LedgerEntry, Parcel
+from cunzhan.ledgers.parsing import TZ
+from cunzhan.ledgers.specs import SPEC_BY_MODEL, spec_for
+from cunzhan.stations.models import Station
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=TZ)
+
+
+@transaction.atomic
+def entry_create(*, acting_user: Any, kind: str, station: Station, **values: Any) -> LedgerEntry:
+    """Record one transaction at ``station`` (which must be in the user's scope)."""
+    acting_user.scope.require("ledger.write")
+    station = acting_user.scope.get_or_404(Station.objects.all(), pk=station.pk)
+    spec = spec_for(kind)
+    now = timezone.now()
+    entry = spec.model(
+        station=station,
+        county_code=station.county_code,
+        created_by=acting_user,
+        recorded_at=now,
+        row_key=LedgerEntry.manual_key(),
+    )
+    _assign(entry, values)
+    _clean(entry)
+    with acting(acting_user):
+        entry.save()
+    Station.objects.filter(pk=station.pk).update(last_activity_at=now)
+    return entry
+
+
+@transaction.atomic
+def entry_update(*, acting_user: Any, entry: LedgerEntry, **values: Any) -> LedgerEntry:
+    """Correct an entry; the operation log keeps the values before and after."""
+    acting_user.scope.require("ledger.write")
+    acting_user.scope.get_or_404(type(entry).objects.all(), pk=entry.pk)
+    _assign(entry, values)
+    _clean(entry)
+    with acting(acting_user):
+        entry.save()
+    return entry
+
+
+@transaction.atomic
+def entry_delete(*, acting_user: Any, entry: LedgerEntry) -> None:
+    """Delete an entry; the operation log keeps what it was."""
+    acting_user.scope.require("ledger.write")
+    acting_user.scope.get_or_404(type(entry).objects.all(), pk=entry.pk)
+    station_id = entry.station_id
+    with acting(acting_user):
+        entry.delete()
+    refresh_last_activity([station_id])
+
+
+def refresh_last_activity(station_ids: list[int]) -> int:
+    """Set each station's last activity to its newest ledger entry's recorded time, in one
+    statement (NULL when it has none left)."""
+    newest = [
+        Coalesce(
+            Subquery(
+                model.objects.filter(station_id=OuterRef("pk"))
+                .order_by()
+                .values("station_id")
+                .annotate(m=Max("recorded_at"))
+                .values("m")[:1]
+            ),
+            Value(_EPOCH),
+            output_field=DateTimeField(),
+        )
+        for model in ENTRY_MODELS
+    ]
+    return Station.objects.filter(pk__in=station_ids).update(
+        last_activity_at=NullIf(Greatest(*newest), Value(_EPOCH), output_field=DateTimeField())
+    )
+
+
+def _assign(entry: LedgerEntry, values: dict[str, Any]) -> None:
+    spec = SPEC_BY_MODEL[type(entry)]
+    allowed = set(spec.fields)
+    unknown = set(values) - allowed
+    if unknown:
+        raise ValidationError(_("未知字段：%(fields)s") % {"fields": "、".join(sorted(unknown))})
+    for field, value in values.items():
+        if isinstance(value, str):
+            value = value.strip()
+        model_field = entry._meta.get_field(field)
+        if value is None and not model_field.null:  # an omitted optional value (API, form)
+            value = model_field.get_default()
+        elif isinstance(model_field, DecimalField) and value is not None:
+            try:
+                value = Decimal(str(value)).quantize(Decimal(1).scaleb(-model_field.decimal_places))
+            except InvalidOperation:
+                raise ValidationError({field: _("请填写数字。")}) from None
+        setattr(entry, field, value)
+    for field in ("customer_phone", "recipient_phone"):
+        if hasattr(entry, field) and getattr(entry, field):
+            setattr(entry, field, privacy.normalize_mobile(getattr(entry, field)))
+    if getattr(entry, "customer_id_number", ""):
+        entry.customer_id_number = privacy.normalize_id_number(entry.customer_id_number)
+    if isinstance(entry, Parcel):
+        if entry.arrived_at:
+            entry.occurred_on = timezone.localtime(entry.arrived_at, TZ).date()
+        entry.row_key = parcel_key(entry.carrier or "", entry.tracking_no or "")
+
+
+def _clean(entry: LedgerEntry) -> None:
+    errors: dict[str, list[str]] = {}
+    today = timezone.localdate()
+    if entry.occurred_on and entry.occurred_on > today:
+        errors.setdefault("occurred_on", []).append(_("日期不能晚于今天。"))
+    if isinstance(entry, Parcel):
+        now = timezone.now()
+        for field in ("arrived_at", "notified_at", "handed_over_at"):
+            moment = getattr(entry, field)
+            if moment and moment > now + timezone.timedelta(minutes=5):
+                errors.setdefault(field, []).append(_("时间不能晚于现在。"))
+        if entry.arrived_at:
+            if entry.notified_at and entry.notified_at < entry.arrived_at:
+                errors.setdefault("notified_at", []).append(_("通知时间早于到站/收寄时间。"))
+            if entry.handed_over_at and entry.handed_over_at < entry.arrived_at:
+                errors.setdefault("handed_over_at", []).append(_("交付/取件时间早于到站/收寄时间。"))
+        clash = Parcel.objects.filter(
+            county_code=entry.county_code, carrier=entry.carrier, tracking_no=entry.tracking_no
+        ).exclude(pk=entry.pk)
+        if entry.tracking_no and clash.exists():
+            errors.setdefault("tracking_no", []).append(_("该快递公司的这个运单号已经登记过。"))
+    try:
+        entry.full_clean(exclude=["station", "created_by", "batch"], validate_constraints=False)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from python_calamine import CalamineWorkbook
+
+from cunzhan.ledgers.models import ProxyPurchase
+from cunzhan.ledgers.tests.helpers import GOOD_ID, PURCHASE_HEADER, purchase_rows, write_csv
+
+pytestmark = pytest.mark.django_db
+
+NEW = {
+    "station": "JX-0001",
+    "occurred_on": "2025-03-01",
+    "product_name": "复合肥",
+    "quantity": "2",
+    "amount": "236.50",
+    "platform": "拼多多",
+    "customer_phone": "13800001234",
+    "customer_id_number": GOOD_ID,
+}
+
+
+def test_a_keeper_records_lists_corrects_and_deletes_through_the_api(world, client):
+    client.force_login(world.keeper)
+    created = client.post("/api/v1/ledgers/purchase", NEW, content_type="application/json")
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert body["amount"] == "236.50" and body["customer_phone"] == "13800001234"
+    listed = client.get("/api/v1/ledgers/purchase?station=JX-0001&date_from=2025-01-01").json()
+    assert listed["count"] == 1 and listed["items"][0]["id"] == body["id"]
+    patched = client.patch(f"/api/v1/ledgers/purchase/{body['id']}", {"amount": "200"}, content_type="application/json")
+    assert patched.status_code == 200 and patched.json()["amount"] == "200.00"
+    assert client.delete(f"/api/v1/ledgers/purchase/{body['id']}").status_code == 204
+    assert ProxyPurchase.objects.count() == 0
+
+
+def test_the_api_masks_personal_data_for_everyone_but_the_keeper(world, client):
+    client.force_login(world.keeper)
+    pk = client.post("/api/v1/ledgers/purchase", NEW, content_type="application/json").json()["id"]
+    client.force_login(world.county)
+    shown = client.get(f"/api/v1/ledgers/purchase/{pk}").json()
+    assert shown["customer_phone"] == "138****1234"
+    client.force_login(world.other_keeper)
+    assert client.get(f"/api/v1/ledgers/purchase/{pk}").status_code == 404
+
+
+def test_bad_input_is_a_422_in_chinese_and_other_stations_are_404(world, client):
+    client.force_login(world.keeper)
+    bad = client.post("/api/v1/ledgers/purchase", {**NEW, "customer_phone": "123"}, content_type="application/json")
+    assert bad.status_code == 422 and "手机号" in bad.json()["detail"]
+    other = client.post("/api/v1/ledgers/purchase", {**NEW, "station": "JX-0002"}, content_type="application/json")
+    assert other.status_code == 404
+    client.force_login(world.supervisor)
+    assert client.post("/api/v1/ledgers/purchase", NEW, content_type="application/json").status_code == 403
+
+
+def test_import_through_the_api_reports_every_bad_cell(world, client, tmp_path):
+    client.force_login(world.keeper)
+    rows = purchase_rows()
+    rows[1][4] = -1
+    path = write_csv(tmp_path / "a.csv", PURCHASE_HEADER, rows)
+    with path.open("rb") as handle:
+        rejected = client.post("/api/v1/ledgers/purchase/import", {"file": handle})
+    assert rejected.status_code == 422
+    assert rejected.json()["errors"] == [{"row": 3, "column": "金额（元）", "message": "金额不能为负数（-1）"}]
+    path = write_csv(tmp_path / "b.csv", PURCHASE_HEADER, purchase_rows())
+    for expected in (4, 0):
+        with path.open("rb") as handle:
+            result = client.post("/api/v1/ledgers/purchase/import", {"file": handle}).json()
+        assert result["rows_created"] == expected
+    assert len(client.get("/api/v1/ledgers/imports").json()) == 2
+
+
+def test_export_through_the_api_masks_by_default(world, client):
+    client.force_login(world.keeper)
+    client.post("/api/v1/ledgers/purchase", NEW, content_type="application/json")
+    client.force_login(world.county)
+    csv_text = client.get("/api/v1/ledgers/purchase/export?fmt=csv").content.decode("utf-8-sig")
+    assert "138****1234" in csv_text and "13800001234" not in csv_text
+    refused = client.get("/api/v1/ledgers/purchase/export?fmt=csv&unmasked=true")
+    assert refused.status_code == 422  # the county office must give a reason
+    allowed = client.get("/api/v1/ledgers/purchase/export?fmt=xlsx&unmasked=true&reason=核查投诉")
+    rows = (
+        CalamineWorkbook.from_filelike(io.BytesIO(b"".join(allowed.streaming_content)))
+        .get_sheet_by_index(0)
+        .to_python()
+    )
+    assert rows[0][:2] == ["站点编码", "日期"]
+    assert rows[1][7] == "13800001234"
+    client.force_login(world.supervisor)
+    assert client.get("/api/v1/ledgers/purchase/export?fmt=csv&unmasked=true&reason=x").status_code == 403
+
+
+def test_the_backlog_endpoint(world, client):
+    client.force_login(world.keeper)
+    client.post(
+        "/api/v1/ledgers/parcel",
+        {
+            "station": "JX-0001",
+            "direction": "in",
+            "carrier": "中通",
+            "tracking_no": "ZT9",
+            "arrived_at": (timezone.now() - timedelta(hours=49)).isoformat(),
+        },
+        content_type="application/json",
+    )
+    client.force_login(world.supervisor)
+    backlog = client.get("/api/v1/ledgers/parcel/backlog").json()
+    assert [p["tracking_no"] for p in backlog["items"]] == ["ZT9"]

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from cunzhan.ledgers import selectors, services
+from cunzhan.ledgers.tests.helpers import GOOD_ID
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def entries(world):
+    made = {}
+    for station, user in ((world.station_keng, world.keeper), (world.station_dian, world.operator)):
+        made[station.code] = services.entry_create(
+            acting_user=user if user.role != "operator" else world.admin,
+            kind="purchase",
+            station=station,
+            occurred_on=date(2025, 3, 1),
+            product_name="复合肥",
+            quantity=Decimal(1),
+            amount=Decimal(10),
+            platform="淘宝",
+            customer_name="张三丰",
+            customer_phone="13812341234",
+            customer_id_number=GOOD_ID,
+        )
+    made["XW-0001"] = services.entry_create(
+        acting_user=world.other_keeper,
+        kind="purchase",
+        station=world.station_xunwu,
+        occurred_on=date(2025, 4, 1),
+        product_name="脐橙箱",
+        quantity=Decimal(1),
+        amount=Decimal(5),
+        platform="京东",
+    )
+    return made
+
+
+SEES = {
+    "admin": {"JX-0001", "JX-0002", "XW-0001"},
+    "county": {"JX-0001", "JX-0002"},
+    "operator": {"JX-0001", "JX-0002"},
+    "supervisor": {"JX-0001"},
+    "other_supervisor": {"JX-0002"},
+    "keeper": {"JX-0001"},
+    "other_keeper": {"XW-0001"},
+    "province": {"JX-0001", "JX-0002"},
+}
+
+
+@pytest.mark.parametrize("persona", sorted(SEES))
+def test_each_role_sees_exactly_the_entries_of_its_stations(world, entries, persona):
+    seen = selectors.entries_for_user(world.users[persona], "purchase")
+    assert {e.station.code for e in seen} == SEES[persona]
+
+
+def test_filters_by_station_date_and_words(world, entries):
+    admin = world.admin
+    assert selectors.filtered_entries_for_user(admin, "purchase", selectors.EntryFilter(station="XW-0001")).count() == 1
+    assert (
+        selectors.filtered_entries_for_user(
+            admin, "purchase", selectors.EntryFilter(date_from=date(2025, 3, 15))
+        ).count()
+        == 1
+    )
+    assert selectors.filtered_entries_for_user(admin, "purchase", selectors.EntryFilter(q="脐橙")).count() == 1
+
+
+def test_only_the_stations_own_keeper_sees_personal_data_unmasked(world, entries):
+    mine = entries["JX-0001"]
+    assert selectors.present(world.keeper, mine)["customer_phone"] == "13812341234"
+    for persona in ("county", "supervisor", "operator", "admin"):
+        shown = selectors.present(world.users[persona], mine)
+        assert shown["customer_phone"] == "138****1234"
+        assert shown["customer_id_number"] == f"{GOOD_ID[:6]}********{GOOD_ID[-4:]}"
+        assert shown["customer_name"] == "张**"
+
+
+def test_the_parcel_backlog_lists_parcels_waiting_more_than_48_hours(world):
+    now = timezone.now()
+
+    def parcel(station, user, tracking, hours, handed=None, direction="in"):
+        return services.entry_create(
+            acting_user=user,
+            kind="parcel",
+            station=station,
+            direction=direction,
+            carrier="中通",
+            tracking_no=tracking,
+            arrived_at=now - timedelta(hours=hours),
+            handed_over_at=handed,
+        )
+
+    parcel(world.station_keng, world.keeper, "OLD", 50)
+    parcel(world.station_keng, world.keeper, "NEW", 10)
+    parcel(world.station_keng, world.keeper, "DONE", 60, handed=now - timedelta(hours=1))
+    parcel(world.station_keng, world.keeper, "SENT", 60, direction="out")
+    parcel(world.station_dian, world.admin, "DIAN", 70)
+    assert [p.tracking_no for p in selectors.parcel_backlog_for_user(world.keeper)] == ["OLD"]
+    assert [p.tracking_no for p in selectors.parcel_backlog_for_user(world.supervisor)] == ["OLD"]
+    assert [p.tracking_no for p in selectors.parcel_backlog_for_user(world.county)] == ["DIAN", "OLD"]
+    assert selectors.parcel_backlog_counts_for_user(world.county) == {"JX-0001": 1, "JX-0002": 1}
+
+
+def test_the_entry_form_remembers_the_last_platform_and_recent_products(world, entries):
+    defaults = selectors.entry_defaults_for_user(world.keeper, "purchase", world.station_keng)
+    assert defaults["platform"] == "淘宝"
+    assert defaults["recent_products"] == ["复合肥"]
+    assert defaults["occurred_on"] == timezone.localdate()

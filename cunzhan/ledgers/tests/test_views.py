@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from python_calamine import CalamineWorkbook
+
+from cunzhan.ledgers.models import ProxyPurchase
+from cunzhan.ledgers.tests.helpers import PURCHASE_HEADER, purchase_rows, write_xlsx
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_keeper_records_a_purchase_in_a_few_taps(world, client):
+    client.force_login(world.keeper)
+    page = client.get("/ledgers/purchase/new/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'name="viewport"' in html and "form-control-lg" in html  # phone-sized, big inputs
+    assert f'value="{date.today().isoformat()}"' in html or "occurred_on" in html
+    response = client.post(
+        "/ledgers/purchase/new/",
+        {
+            "s-station": world.station_keng.pk,
+            "occurred_on": date.today().isoformat(),
+            "product_name": "复合肥",
+            "quantity": "1",
+            "amount": "120",
+            "platform": "拼多多",
+            "again": "1",
+        },
+    )
+    assert response.status_code == 302 and "station=JX-0001" in response["Location"]
+    # the next entry starts from today, the platform used last and the recent products
+    html = client.get(response["Location"]).content.decode()
+    assert 'value="拼多多"' in html and '<option value="复合肥">' in html
+    assert ProxyPurchase.objects.get().created_by == world.keeper
+
+
+def test_the_list_masks_and_filters(world, client):
+    client.force_login(world.keeper)
+    client.post(
+        "/ledgers/purchase/new/",
+        {
+            "s-station": world.station_keng.pk,
+            "occurred_on": "2025-03-01",
+            "product_name": "复合肥",
+            "quantity": "1",
+            "amount": "120",
+            "platform": "拼多多",
+            "customer_phone": "13800001234",
+        },
+    )
+    assert "13800001234" in client.get("/ledgers/purchase/").content.decode()
+    client.force_login(world.supervisor)
+    html = client.get("/ledgers/purchase/?from=2025-01-01&q=复合肥").content.decode()
+    assert "138****1234" in html and "13800001234" not in html
+    assert "复合肥" not in client.get("/ledgers/purchase/?to=2025-02-01").content.decode().split("<tbody>")[1]
+
+
+def test_edit_and_delete_pages(world, client):
+    client.force_login(world.keeper)
+    client.post(
+        "/ledgers/purchase/new/",
+        {"s-station": world.station_keng.pk, "occurred_on": "2025-03-01", "product_name": "复合肥",
+         "quantity": "1", "amount": "120", "platform": "拼多多"},
+    )  # fmt: skip
+    entry = ProxyPurchase.objects.get()
+    edit_url = reverse("ledgers:edit", args=["purchase", entry.pk])
+    assert client.get(edit_url).status_code == 200
+    response = client.post(
+        edit_url,
+        {"occurred_on": "2025-03-01", "product_name": "复合肥", "quantity": "1", "amount": "99.5", "platform": "淘宝"},
+    )
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert str(entry.amount) == "99.50"
+    client.force_login(world.other_keeper)
+    assert client.get(edit_url).status_code == 404
+    client.force_login(world.keeper)
+    assert client.post(reverse("ledgers:delete", args=["purchase", entry.pk])).status_code == 302
+    assert not ProxyPurchase.objects.exists()
+
+
+def test_the_import_page_shows_each_error_and_then_imports(world, client, tmp_path):
+    client.force_login(world.keeper)
+    rows = purchase_rows()
+    rows[0][1] = "2025-02-30"
+    rows[1][4] = -1
+    rows[2][0] = "JX-9999"
+    rows[3][8] = "610828199001011231"
+    path = write_xlsx(tmp_path / "bad.xlsx", PURCHASE_HEADER, rows)
+    with path.open("rb") as handle:
+        html = client.post("/ledgers/purchase/import/", {"file": handle}).content.decode()
+    assert "文件有 4 处错误，未保存任何数据" in html
+    for text in ("不存在", "负数", "JX-9999", "身份证号"):
+        assert text in html
+    assert not ProxyPurchase.objects.exists()
+    good = write_xlsx(tmp_path / "good.xlsx", PURCHASE_HEADER, purchase_rows())
+    for created in (4, 0):
+        with good.open("rb") as handle:
+            html = client.post("/ledgers/purchase/import/", {"file": handle}).content.decode()
+        assert f"新增 {created} 行" in html
+    assert ProxyPurchase.objects.count() == 4
+
+
+def test_templates_download_with_chinese_headers(world, client):
+    client.force_login(world.keeper)
+    xlsx = client.get("/ledgers/sale/template.xlsx")
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(xlsx.content)).get_sheet_by_index(0).to_python()
+    assert rows[0][:3] == ["站点编码", "日期", "商品名称"]
+    csv = client.get("/ledgers/parcel/template.csv").content.decode("utf-8-sig")
+    assert csv.startswith("站点编码,方向,快递公司,运单号")
+
+
+def test_export_page_and_progress_page(world, client):
+    client.force_login(world.keeper)
+    response = client.get("/ledgers/purchase/export/?fmt=csv")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).decode("utf-8-sig").startswith("站点编码,日期")
+    cache.set("ledgers:import:abc", {"user_id": world.keeper.pk, "kind": "purchase", "name": "a.xlsx",
+                                     "phase": "write", "done": 50, "total": 200}, 60)  # fmt: skip
+    html = client.get("/ledgers/imports/abc/").content.decode()
+    assert "25%" in html and "hx-trigger" in html
+    client.force_login(world.other_keeper)
+    assert client.get("/ledgers/imports/abc/").status_code == 404
+
+
+def test_the_backlog_page(world, client):
+    client.force_login(world.supervisor)
+    assert "没有积压的快递" in client.get("/ledgers/parcel/backlog/").content.decode()

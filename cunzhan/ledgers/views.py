@@ -1,0 +1,370 @@
+from __future__ import annotations
+
+import tempfile
+import threading
+import uuid
+from datetime import date
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import close_old_connections
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cunzhan.core.forms import apply_validation_error
+from cunzhan.core.tabular import ImportRejected
+from cunzhan.ledgers import exporters, selectors, services
+from cunzhan.ledgers.forms import ImportForm, StationChoiceForm, entry_form_class
+from cunzhan.ledgers.importers import import_ledger
+from cunzhan.ledgers.specs import SPECS, LedgerSpec
+
+PAGE_SIZE = 50
+SYNC_IMPORT_BYTES = 512 * 1024  # larger files import in the background, the page shows progress
+PROGRESS_TTL = 3600
+ERRORS_SHOWN = 500
+
+
+def _spec(kind: str) -> LedgerSpec:
+    try:
+        return SPECS[kind]
+    except KeyError:
+        raise Http404(_("没有这种台账。")) from None
+
+
+def _parse_date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _entry_filter(request) -> selectors.EntryFilter:
+    get = request.GET
+    return selectors.EntryFilter(
+        station=get.get("station", "").strip(),
+        date_from=_parse_date(get.get("from", "")),
+        date_to=_parse_date(get.get("to", "")),
+        q=get.get("q", "").strip(),
+        source=get.get("source", ""),
+    )
+
+
+def _cells(spec: LedgerSpec, shown: dict) -> list[tuple]:
+    return [(column, shown[column.field]) for column in spec.columns]
+
+
+def _filter_query(request) -> str:
+    keep = {k: request.GET[k] for k in ("station", "from", "to", "q", "source") if request.GET.get(k)}
+    return urlencode(keep)
+
+
+@login_required
+def index(request):
+    user = request.user
+    counts = selectors.entry_counts_for_user(user)
+    return render(
+        request,
+        "ledgers/index.html",
+        {
+            "ledgers": [(spec, counts[kind]) for kind, spec in SPECS.items()],
+            "backlog": selectors.parcel_backlog_for_user(user).count(),
+            "can_write": user.scope.can("ledger.write"),
+            "can_import": user.scope.can("ledger.import"),
+            "batches": selectors.batches_for_user(user)[:10],
+        },
+    )
+
+
+@login_required
+def entry_list(request, kind: str):
+    spec = _spec(kind)
+    user = request.user
+    entries = selectors.filtered_entries_for_user(user, spec.kind, _entry_filter(request))
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(entry, _cells(spec, selectors.present(user, entry))) for entry in page]
+    query = _filter_query(request)
+    return render(
+        request,
+        "ledgers/list.html",
+        {
+            "spec": spec,
+            "columns": spec.columns,
+            "page": page,
+            "rows": rows,
+            "filter": request.GET,
+            "querystring": f"{query}&" if query else "",
+            "export_query": query,
+            "stations": selectors.writable_stations_for_user(user) if user.scope.can("ledger.write") else None,
+            "can_write": user.scope.can("ledger.write"),
+            "can_import": user.scope.can("ledger.import"),
+            "can_export_unmasked": user.scope.can("pii.export"),
+        },
+    )
+
+
+def _station_for(request, stations, data=None):
+    form = StationChoiceForm(data, stations=stations, prefix="s")
+    if data is None and request.GET.get("station"):
+        form = StationChoiceForm(
+            initial={"station": stations.filter(code=request.GET["station"]).first()},
+            stations=stations,
+            prefix="s",
+        )
+    return form
+
+
+@login_required
+def entry_create(request, kind: str):
+    spec = _spec(kind)
+    user = request.user
+    user.scope.require("ledger.write")
+    stations = selectors.writable_stations_for_user(user)
+    station_form = _station_for(request, stations, request.POST or None)
+    station = stations.first() if stations.count() == 1 else None
+    if request.method == "POST" and station_form.is_valid():
+        station = station_form.cleaned_data["station"]
+    defaults = selectors.entry_defaults_for_user(user, spec.kind, station)
+    initial = {k: v for k, v in defaults.items() if k in spec.fields}
+    form = entry_form_class(spec)(request.POST or None, initial=initial)
+    if request.method == "POST" and station_form.is_valid() and form.is_valid():
+        try:
+            services.entry_create(acting_user=user, kind=spec.kind, station=station, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("已登记一条%(ledger)s记录。") % {"ledger": spec.label})
+            if "again" in request.POST:
+                return redirect(f"{reverse('ledgers:new', args=[spec.kind])}?station={station.code}")
+            return redirect("ledgers:list", kind=spec.kind)
+    return render(
+        request,
+        "ledgers/entry_form.html",
+        {
+            "spec": spec,
+            "form": form,
+            "station_form": station_form,
+            "single_station": station if stations.count() == 1 else None,
+            "recent_products": defaults["recent_products"],
+            "editing": None,
+        },
+    )
+
+
+@login_required
+def entry_edit(request, kind: str, pk: int):
+    spec = _spec(kind)
+    user = request.user
+    user.scope.require("ledger.write")
+    entry = selectors.get_entry_for_user_or_404(user, spec.kind, pk)
+    if not selectors.pii_visible(user, entry) and spec.pii_fields:
+        # an editor who may not see the personal data may not overwrite it either
+        fields = [f for f in spec.fields if f not in spec.pii_fields]
+    else:
+        fields = spec.fields
+    form_class = entry_form_class(spec)
+    form = form_class(request.POST or None, instance=entry)
+    for field in set(spec.fields) - set(fields):
+        del form.fields[field]
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.entry_update(acting_user=user, entry=entry, **{f: form.cleaned_data[f] for f in fields})
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("已修改，修改前后的内容记入操作日志。"))
+            return redirect("ledgers:list", kind=spec.kind)
+    return render(
+        request,
+        "ledgers/entry_form.html",
+        {"spec": spec, "form": form, "editing": entry, "recent_products": []},
+    )
+
+
+@login_required
+@require_POST
+def entry_delete(request, kind: str, pk: int):
+    spec = _spec(kind)
+    entry = selectors.get_entry_for_user_or_404(request.user, spec.kind, pk)
+    services.entry_delete(acting_user=request.user, entry=entry)
+    messages.success(request, _("已删除，删除的内容记入操作日志。"))
+    return redirect("ledgers:list", kind=spec.kind)
+
+
+@login_required
+def parcel_backlog(request):
+    user = request.user
+    backlog = selectors.parcel_backlog_for_user(user)
+    page = Paginator(backlog, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "ledgers/backlog.html",
+        {
+            "page": page,
+            "rows": [(p, _cells(SPECS["parcel"], selectors.present(user, p))) for p in page],
+            "hours": selectors.BACKLOG_HOURS,
+            "by_station": sorted(selectors.parcel_backlog_counts_for_user(user).items()),
+            "querystring": "",
+        },
+    )
+
+
+@login_required
+def template_download(request, kind: str, fmt: str):
+    spec = _spec(kind)
+    if fmt not in ("xlsx", "csv"):
+        raise Http404
+    response = HttpResponse(
+        content_type="text/csv; charset=utf-8"
+        if fmt == "csv"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = _attachment(f"{spec.label}导入模板.{fmt}")
+    if fmt == "csv":
+        response.write("\ufeff")  # Excel opens UTF-8 CSV correctly only with the BOM
+    exporters.write_template(spec, response, fmt)
+    return response
+
+
+def _attachment(filename: str) -> str:
+    from urllib.parse import quote
+
+    return f"attachment; filename*=UTF-8''{quote(filename)}"
+
+
+@login_required
+def export(request, kind: str):
+    spec = _spec(kind)
+    user = request.user
+    fmt = request.GET.get("fmt", "xlsx")
+    if fmt not in ("xlsx", "csv"):
+        raise Http404
+    unmasked = request.GET.get("unmasked") == "1"
+    handle = tempfile.TemporaryFile()  # noqa: SIM115  handed to FileResponse, which closes it
+    try:
+        if fmt == "csv":
+            import io
+
+            text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
+            exporters.export_ledger(
+                acting_user=user,
+                kind=spec.kind,
+                target=text,
+                fmt="csv",
+                entry_filter=_entry_filter(request),
+                unmasked=unmasked,
+                reason=request.GET.get("reason", ""),
+            )
+            text.flush()
+            text.detach()
+        else:
+            exporters.export_ledger(
+                acting_user=user,
+                kind=spec.kind,
+                target=handle,
+                fmt="xlsx",
+                entry_filter=_entry_filter(request),
+                unmasked=unmasked,
+                reason=request.GET.get("reason", ""),
+            )
+    except ValidationError as exc:
+        handle.close()
+        messages.error(request, "；".join(exc.messages))
+        return redirect(f"{reverse('ledgers:list', args=[spec.kind])}?{_filter_query(request)}")
+    except PermissionDenied:
+        handle.close()
+        raise
+    handle.seek(0)
+    stamp = date.today().strftime("%Y%m%d")  # noqa: DTZ011  a file name
+    return FileResponse(handle, as_attachment=True, filename=f"{spec.label}台账_{stamp}.{fmt}")
+
+
+# -- import ---------------------------------------------------------------------------------------
+
+
+def _progress_key(token: str) -> str:
+    return f"ledgers:import:{token}"
+
+
+@login_required
+def import_upload(request, kind: str):
+    spec = _spec(kind)
+    user = request.user
+    user.scope.require("ledger.import")
+    form = ImportForm(request.POST or None, request.FILES or None)
+    context = {"spec": spec, "form": form, "errors": None, "result": None}
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > SYNC_IMPORT_BYTES:
+            token = _start_background_import(user, spec.kind, upload)
+            return redirect("ledgers:import_progress", token=token)
+        try:
+            result = import_ledger(acting_user=user, kind=spec.kind, source=upload, name=upload.name)
+        except ImportRejected as exc:
+            context["errors"] = exc.errors[:ERRORS_SHOWN]
+            context["error_count"] = len(exc.errors)
+        else:
+            context["result"] = result
+    return render(request, "ledgers/import.html", context)
+
+
+def _start_background_import(user, kind: str, upload) -> str:
+    token = uuid.uuid4().hex
+    suffix = Path(upload.name).suffix.lower()
+    with tempfile.NamedTemporaryFile(suffix=suffix, delete=False) as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+    state = {"user_id": user.pk, "kind": kind, "name": upload.name, "phase": "queued", "done": 0, "total": 0}
+    cache.set(_progress_key(token), state, PROGRESS_TTL)
+
+    def progress(phase: str, done: int, total: int) -> None:
+        cache.set(_progress_key(token), {**state, "phase": phase, "done": done, "total": total}, PROGRESS_TTL)
+
+    def run() -> None:
+        # one transaction inside import_ledger: a crash of this thread or process leaves nothing
+        close_old_connections()
+        try:
+            result = import_ledger(
+                acting_user=user, kind=kind, source=Path(handle.name), name=upload.name, progress=progress
+            )
+            final = {
+                "phase": "finished",
+                "rows_read": result.rows_read,
+                "rows_created": result.rows_created,
+                "rows_skipped": result.rows_skipped,
+                "seconds": round(result.seconds, 1),
+            }
+        except ImportRejected as exc:
+            final = {
+                "phase": "rejected",
+                "errors": [str(e) for e in exc.errors[:ERRORS_SHOWN]],
+                "error_count": len(exc.errors),
+            }
+        except Exception as exc:  # reported on the page; the transaction has rolled back
+            final = {"phase": "failed", "message": str(exc)}
+        finally:
+            Path(handle.name).unlink(missing_ok=True)
+            close_old_connections()
+        cache.set(_progress_key(token), {**state, **final}, PROGRESS_TTL)
+
+    threading.Thread(target=run, daemon=True, name=f"ledger-import-{token[:8]}").start()
+    return token
+
+
+@login_required
+def import_progress(request, token: str):
+    state = cache.get(_progress_key(token))
+    if not state or state.get("user_id") != request.user.pk:
+        raise Http404(_("未找到这次导入。"))
+    spec = _spec(state["kind"])
+    total = state.get("total") or 0
+    percent = int(100 * state.get("done", 0) / total) if total else 0
+    template = "ledgers/_import_progress.html" if request.htmx else "ledgers/import_progress.html"
+    return render(request, template, {"state": state, "spec": spec, "percent": percent, "token": token})

@@ -1,0 +1,350 @@
+"""/api/v1/reports: report status boards, a station's report (draft or submitted), submission and
+corrections, county statistics, ad-hoc requests and the upward export — all through the one scoping
+mechanism (out of scope → 404, not allowed → 403, refused → 422 with the Chinese reason)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.http import Http404
+from ninja import Router, Schema
+
+from cunzhan.core import dates
+from cunzhan.regions.models import Region
+from cunzhan.reports import drafts, exporters, selectors, services
+from cunzhan.reports.models import Kind, ReportSettings
+from cunzhan.reports.statistics import FIGURE_NAMES, county_statistics
+from cunzhan.reports.status import monthly_period, period_from_slug
+from cunzhan.stations.models import Station
+
+router = Router(tags=["报表"])
+
+
+def _county(request, code: str | None) -> Region:
+    county = selectors.resolve_county(request.user, code)
+    if county is None or (code and county.code != code):
+        raise Http404("未找到该县，或不在您的管辖范围内。")
+    return county
+
+
+def _month(month: str | None) -> tuple[int, int]:
+    if not month:
+        return dates.previous_month()
+    try:
+        return dates.parse_month(month)
+    except ValueError:
+        raise Http404("月份格式应为 YYYY-MM。") from None
+
+
+class BoardRowOut(Schema):
+    station_code: str
+    station_name: str
+    township: str
+    status: str
+    status_label: str
+    first_submitted_at: datetime | None
+    version: int
+
+
+class BoardOut(Schema):
+    county: str
+    kind: str
+    period: str
+    due_at: datetime
+    grace_end: datetime
+    counts: dict[str, int]
+    rows: list[BoardRowOut]
+
+
+@router.get("/status", response=BoardOut, summary="按月（或按周）的报送情况：按时、迟报、逾期、漏报")
+def status_board(request, county: str | None = None, month: str | None = None, week: str | None = None):
+    request.user.scope.require("report.view")
+    region = _county(request, county)
+    settings = ReportSettings.for_county(region.code)
+    try:
+        period = period_from_slug(settings, Kind.WEEKLY, week) if week else monthly_period(settings, *_month(month))
+    except ValueError:
+        raise Http404("周次格式应为 YYYY-Www。") from None
+    rows = selectors.period_board(request.user, region.code, period)
+    return {
+        "county": region.code,
+        "kind": period.kind,
+        "period": period.slug,
+        "due_at": period.due_at,
+        "grace_end": period.grace_end,
+        "counts": selectors.status_counts(rows),
+        "rows": [
+            {
+                "station_code": r.code,
+                "station_name": r.name,
+                "township": r.township,
+                "status": r.status,
+                "status_label": str(r.status_label),
+                "first_submitted_at": r.first_submitted_at,
+                "version": r.version,
+            }
+            for r in rows
+        ],
+    }
+
+
+class ReportOut(Schema):
+    station: str
+    kind: str
+    period: str
+    status: str
+    due_at: datetime
+    grace_end: datetime
+    first_submitted_at: datetime | None
+    version: int
+    document: dict[str, Any]
+    pending_corrections: dict[str, Any]
+
+
+def _report_out(request, code: str, kind: str, period_slug: str) -> dict[str, Any]:
+    try:
+        station, period, report = selectors.report_page(request.user, code, kind, period_slug)
+    except ValueError:
+        raise Http404("报表期间格式不正确。") from None
+    if report and report.version:
+        document = report.versions.get(number=report.version).data
+    else:
+        lines = drafts.apply_corrections(
+            drafts.build_lines(station.pk, period.start, period.end), report.pending_corrections if report else {}
+        )
+        document = drafts.document(station_code=code, kind=kind, start=period.start, end=period.end, lines=lines)
+    if report:
+        status = selectors.report_status_now(report, period.opens_at)
+    else:
+        from django.utils import timezone
+
+        status = selectors.status_of(
+            opens_at=period.opens_at,
+            due_at=period.due_at,
+            grace_end=period.grace_end,
+            first_submitted_at=None,
+            now=timezone.now(),
+        )
+    return {
+        "station": code,
+        "kind": kind,
+        "period": period.slug,
+        "status": status,
+        "due_at": report.due_at if report else period.due_at,
+        "grace_end": report.grace_end if report else period.grace_end,
+        "first_submitted_at": report.first_submitted_at if report else None,
+        "version": report.version if report else 0,
+        "document": document,
+        "pending_corrections": report.pending_corrections if report else {},
+    }
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in (Kind.MONTHLY, Kind.WEEKLY):
+        raise Http404("报表类型应为 monthly 或 weekly。")
+
+
+@router.get("/stations/{code}/{kind}/{period}", response=ReportOut, summary="一个站点的月报/周报（草稿或已提交版本）")
+def report_get(request, code: str, kind: str, period: str):
+    request.user.scope.require("report.view")
+    _check_kind(kind)
+    return _report_out(request, code, kind, period)
+
+
+class LineFix(Schema):
+    count: int
+    quantity: str | None = None
+    amount: str | None = None
+    reason: str
+
+
+class SubmitIn(Schema):
+    corrections: dict[str, LineFix] = {}
+    text: str = ""
+    reason: str = ""
+
+
+@router.post(
+    "/stations/{code}/{kind}/{period}/submit",
+    response=ReportOut,
+    summary="提交（首次提交冻结为第 1 版；已提交后为更正，生成新版本并须填写理由）",
+)
+def report_submit(request, code: str, kind: str, period: str, payload: SubmitIn):
+    user = request.user
+    user.scope.require("report.submit")
+    _check_kind(kind)
+    try:
+        station, report_period, report = selectors.report_page(user, code, kind, period)
+    except ValueError:
+        raise Http404("报表期间格式不正确。") from None
+    report = report or services.report_obtain(station=station, period=report_period)
+    corrections = {k: v.dict() for k, v in payload.corrections.items()}
+    if report.is_submitted:
+        services.report_correct(
+            acting_user=user, report=report, corrections=corrections, text=payload.text or None, reason=payload.reason
+        )
+    else:
+        if corrections:
+            services.report_correct(acting_user=user, report=report, corrections=corrections)
+        services.report_submit(acting_user=user, report=report, text=payload.text)
+    return _report_out(request, code, kind, period)
+
+
+@router.get("/statistics", summary="县级电子商务进农村统计（按月或年初至今；按乡镇和站点）")
+def statistics(request, county: str | None = None, month: str | None = None, mode: str = "month"):
+    request.user.scope.require("statistics.view")
+    region = _county(request, county)
+    year, mon = _month(month)
+    start = date(year, 1, 1) if mode == "ytd" else dates.month_first(year, mon)
+    stats = county_statistics(request.user, region.code, start, dates.month_last(year, mon))
+
+    def figures(f) -> dict[str, Any]:
+        return {name: str(getattr(f, name)) if name.endswith("amount") else getattr(f, name) for name in FIGURE_NAMES}
+
+    return {
+        "county": region.code,
+        "start": stats.start,
+        "end": stats.end,
+        "total": {"stations": stats.total.stations, "active": stats.total.active, **figures(stats.total.figures)},
+        "townships": [
+            {"code": g.code, "name": g.name, "stations": g.stations, "active": g.active, **figures(g.figures)}
+            for g in stats.townships
+        ],
+        "stations": [
+            {"code": r.code, "name": r.name, "township": r.township, "active": r.active, **figures(r.figures)}
+            for r in stats.stations
+        ],
+    }
+
+
+class AdhocOut(Schema):
+    id: int
+    county_id: str
+    title: str
+    description: str
+    due_at: datetime
+    grace_end: datetime
+    period_start: date | None
+    period_end: date | None
+    created_at: datetime
+
+
+class AdhocIn(Schema):
+    county: str
+    title: str
+    description: str = ""
+    due_at: datetime
+    grace_end: datetime | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    stations: list[str]
+
+
+@router.get("/adhoc", response=list[AdhocOut], summary="临时报表要求")
+def adhoc_list(request):
+    request.user.scope.require("report.view")
+    return list(selectors.adhoc_requests_for_user(request.user)[:200])
+
+
+@router.post("/adhoc", response={201: AdhocOut}, summary="发起临时报表要求（县电商办）")
+def adhoc_create(request, payload: AdhocIn):
+    user = request.user
+    user.scope.require("report.request")
+    county = _county(request, payload.county)
+    stations = Station.objects.filter(code__in=payload.stations)
+    adhoc = services.adhoc_request_create(
+        acting_user=user,
+        county=county,
+        title=payload.title,
+        description=payload.description,
+        due_at=payload.due_at,
+        grace_end=payload.grace_end,
+        period_start=payload.period_start,
+        period_end=payload.period_end,
+        stations=stations,
+    )
+    return 201, adhoc
+
+
+@router.get("/adhoc/{pk}", response=BoardOut, summary="临时报表的报送情况")
+def adhoc_status(request, pk: int):
+    request.user.scope.require("report.view")
+    adhoc = selectors.adhoc_request_for_user_or_404(request.user, pk)
+    rows = selectors.adhoc_board(request.user, adhoc)
+    return {
+        "county": adhoc.county_id,
+        "kind": Kind.ADHOC,
+        "period": str(adhoc.pk),
+        "due_at": adhoc.due_at,
+        "grace_end": adhoc.grace_end,
+        "counts": selectors.status_counts(rows),
+        "rows": [
+            {
+                "station_code": r.code,
+                "station_name": r.name,
+                "township": r.township,
+                "status": r.status,
+                "status_label": str(r.status_label),
+                "first_submitted_at": r.first_submitted_at,
+                "version": r.version,
+            }
+            for r in rows
+        ],
+    }
+
+
+class TransmissionOut(Schema):
+    id: int
+    county_id: str
+    kind: str
+    period: str
+    format_version: str
+    status: str
+    attempts: int
+    last_error: str
+    created_at: datetime
+    sent_at: datetime | None
+
+
+class UpwardIn(Schema):
+    county: str
+    kind: str
+    period: str = ""
+
+
+@router.get("/upward", response=list[TransmissionOut], summary="上报记录")
+def upward_list(request):
+    request.user.scope.require("upward.export")
+    return list(selectors.transmissions_for_user(request.user)[:200])
+
+
+@router.post("/upward", response={201: TransmissionOut}, summary="生成上报文件（cunzhan-upward/1）")
+def upward_prepare(request, payload: UpwardIn):
+    user = request.user
+    user.scope.require("upward.export")
+    county = _county(request, payload.county)
+    if payload.kind not in ("register", "statistics"):
+        raise Http404("类型应为 register 或 statistics。")
+    period = ""
+    if payload.kind == "statistics":
+        year, month = _month(payload.period or None)
+        period = f"{year}-{month:02d}"
+    return 201, services.upward_prepare(acting_user=user, county=county, kind=payload.kind, period=period)
+
+
+@router.get("/upward/{pk}/payload", summary="上报内容（JSON，与报送时一致）")
+def upward_payload(request, pk: int):
+    request.user.scope.require("upward.export")
+    return selectors.transmission_for_user_or_404(request.user, pk).payload
+
+
+@router.post("/upward/{pk}/send", response=TransmissionOut, summary="报送或重新报送")
+def upward_send(request, pk: int):
+    user = request.user
+    user.scope.require("upward.export")
+    transmission = selectors.transmission_for_user_or_404(user, pk)
+    return services.upward_send(acting_user=user, transmission=transmission)
+
+
+__all__ = ["exporters", "router"]

@@ -1,0 +1,275 @@
+"""Every read of reports that a page, API, export or command uses, scoped to the user.
+
+Status lists are set-based: the stations that owe a report are left-joined to their report rows
+in one query and the status is a CASE over the timestamps (:func:`status_expression`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import F, FilteredRelation, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from cunzhan.core import dates
+from cunzhan.regions.models import Level, Region
+from cunzhan.reports.models import AdhocRequest, Kind, Report, ReportSettings, UpwardTransmission
+from cunzhan.reports.status import (
+    ReportPeriod,
+    ReportStatus,
+    monthly_period,
+    period_from_slug,
+    status_expression,
+    status_of,
+    weekly_period,
+)
+from cunzhan.stations.models import CERTIFIED_STATUSES, Station
+
+# -- counties ------------------------------------------------------------------------------------
+
+
+def county_choices(user: Any) -> list[Region]:
+    """The counties the user may look at, for the county selector."""
+    scope = user.scope
+    if scope.role is None:
+        return []
+    if scope.station_id:
+        code = Station.objects.filter(pk=scope.station_id).values_list("county_code", flat=True).first()
+        return list(Region.objects.filter(code=code))
+    prefix = scope.region_code or ""
+    if len(prefix) >= 6:
+        return list(Region.objects.filter(code=prefix[:6]))
+    return list(Region.objects.filter(level=Level.COUNTY, code__startswith=prefix).order_by("code"))
+
+
+def resolve_county(user: Any, requested: str | None) -> Region | None:
+    """The requested county if the user may see it, else the user's first county."""
+    choices = county_choices(user)
+    for county in choices:
+        if county.code == requested:
+            return county
+    return choices[0] if choices else None
+
+
+# -- obligations and status boards ----------------------------------------------------------------
+
+
+def obliged_stations(user: Any, county_code: str, period_end: date) -> QuerySet[Station]:
+    """Stations in the user's scope that owe a report for a period ending on ``period_end``:
+    certified, in incubation, operating or rectifying, and certified before the period ended."""
+    stations = Station.objects.filter(county_code=county_code, status__in=CERTIFIED_STATUSES)
+    stations = stations.filter(
+        Q(certified_at__isnull=True) | Q(certified_at__lt=dates.day_start(period_end + timedelta(days=1)))
+    )
+    return user.scope.filter(stations)
+
+
+@dataclass
+class BoardRow:
+    station_id: int
+    code: str
+    name: str
+    township: str
+    report_id: int | None
+    first_submitted_at: datetime | None
+    version: int
+    status: str
+
+    @property
+    def status_label(self) -> str:
+        return ReportStatus(self.status).label
+
+
+def period_board(user: Any, county_code: str, period: ReportPeriod, *, now: datetime | None = None) -> list[BoardRow]:
+    """One row per obliged station: its report (or none) and status, in one query."""
+    now = now or timezone.now()
+    rows = (
+        obliged_stations(user, county_code, period.end)
+        .annotate(
+            rep=FilteredRelation(
+                "reports",
+                condition=Q(
+                    reports__kind=period.kind, reports__period_start=period.start, reports__request__isnull=True
+                ),
+            )
+        )
+        .annotate(
+            report_status=status_expression(
+                now=now,
+                opens_at=period.opens_at,
+                submitted="rep__first_submitted_at",
+                due=Coalesce(F("rep__due_at"), period.due_at),
+                grace=Coalesce(F("rep__grace_end"), period.grace_end),
+            )
+        )
+        .values(
+            "pk",
+            "code",
+            "name",
+            "region__parent__name",
+            "rep__id",
+            "rep__first_submitted_at",
+            "rep__version",
+            "report_status",
+        )
+        .order_by("code")
+    )
+    return [
+        BoardRow(
+            station_id=r["pk"],
+            code=r["code"],
+            name=r["name"],
+            township=r["region__parent__name"] or "",
+            report_id=r["rep__id"],
+            first_submitted_at=r["rep__first_submitted_at"],
+            version=r["rep__version"] or 0,
+            status=r["report_status"],
+        )
+        for r in rows
+    ]
+
+
+def status_counts(rows: list[BoardRow]) -> dict[str, int]:
+    counts = Counter(row.status for row in rows)
+    return {status.value: counts.get(status.value, 0) for status in ReportStatus}
+
+
+def adhoc_board(user: Any, request: AdhocRequest, *, now: datetime | None = None) -> list[BoardRow]:
+    now = now or timezone.now()
+    rows = (
+        user.scope.filter(Report.objects.filter(request=request))
+        .annotate(
+            report_status=status_expression(
+                now=now, opens_at=request.created_at, submitted="first_submitted_at", due="due_at", grace="grace_end"
+            )
+        )
+        .values(
+            "pk",
+            "station_id",
+            "station__code",
+            "station__name",
+            "station__region__parent__name",
+            "first_submitted_at",
+            "version",
+            "report_status",
+        )
+        .order_by("station__code")
+    )
+    return [
+        BoardRow(
+            station_id=r["station_id"],
+            code=r["station__code"],
+            name=r["station__name"],
+            township=r["station__region__parent__name"] or "",
+            report_id=r["pk"],
+            first_submitted_at=r["first_submitted_at"],
+            version=r["version"],
+            status=r["report_status"],
+        )
+        for r in rows
+    ]
+
+
+# -- one station's reports -----------------------------------------------------------------------
+
+
+@dataclass
+class Obligation:
+    period: ReportPeriod
+    report: Report | None
+    status: str
+
+    @property
+    def status_label(self) -> str:
+        return ReportStatus(self.status).label
+
+
+def report_page(user: Any, station_code: str, kind: str, slug: str) -> tuple[Station, ReportPeriod, Report | None]:
+    """The station (404 outside the scope), the period (ValueError when malformed) and its report row."""
+    station = user.scope.get_or_404(Station.objects.select_related("region"), code=station_code)
+    period = period_from_slug(ReportSettings.for_county(station.county_code), kind, slug)
+    report = (
+        Report.objects.filter(station=station, kind=kind, period_start=period.start, request__isnull=True)
+        .select_related("first_submitted_by")
+        .first()
+    )
+    return station, period, report
+
+
+def adhoc_report_for_user_or_404(user: Any, pk: int) -> Report:
+    return user.scope.get_or_404(
+        Report.objects.select_related("station", "request", "first_submitted_by"), pk=pk, kind=Kind.ADHOC
+    )
+
+
+def report_status_now(report: Report, opens_at: datetime, *, now: datetime | None = None) -> str:
+    return status_of(
+        opens_at=opens_at,
+        due_at=report.due_at,
+        grace_end=report.grace_end,
+        first_submitted_at=report.first_submitted_at,
+        now=now or timezone.now(),
+    )
+
+
+def station_obligations(
+    station: Station, *, now: datetime | None = None, months: int = 12, weeks: int = 8
+) -> list[Obligation]:
+    """The station's recent monthly and weekly reports, newest first, with one query for the rows."""
+    now = now or timezone.now()
+    settings = ReportSettings.for_county(station.county_code)
+    today = dates.local_date(now)
+    periods = [monthly_period(settings, *dates.add_months(today.year, today.month, -i)) for i in range(months)]
+    if settings.weekly_enabled:
+        periods += [weekly_period(settings, *dates.iso_week_of(today - timedelta(weeks=i))) for i in range(weeks)]
+    certified = station.certified_at
+    periods = [p for p in periods if certified is None or certified < p.opens_at]
+    rows = {
+        (r.kind, r.period_start): r
+        for r in Report.objects.filter(
+            station=station, request__isnull=True, period_start__gte=min((p.start for p in periods), default=today)
+        )
+    }
+    result = []
+    for period in periods:
+        report = rows.get((period.kind, period.start))
+        due, grace = (report.due_at, report.grace_end) if report else (period.due_at, period.grace_end)
+        status = status_of(
+            opens_at=period.opens_at,
+            due_at=due,
+            grace_end=grace,
+            first_submitted_at=report.first_submitted_at if report else None,
+            now=now,
+        )
+        result.append(Obligation(period=period, report=report, status=status))
+    result.sort(key=lambda o: o.period.end, reverse=True)
+    return result
+
+
+def station_adhoc_reports(user: Any, station: Station) -> QuerySet[Report]:
+    return user.scope.filter(
+        Report.objects.filter(station=station, kind=Kind.ADHOC).select_related("request").order_by("-due_at")
+    )
+
+
+# -- ad-hoc requests and transmissions ------------------------------------------------------------
+
+
+def adhoc_requests_for_user(user: Any) -> QuerySet[AdhocRequest]:
+    return user.scope.filter(AdhocRequest.objects.select_related("county", "created_by"))
+
+
+def adhoc_request_for_user_or_404(user: Any, pk: int) -> AdhocRequest:
+    return user.scope.get_or_404(AdhocRequest.objects.select_related("county", "created_by"), pk=pk)
+
+
+def transmissions_for_user(user: Any) -> QuerySet[UpwardTransmission]:
+    return user.scope.filter(UpwardTransmission.objects.select_related("county", "created_by"))
+
+
+def transmission_for_user_or_404(user: Any, pk: int) -> UpwardTransmission:
+    return user.scope.get_or_404(UpwardTransmission.objects.select_related("county"), pk=pk)

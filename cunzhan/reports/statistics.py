@@ -1,0 +1,209 @@
+"""County and operating-unit statistics aggregated from the ledgers by the database.
+
+For a period the ledger rows (hundreds of thousands a month for a large county) are grouped by
+station in four queries, one per ledger, each restricted to the user's stations and to the date
+range through the ledgers' (station, occurred_on) index. The resulting few hundred station rows
+are rolled up to townships and the county total in memory: no query per station.
+
+"active" station = at least one ledger row of any kind in the period; "idle" = none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from cunzhan.ledgers.models import ConvenienceService, Direction, Parcel, ProxyPurchase, ProxySale
+from cunzhan.stations.models import CERTIFIED_STATUSES, Station
+
+ZERO = Decimal("0.00")
+
+
+@dataclass
+class Figures:
+    purchase_orders: int = 0
+    purchase_amount: Decimal = ZERO
+    sale_orders: int = 0
+    sale_amount: Decimal = ZERO
+    farm_orders: int = 0  # 农产品上行
+    farm_amount: Decimal = ZERO
+    goods_orders: int = 0  # 工业品下行
+    goods_amount: Decimal = ZERO
+    parcels_in: int = 0
+    parcels_out: int = 0
+    services: int = 0
+    services_amount: Decimal = ZERO
+
+    def add(self, other: Figures) -> None:
+        for f in fields(Figures):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+    @property
+    def has_activity(self) -> bool:
+        return bool(self.purchase_orders or self.sale_orders or self.parcels_in or self.parcels_out or self.services)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(Figures)}
+
+
+FIGURE_NAMES = [f.name for f in fields(Figures)]
+
+
+@dataclass
+class StationStats:
+    station_id: int
+    code: str
+    name: str
+    township_code: str
+    township: str
+    status: str
+    figures: Figures = field(default_factory=Figures)
+
+    @property
+    def active(self) -> bool:
+        return self.figures.has_activity
+
+
+@dataclass
+class GroupStats:
+    code: str
+    name: str
+    stations: int = 0
+    active: int = 0
+    figures: Figures = field(default_factory=Figures)
+
+    @property
+    def idle(self) -> int:
+        return self.stations - self.active
+
+    def take(self, row: StationStats) -> None:
+        self.stations += 1
+        self.active += int(row.active)
+        self.figures.add(row.figures)
+
+
+@dataclass
+class CountyStatistics:
+    start: date
+    end: date
+    stations: list[StationStats]
+    townships: list[GroupStats]
+    total: GroupStats
+
+
+def scoped_stations(user: Any, county_code: str) -> QuerySet[Station]:
+    return user.scope.filter(Station.objects.filter(county_code=county_code))
+
+
+def _span(user: Any, county_code: str, start: date, end: date) -> dict[str, Any]:
+    return {
+        "county_code": county_code,
+        "station_id__in": scoped_stations(user, county_code).values("pk"),
+        "occurred_on__gte": start,
+        "occurred_on__lte": end,
+    }
+
+
+def station_figures(user: Any, county_code: str, start: date, end: date) -> dict[int, Figures]:
+    """Per-station figures for [start, end], four grouped queries in all."""
+    span = _span(user, county_code, start, end)
+    result: dict[int, Figures] = {}
+
+    def of(station_id: int) -> Figures:
+        return result.setdefault(station_id, Figures())
+
+    for row in (
+        ProxyPurchase.objects.filter(**span).values("station_id").annotate(n=Count("id"), a=Sum("amount")).order_by()
+    ):
+        f = of(row["station_id"])
+        f.purchase_orders, f.purchase_amount = row["n"], row["a"] or ZERO
+    farm = Q(farm_product=True)
+    for row in (
+        ProxySale.objects.filter(**span)
+        .values("station_id")
+        .annotate(n=Count("id"), a=Sum("amount"), fn=Count("id", filter=farm), fa=Sum("amount", filter=farm))
+        .order_by()
+    ):
+        f = of(row["station_id"])
+        f.sale_orders, f.sale_amount = row["n"], row["a"] or ZERO
+        f.farm_orders, f.farm_amount = row["fn"], row["fa"] or ZERO
+        f.goods_orders, f.goods_amount = f.sale_orders - f.farm_orders, f.sale_amount - f.farm_amount
+    for row in (
+        Parcel.objects.filter(**span)
+        .values("station_id")
+        .annotate(
+            pin=Count("id", filter=Q(direction=Direction.IN)), pout=Count("id", filter=Q(direction=Direction.OUT))
+        )
+        .order_by()
+    ):
+        f = of(row["station_id"])
+        f.parcels_in, f.parcels_out = row["pin"], row["pout"]
+    for row in (
+        ConvenienceService.objects.filter(**span)
+        .values("station_id")
+        .annotate(n=Count("id"), a=Sum("amount"))
+        .order_by()
+    ):
+        f = of(row["station_id"])
+        f.services, f.services_amount = row["n"], row["a"] or ZERO
+    return result
+
+
+def county_statistics(user: Any, county_code: str, start: date, end: date) -> CountyStatistics:
+    """Station, township and county figures; lists every certified station (active or idle) and
+    any other station that has ledger rows in the period."""
+    figures = station_figures(user, county_code, start, end)
+    stations = (
+        scoped_stations(user, county_code)
+        .filter(Q(status__in=CERTIFIED_STATUSES) | Q(pk__in=list(figures)))
+        .values("pk", "code", "name", "status", "region_id", "region__name", "region__parent__name")
+        .order_by("region_id", "code")
+    )
+    rows: list[StationStats] = []
+    townships: dict[str, GroupStats] = {}
+    total = GroupStats(code=county_code, name="合计")
+    for s in stations:
+        region_code = s["region_id"] or ""
+        township_code = region_code[:9]
+        # a village station's township is its region's parent; a township station's is its region
+        township_name = s["region__parent__name"] if len(region_code) > 9 else s["region__name"]
+        row = StationStats(
+            station_id=s["pk"],
+            code=s["code"],
+            name=s["name"],
+            township_code=township_code,
+            township=township_name or "",
+            status=s["status"],
+            figures=figures.get(s["pk"], Figures()),
+        )
+        rows.append(row)
+        townships.setdefault(township_code, GroupStats(code=township_code, name=row.township)).take(row)
+        total.take(row)
+    return CountyStatistics(
+        start=start,
+        end=end,
+        stations=rows,
+        townships=sorted(townships.values(), key=lambda g: g.code),
+        total=total,
+    )
+
+
+def product_lines(user: Any, county_code: str, start: date, end: date) -> list[dict[str, Any]]:
+    """品名、数量、销售额、网店/平台 per station for the consolidated report: two grouped queries."""
+    span = _span(user, county_code, start, end)
+    columns = ("station__code", "station__name", "product_name", "platform")
+    lines = []
+    for section, model in (("purchase", ProxyPurchase), ("sale", ProxySale)):
+        for row in (
+            model.objects.filter(**span)
+            .values(*columns)
+            .annotate(n=Count("id"), q=Sum("quantity"), a=Sum("amount"))
+            .order_by(*columns)
+        ):
+            lines.append({"section": section, **row})
+    lines.sort(key=lambda r: (r["station__code"], r["section"], r["product_name"], r["platform"]))
+    return lines

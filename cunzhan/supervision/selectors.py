@@ -1,0 +1,197 @@
+"""Every read of inspections, complaints and supervision events that a page, API endpoint or
+export uses, scoped to the user; and the facts the assessment reads (set-based: one query each)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from cunzhan.activities.selectors import count_subquery
+from cunzhan.core.periods import SHANGHAI, day_start
+from cunzhan.stations.models import Station
+from cunzhan.supervision.models import (
+    Complaint,
+    ComplaintKind,
+    EventKind,
+    Inspection,
+    InspectionPhoto,
+    InspectionRating,
+    SupervisionEvent,
+    VerificationStatus,
+)
+from cunzhan.supervision.rating_items import KEYS, RATING_ITEMS
+
+
+def inspections_for_user(user) -> QuerySet[Inspection]:
+    user.scope.require("supervision.view")
+    return user.scope.filter(
+        Inspection.objects.select_related("station", "station__region", "inspector").annotate(
+            rated=Count("ratings", distinct=True)
+        )
+    ).order_by("-inspected_at", "-pk")
+
+
+def get_inspection_for_user_or_404(user, pk: int) -> Inspection:
+    return user.scope.get_or_404(inspections_for_user(user).prefetch_related("ratings", "photos"), pk=pk)
+
+
+def photos_for_user(user) -> QuerySet[InspectionPhoto]:
+    user.scope.require("supervision.view")
+    return user.scope.filter(InspectionPhoto.objects.select_related("inspection"))
+
+
+def complaints_for_user(user) -> QuerySet[Complaint]:
+    user.scope.require("supervision.view")
+    return user.scope.filter(
+        Complaint.objects.select_related("station", "station__region", "recorded_by", "verified_by")
+    )
+
+
+def events_for_user(user) -> QuerySet[SupervisionEvent]:
+    user.scope.require("supervision.view")
+    return user.scope.filter(
+        SupervisionEvent.objects.select_related("station", "station__region", "recorded_by", "verified_by")
+    )
+
+
+def rating_rows(inspection: Inspection) -> list[dict]:
+    """The sub-items in scheme order with the inspection's score and comment (None when unrated)."""
+    given = {r.key: r for r in inspection.ratings.all()}
+    return [{"item": item, "rating": given.get(item.key)} for item in RATING_ITEMS]
+
+
+# -- facts for the assessment ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SupervisionFacts:
+    """Verified complaints and daily-supervision events of one station in a date range."""
+
+    parcel_complaints: int = 0  # verified 快递服务投诉 (item 9: −1 each)
+    public_reports: int = 0  # verified 群众举报
+    # verified events by EventKind value; "public_report" equals ``public_reports`` (one source:
+    # public reports are complaints), so a scheme adds events only, never both
+    events: dict[str, int] = field(default_factory=dict)
+
+
+def supervision_facts(station_ids: Iterable[int], start: date, end: date) -> dict[int, SupervisionFacts]:
+    """Per station (every id given), verified records dated start..end inclusive (Asia/Shanghai). One query."""
+    verified = Q(status=VerificationStatus.VERIFIED)
+    complaints = Complaint.objects.filter(
+        verified,
+        received_at__gte=day_start(start),
+        received_at__lt=day_start(end + timedelta(days=1)),
+    )
+    events = SupervisionEvent.objects.filter(verified, occurred_on__gte=start, occurred_on__lte=end)
+    kinds = [k for k in EventKind.values if k != EventKind.PUBLIC_REPORT]
+    rows = (
+        Station.objects.filter(pk__in=list(station_ids))
+        .annotate(
+            f_parcel=count_subquery(complaints.filter(kind=ComplaintKind.PARCEL)),
+            f_report=count_subquery(complaints.filter(kind=ComplaintKind.PUBLIC_REPORT)),
+            **{f"f_{k}": count_subquery(events.filter(kind=k)) for k in kinds},
+        )
+        .values("pk", "f_parcel", "f_report", *(f"f_{k}" for k in kinds))
+    )
+    facts = {}
+    for row in rows:
+        counts = {k: row[f"f_{k}"] for k in kinds}
+        counts[EventKind.PUBLIC_REPORT.value] = row["f_report"]
+        facts[row["pk"]] = SupervisionFacts(
+            parcel_complaints=row["f_parcel"], public_reports=row["f_report"], events=counts
+        )
+    return facts
+
+
+@dataclass(frozen=True)
+class InspectionRatings:
+    """The latest complete inspection of a station in a period."""
+
+    inspection_id: int
+    inspected_at: object  # aware datetime
+    inspector_id: int
+    scores: dict[str, Decimal]  # sub-item key -> score
+    comments: dict[str, str]  # sub-item key -> deduction comment ("" when full marks)
+
+
+def inspection_facts(station_ids: Iterable[int], year: int, half: str) -> dict[int, InspectionRatings]:
+    """Per station that has one: the latest complete inspection of the period (year, "H1"/"H2").
+    Stations without a complete inspection are absent from the result (their result is incomplete).
+    One query."""
+    ratings = (
+        InspectionRating.objects.filter(
+            inspection__station_id__in=list(station_ids), inspection__year=year, inspection__half=half
+        )
+        .order_by("-inspection__inspected_at", "-inspection_id")
+        .values_list(
+            "inspection__station_id",
+            "inspection_id",
+            "inspection__inspected_at",
+            "inspection__inspector_id",
+            "key",
+            "score",
+            "comment",
+        )
+    )
+    collected: dict[int, dict] = {}
+    order: list[int] = []
+    for station_id, inspection_id, at, inspector_id, key, score, comment in ratings:
+        entry = collected.get(inspection_id)
+        if entry is None:
+            entry = collected[inspection_id] = {
+                "station": station_id,
+                "at": at,
+                "inspector": inspector_id,
+                "scores": {},
+                "comments": {},
+            }
+            order.append(inspection_id)
+        entry["scores"][key] = score
+        entry["comments"][key] = comment
+    result: dict[int, InspectionRatings] = {}
+    wanted = set(KEYS)
+    for inspection_id in order:  # newest first
+        entry = collected[inspection_id]
+        if entry["station"] in result or set(entry["scores"]) < wanted:
+            continue
+        result[entry["station"]] = InspectionRatings(
+            inspection_id=inspection_id,
+            inspected_at=entry["at"],
+            inspector_id=entry["inspector"],
+            scores={k: entry["scores"][k] for k in KEYS},
+            comments={k: entry["comments"][k] for k in KEYS},
+        )
+    return result
+
+
+# -- a station's evidence page ------------------------------------------------------------------
+
+
+def station_evidence(user, station: Station, *, year: int) -> dict:
+    """Everything recorded about one station in a year: the assessment's evidence, in one place."""
+    from cunzhan.activities import selectors as activities
+
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    return {
+        "attendance": activities.attendance_for_user(user)
+        .filter(station=station, training__start_date__year=year)
+        .order_by("-training__start_date"),
+        "activities": activities.activities_for_user(user)
+        .filter(required_stations=station, start_date__year=year)
+        .prefetch_related(
+            Prefetch("participation", queryset=station.activity_participation.all(), to_attr="station_participation"),
+            Prefetch("reports", queryset=station.activity_reports.all(), to_attr="station_reports"),
+        ),
+        "guidance": activities.guidance_for_user(user).filter(station=station, visited_on__year=year),
+        "inspections": inspections_for_user(user).filter(station=station, year=year),
+        "complaints": complaints_for_user(user).filter(station=station, received_at__year=year),
+        "events": events_for_user(user).filter(station=station, occurred_on__year=year),
+        "training_facts": activities.training_facts([station.pk], start, end)[station.pk],
+        "marketing_facts": activities.marketing_facts([station.pk], start, end)[station.pk],
+        "supervision_facts": supervision_facts([station.pk], start, end)[station.pk],
+        "timezone": SHANGHAI,
+    }
