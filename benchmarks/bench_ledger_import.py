@@ -237,9 +237,8 @@ def main() -> None:
     user = ensure_world()
     xlsx, csv_path = generate(args.rows, ROOT / "var" / "bench")
     n = args.rows
-    print(
-        f"文件：{xlsx.name} {xlsx.stat().st_size / 1e6:.1f} MB，{csv_path.name} {csv_path.stat().st_size / 1e6:.1f} MB，{n:,} 行"
-    )
+    sizes = f"{xlsx.stat().st_size / 1e6:.1f} MB / {csv_path.stat().st_size / 1e6:.1f} MB"
+    print(f"文件：{xlsx.name}、{csv_path.name}（{sizes}），{n:,} 行")
 
     from cunzhan.ledgers.importers import import_ledger
 

@@ -154,32 +154,77 @@ class TrainingFacts:
     failed_tests: int = 0
 
 
+def station_ids_filter(station_ids: Iterable[int]) -> tuple[QuerySet | list[int], list[int] | None]:
+    """Station ids for a ``station_id__in`` lookup: a QuerySet (of ids or stations) stays a subquery and is
+    never evaluated in Python; any other iterable is read into a list, which is also returned."""
+    if isinstance(station_ids, QuerySet):
+        return station_ids, None
+    ids = list(station_ids)
+    return ids, ids
+
+
+def grouped_counts(parts: list[QuerySet], station_ids: Iterable[int], names: tuple[str, ...]) -> dict[int, list[int]]:
+    """Per station id, the column sums of ``parts``: querysets each grouped by station and selecting
+    ``station_id`` then the integer columns ``names`` (in that order). One query (UNION ALL), however many
+    parts and stations. Every station given is in the result (all zeros when it has no row)."""
+    ids, given = station_ids_filter(station_ids)
+    zero = Value(0, output_field=IntegerField())
+    if given is None:  # a subquery: its stations are listed by the query itself
+        parts = [*parts, Station.objects.filter(pk__in=ids).annotate(**dict.fromkeys(names, zero)).values_list("pk")]
+    sql_parts = [part.order_by().values_list("station_id" if part.model is not Station else "pk", *names) for part in parts]
+    sums: dict[int, list[int]] = {pk: [0] * len(names) for pk in given or ()}
+    query = sql_parts[0].union(*sql_parts[1:], all=True) if len(sql_parts) > 1 else sql_parts[0]
+    for station_id, *counts in query:
+        row = sums.get(station_id)
+        if row is None:
+            row = sums[station_id] = [0] * len(names)
+        for i, n in enumerate(counts):
+            row[i] += n or 0
+    return sums
+
+
+def _grouped(queryset: QuerySet, ids, names: tuple[str, ...], **counts) -> QuerySet:
+    """``queryset`` restricted to the stations, grouped by station, with ``counts`` and zeros for the other names."""
+    zero = Value(0, output_field=IntegerField())
+    return (
+        queryset.filter(station_id__in=ids)
+        .order_by()
+        .values("station_id")
+        .annotate(**{name: counts.get(name, zero) for name in names})
+    )
+
+
+TRAINING_COLUMNS = ("required", "unrecorded", "attended", "leave", "absent", "late", "early_leave", "failed")
+
+
 def training_facts(station_ids: Iterable[int], start: date, end: date) -> dict[int, TrainingFacts]:
     """Per station (every id given), counts for trainings dated start..end inclusive. One query.
 
-    A required training at which nobody of the station was recorded counts as an absence: the
-    organiser records who came, so silence means nobody did.
+    ``station_ids`` may be a QuerySet (of station ids), used as a subquery. A required training at which
+    nobody of the station was recorded counts as an absence: the organiser records who came, so silence
+    means nobody did.
     """
+    ids, _given = station_ids_filter(station_ids)
+    names = TRAINING_COLUMNS
     in_range = Q(training__start_date__gte=start, training__start_date__lte=end)
-    attendance = Attendance.objects.filter(in_range)
     through = Training.required_stations.through.objects.filter(in_range)
     recorded = Attendance.objects.filter(training=OuterRef("training_id"), station=OuterRef("station_id"))
-    rows = (
-        Station.objects.filter(pk__in=list(station_ids))
-        .annotate(
-            f_required=count_subquery(through),
-            f_unrecorded=count_subquery(through.filter(~Exists(recorded))),
-            f_attended=count_subquery(attendance.filter(status__in=ATTENDED)),
-            f_leave=count_subquery(attendance.filter(status=AttendanceStatus.LEAVE)),
-            f_absent=count_subquery(attendance.filter(status=AttendanceStatus.ABSENT)),
-            f_late=count_subquery(attendance.filter(status=AttendanceStatus.LATE)),
-            f_early=count_subquery(attendance.filter(status=AttendanceStatus.EARLY_LEAVE)),
-            f_failed=count_subquery(attendance.filter(test_result=ExamResult.FAIL)),
-        )
-        .values_list(
-            "pk", "f_required", "f_unrecorded", "f_attended", "f_leave", "f_absent", "f_late", "f_early", "f_failed"
-        )
-    )
+    n = Count("*")
+    parts = [
+        _grouped(through, ids, names, required=n),
+        _grouped(through.filter(~Exists(recorded)), ids, names, unrecorded=n),
+        _grouped(
+            Attendance.objects.filter(in_range),
+            ids,
+            names,
+            attended=Count("pk", filter=Q(status__in=ATTENDED)),
+            leave=Count("pk", filter=Q(status=AttendanceStatus.LEAVE)),
+            absent=Count("pk", filter=Q(status=AttendanceStatus.ABSENT)),
+            late=Count("pk", filter=Q(status=AttendanceStatus.LATE)),
+            early_leave=Count("pk", filter=Q(status=AttendanceStatus.EARLY_LEAVE)),
+            failed=Count("pk", filter=Q(test_result=ExamResult.FAIL)),
+        ),
+    ]
     return {
         pk: TrainingFacts(
             required=req,
@@ -191,7 +236,9 @@ def training_facts(station_ids: Iterable[int], start: date, end: date) -> dict[i
             early_leave=early,
             failed_tests=failed,
         )
-        for pk, req, unrec, att, leave, absent, late, early, failed in rows
+        for pk, (req, unrec, att, leave, absent, late, early, failed) in grouped_counts(
+            parts, station_ids, names
+        ).items()
     }
 
 
@@ -205,13 +252,19 @@ class MarketingFacts:
     missed_reports: int = 0  # of those, no report submitted by the due time (late = missed)
 
 
+MARKETING_COLUMNS = ("required", "missed", "due", "missed_reports")
+
+
 def marketing_facts(
     station_ids: Iterable[int], start: date, end: date, *, now: datetime | None = None
 ) -> dict[int, MarketingFacts]:
-    """Per station (every id given), one query. Activities still running, or reports not yet due
-    at ``now`` (default: the current time), are not counted as missed."""
+    """Per station (every id given), one query; ``station_ids`` may be a QuerySet (of station ids), used as a
+    subquery. Activities still running, or reports not yet due at ``now`` (default: the current time), are
+    not counted as missed."""
     now = now or timezone.now()
     today = local_date(now)
+    ids, _given = station_ids_filter(station_ids)
+    names = MARKETING_COLUMNS
     required = MarketingActivity.required_stations.through.objects.filter(
         marketingactivity__start_date__gte=start, marketingactivity__start_date__lte=end
     )
@@ -224,19 +277,16 @@ def marketing_facts(
         submitted_at__lte=OuterRef("marketingactivity__report_due_at"),
     )
     due = required.filter(marketingactivity__report_due_at__lte=now)
-    rows = (
-        Station.objects.filter(pk__in=list(station_ids))
-        .annotate(
-            f_required=count_subquery(required),
-            f_missed=count_subquery(required.filter(marketingactivity__end_date__lt=today).filter(~Exists(took_part))),
-            f_due=count_subquery(due),
-            f_missed_reports=count_subquery(due.filter(~Exists(on_time))),
-        )
-        .values_list("pk", "f_required", "f_missed", "f_due", "f_missed_reports")
-    )
+    n = Count("*")
+    parts = [
+        _grouped(required, ids, names, required=n),
+        _grouped(required.filter(marketingactivity__end_date__lt=today).filter(~Exists(took_part)), ids, names, missed=n),
+        _grouped(due, ids, names, due=n),
+        _grouped(due.filter(~Exists(on_time)), ids, names, missed_reports=n),
+    ]
     return {
         pk: MarketingFacts(required=req, missed_activities=missed, reports_due=due_n, missed_reports=missed_r)
-        for pk, req, missed, due_n, missed_r in rows
+        for pk, (req, missed, due_n, missed_r) in grouped_counts(parts, station_ids, names).items()
     }
 
 

@@ -67,7 +67,7 @@ def _faults(ids: list[int], period: Period) -> dict[int, list[Fault]]:
 def _report_facts(county_code: str, start: date, end: date, now: datetime) -> dict[int, dict[str, int]]:
     if not apps.is_installed("cunzhan.reports"):
         return {}
-    from cunzhan.reports.selectors import report_facts
+    from cunzhan.reports.facts import report_facts
 
     return report_facts(county_code, start, end, now)
 

@@ -23,13 +23,15 @@ class DemoContext:
 def loaders() -> list[Callable[[DemoContext], None]]:
     from cunzhan.accounts.demo import load_accounts
     from cunzhan.activities.demo import load_activities
+    from cunzhan.assessment.demo import load_assessment
     from cunzhan.ledgers.demo import load_ledgers
     from cunzhan.regions.demo import load_regions
     from cunzhan.reports.demo import load_reports
     from cunzhan.stations.demo import load_stations
     from cunzhan.supervision.demo import load_supervision
 
-    return [load_regions, load_stations, load_ledgers, load_accounts, load_reports, load_activities, load_supervision]
+    return [load_regions, load_stations, load_ledgers, load_accounts, load_reports, load_activities, load_supervision,
+            load_assessment]
 
 
 @transaction.atomic

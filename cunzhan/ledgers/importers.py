@@ -383,10 +383,11 @@ def _copy_postgres(plan: _Plan, chunks, now, user_id, batch_id, pipelined: bool)
     """Stream the rows into the table with COPY while the next chunk is being checked; keys
     already in the table are looked up first (on a second connection while COPY streams)."""
     table = plan.spec.model._meta.db_table
-    # keys travel as one comma-separated text: psycopg's array adapter is slow for 20,000 strings
+    # Keys travel as one comma-separated text (psycopg's array adapter is slow for 20,000
+    # strings) and are joined to the unique index, one index probe per key.
     probe_sql = (
-        f"SELECT row_key FROM {table} "  # noqa: S608
-        "WHERE county_code = ANY(%s) AND row_key = ANY(string_to_array(%s, ','))"
+        "SELECT t.row_key FROM unnest(string_to_array(%s, ',')) AS k(row_key) "  # noqa: S608
+        f"JOIN {table} t ON t.county_code = ANY(%s) AND t.row_key = k.row_key"
     )
     counties = sorted({c for c, _r in plan.stations.values()})
     user_text = str(user_id) if user_id else "\\N"
@@ -399,7 +400,7 @@ def _copy_postgres(plan: _Plan, chunks, now, user_id, batch_id, pipelined: bool)
             if side is None:  # everything is checked already: keys are known, look them up here
                 chunks = [(c, numbering.keys(c.keys)) for c in chunks]
                 all_keys = [k for _c, keys in chunks for k in keys]
-                cursor.execute(probe_sql, [counties, ",".join(all_keys)])
+                cursor.execute(probe_sql, [",".join(all_keys), counties])
                 existing = {row[0] for row in cursor.fetchall()}
                 prepared: Iterable = chunks
             else:
@@ -415,8 +416,11 @@ def _copy_postgres(plan: _Plan, chunks, now, user_id, batch_id, pipelined: bool)
                         continue
                     if side is not None:
                         with side.cursor() as probe:
-                            probe.execute(probe_sql, [counties, ",".join(keys)])
-                            existing = {row[0] for row in probe.fetchall()}
+                            if _may_exist(probe, table, plan.spec, chunk):
+                                probe.execute(probe_sql, [",".join(keys), counties])
+                                existing = {row[0] for row in probe.fetchall()}
+                            else:
+                                existing = set()
                     values = chunk.values
                     values[2] = keys
                     if existing:
@@ -442,6 +446,21 @@ def _copy_postgres(plan: _Plan, chunks, now, user_id, batch_id, pipelined: bool)
         if side is not None:
             side.close()
     return created, station_ids
+
+
+def _may_exist(cursor, table: str, spec: LedgerSpec, chunk: _Chunk) -> bool:
+    """Whether any row of the chunk's stations and dates is in the table already. A row key
+    includes its station and date, so when there is none, none of the keys can exist and the
+    key-by-key probe is skipped (the usual case: new data). A parcel's key does not."""
+    if spec.key_fields is not None:
+        return True
+    dates = chunk.values[chunk.columns.index("occurred_on")]
+    cursor.execute(
+        f"SELECT EXISTS (SELECT 1 FROM {table} WHERE station_id = ANY(%s) "  # noqa: S608
+        "AND occurred_on BETWEEN %s AND %s)",
+        [sorted(set(chunk.station_ids)), min(dates), max(dates)],
+    )
+    return cursor.fetchone()[0]
 
 
 def _insert_sqlite(plan: _Plan, chunks, now, user_id, batch_id) -> tuple[int, set[int]]:

@@ -219,6 +219,7 @@ def parcel_backlog(request):
 @login_required
 def template_download(request, kind: str, fmt: str):
     spec = _spec(kind)
+    request.user.scope.require("ledger.import")
     if fmt not in ("xlsx", "csv"):
         raise Http404
     response = HttpResponse(

@@ -160,7 +160,7 @@ def report_submit(*, acting_user: Any, report: Report, text: str = "") -> Report
     """Confirm the draft (with any pending corrections) as version 1 and freeze it."""
     acting_user.scope.require("report.submit")
     _check_station(acting_user, report.station)
-    report = Report.objects.select_for_update().select_related("station", "request").get(pk=report.pk)
+    report = Report.objects.select_for_update(of=("self",)).select_related("station", "request").get(pk=report.pk)
     if report.is_submitted:
         raise ValidationError(_("报表已提交，不能重复提交；如需修改，请填写理由提交更正版本。"))
     now = timezone.now()

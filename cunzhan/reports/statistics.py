@@ -117,7 +117,7 @@ def station_figures(user: Any, county_code: str, start: date, end: date) -> dict
         return result.setdefault(station_id, Figures())
 
     for row in (
-        ProxyPurchase.objects.filter(**span).values("station_id").annotate(n=Count("id"), a=Sum("amount")).order_by()
+        ProxyPurchase.objects.filter(**span).values("station_id").annotate(n=Count("*"), a=Sum("amount")).order_by()
     ):
         f = of(row["station_id"])
         f.purchase_orders, f.purchase_amount = row["n"], row["a"] or ZERO
@@ -125,7 +125,7 @@ def station_figures(user: Any, county_code: str, start: date, end: date) -> dict
     for row in (
         ProxySale.objects.filter(**span)
         .values("station_id")
-        .annotate(n=Count("id"), a=Sum("amount"), fn=Count("id", filter=farm), fa=Sum("amount", filter=farm))
+        .annotate(n=Count("*"), a=Sum("amount"), fn=Count("station_id", filter=farm), fa=Sum("amount", filter=farm))
         .order_by()
     ):
         f = of(row["station_id"])
@@ -136,7 +136,8 @@ def station_figures(user: Any, county_code: str, start: date, end: date) -> dict
         Parcel.objects.filter(**span)
         .values("station_id")
         .annotate(
-            pin=Count("id", filter=Q(direction=Direction.IN)), pout=Count("id", filter=Q(direction=Direction.OUT))
+            pin=Count("station_id", filter=Q(direction=Direction.IN)),
+            pout=Count("station_id", filter=Q(direction=Direction.OUT)),
         )
         .order_by()
     ):
@@ -145,7 +146,7 @@ def station_figures(user: Any, county_code: str, start: date, end: date) -> dict
     for row in (
         ConvenienceService.objects.filter(**span)
         .values("station_id")
-        .annotate(n=Count("id"), a=Sum("amount"))
+        .annotate(n=Count("*"), a=Sum("amount"))
         .order_by()
     ):
         f = of(row["station_id"])
@@ -201,7 +202,7 @@ def product_lines(user: Any, county_code: str, start: date, end: date) -> list[d
         for row in (
             model.objects.filter(**span)
             .values(*columns)
-            .annotate(n=Count("id"), q=Sum("quantity"), a=Sum("amount"))
+            .annotate(n=Count("*"), q=Sum("quantity"), a=Sum("amount"))
             .order_by(*columns)
         ):
             lines.append({"section": section, **row})

@@ -280,7 +280,7 @@ def test_facts_are_gathered_with_a_fixed_number_of_queries(county_world, django_
 def test_the_command_prints_the_documented_json(county_world, capsys):
     w = county_world
     inspect(w.station_keng, w.supervisor)
-    purchases(w.station_keng, 100)
+    purchases(w.station_keng, 200)  # the half-year target of a 800-person village
     call_command("assess", county="610828", year=2025, period="H1", json=True)
     out = json.loads(capsys.readouterr().out)
     assert out["county"] == "610828" and out["year"] == 2025 and out["period"] == "H1" and out["scheme"] == "jia-2020"

@@ -113,6 +113,24 @@ ENDPOINTS: list[tuple[str, set[str], str]] = [
     ("/assessment/schemes/", MANAGERS, "page"),
     ("/assessment/subsidies/", {"county", "other_county"}, "page"),
     ("/api/v1/assessments", ALL, "page"),
+    # station ledgers (cunzhan/ledgers); per-entry scoping is tested in cunzhan/ledgers/tests
+    ("/ledgers/", ALL, "page"),
+    ("/ledgers/purchase/", ALL, "page"),
+    ("/ledgers/sale/?station=JX-0001&from=2025-01-01", ALL, "page"),
+    ("/ledgers/parcel/backlog/", ALL, "page"),
+    ("/ledgers/service/export/?fmt=csv", ALL, "page"),
+    ("/ledgers/purchase/new/", {"admin", "operator", "keeper", "other_keeper"}, "page"),
+    ("/ledgers/parcel/import/", {"admin", "county", "other_county", "operator", "keeper", "other_keeper"}, "page"),
+    (
+        "/ledgers/purchase/template.xlsx",
+        {"admin", "county", "other_county", "operator", "keeper", "other_keeper"},
+        "page",
+    ),
+    ("/api/v1/ledgers/purchase", ALL, "page"),
+    ("/api/v1/ledgers/parcel?station=JX-0001", ALL, "page"),
+    ("/api/v1/ledgers/parcel/backlog", ALL, "page"),
+    ("/api/v1/ledgers/imports", ALL, "page"),
+    ("/api/v1/ledgers/sale/export?fmt=csv", ALL, "page"),
 ]
 
 

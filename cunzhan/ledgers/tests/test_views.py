@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
 from cunzhan.ledgers.models import ProxyPurchase
@@ -20,12 +20,13 @@ def test_a_keeper_records_a_purchase_in_a_few_taps(world, client):
     html = page.content.decode()
     assert page.status_code == 200
     assert 'name="viewport"' in html and "form-control-lg" in html  # phone-sized, big inputs
-    assert f'value="{date.today().isoformat()}"' in html or "occurred_on" in html
+    today = timezone.localdate().isoformat()
+    assert f'name="occurred_on" value="{today}"' in html
     response = client.post(
         "/ledgers/purchase/new/",
         {
             "s-station": world.station_keng.pk,
-            "occurred_on": date.today().isoformat(),
+            "occurred_on": today,
             "product_name": "复合肥",
             "quantity": "1",
             "amount": "120",
