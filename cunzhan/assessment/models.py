@@ -31,9 +31,13 @@ class SchemeVersion(models.Model):
         verbose_name = _("考核方案")
         verbose_name_plural = _("考核方案")
         constraints = [
+            models.UniqueConstraint(fields=["code", "county", "version"], name="scheme_version_unique"),
+            # the shipped default has no county, and NULLs are distinct in a plain unique constraint
             models.UniqueConstraint(
-                fields=["code", "county", "version"], name="scheme_version_unique", nulls_distinct=False
-            )
+                fields=["code", "version"],
+                condition=models.Q(county__isnull=True),
+                name="scheme_default_version_unique",
+            ),
         ]
         ordering = ["code", "-version"]
 

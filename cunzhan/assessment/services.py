@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +24,7 @@ from cunzhan.assessment.engine import (
 )
 from cunzhan.assessment.engine.evaluate import ASSESSED, INCOMPLETE
 from cunzhan.assessment.engine.scheme import SchemeError, load_scheme
-from cunzhan.assessment.facts import gather_period, gather_supervision, to_json
+from cunzhan.assessment.facts import gather_period, gather_period_many, gather_supervision, to_json
 from cunzhan.assessment.models import (
     Assessment,
     AssessmentResult,
@@ -156,15 +159,7 @@ def assessment_compute(
     if period not in PeriodKind.values:
         raise ValidationError(_("考核期只能是 H1、H2 或 annual。"))
     now = now or timezone.now()
-    assessment = _current(county, year, period)
-    if assessment is None or not assessment.is_open:
-        if assessment is not None:
-            raise ValidationError(_("该考核期已发布；如需修改，请发起更正并说明理由。"))
-        assessment = Assessment.objects.create(
-            county=county, year=year, period=period, version=1, scheme=scheme_for_county(county), created_by=acting_user
-        )
-    if assessment.status == Status.REVIEW:
-        assessment.status = Status.DRAFT  # a recomputation sends it back to draft
+    assessment = _open_drafts(acting_user, [county], year, period)[0]
     _fill(assessment, now)
     assessment.computed_at = now
     with acting(acting_user):
@@ -172,7 +167,179 @@ def assessment_compute(
     return assessment
 
 
+def _open_drafts(acting_user, counties: list[Region], year: int, period: str) -> list[Assessment]:
+    """Per county, the open draft of the period: the current version when still open (one in review goes
+    back to draft, as a recomputation changes it), else a new version 1. A published period is refused
+    (it is corrected, with a reason, not recomputed in place). A fixed number of queries plus one insert
+    per new draft."""
+    current: dict[str, Assessment] = {}
+    for assessment in (
+        Assessment.objects.filter(county__in=counties, year=year, period=period)
+        .select_related("scheme")
+        .order_by("county_id", "-version")
+    ):
+        current.setdefault(assessment.county_id, assessment)
+    schemes = None
+    drafts = []
+    for county in counties:
+        assessment = current.get(county.pk)
+        if assessment is None or not assessment.is_open:
+            if assessment is not None:
+                message = _("该考核期已发布；如需修改，请发起更正并说明理由。")
+                raise ValidationError(message if len(counties) == 1 else f"{county.name}：{message}")
+            schemes = schemes if schemes is not None else _schemes_for_counties(counties)
+            assessment = Assessment.objects.create(
+                county=county, year=year, period=period, version=1, scheme=schemes[county.pk], created_by=acting_user
+            )
+        if assessment.status == Status.REVIEW:
+            assessment.status = Status.DRAFT  # a recomputation sends it back to draft
+        assessment.county = county
+        drafts.append(assessment)
+    return drafts
+
+
+def _schemes_for_counties(counties: list[Region]) -> dict[str, SchemeVersion]:
+    """:func:`scheme_for_county` for many counties: by county code."""
+    own: dict[str, SchemeVersion] = {}
+    for scheme in SchemeVersion.objects.filter(county__in=counties).order_by("county_id", "-created_at", "-version"):
+        own.setdefault(scheme.county_id, scheme)
+    default = default_scheme() if len(own) < len({c.pk for c in counties}) else None
+    return {county.pk: own.get(county.pk, default) for county in counties}
+
+
+@transaction.atomic
+def assessment_compute_many(
+    *, acting_user, counties: Iterable[Region], year: int, period: str, now: datetime | None = None
+) -> list[Assessment]:
+    """:func:`assessment_compute` for many counties at once (e.g. all of a province's), with the same rules
+    per county and the same results. For H1 and H2 the facts of all the counties are gathered together with
+    a fixed number of aggregate queries, and all the results are written at once (COPY on PostgreSQL).
+    The annual composite is computed county by county. All or nothing: one refused county refuses all."""
+    acting_user.scope.require("assessment.manage")
+    counties = list(counties)
+    for county in counties:
+        _require_county(acting_user, county)
+    if period not in PeriodKind.values:
+        raise ValidationError(_("考核期只能是 H1、H2 或 annual。"))
+    now = now or timezone.now()
+    if period == PeriodKind.ANNUAL:
+        return [
+            assessment_compute(acting_user=acting_user, county=county, year=year, period=period, now=now)
+            for county in counties
+        ]
+    drafts = _open_drafts(acting_user, counties, year, period)
+    _fill_halves(drafts, now)
+    with acting(acting_user):
+        for assessment in drafts:
+            assessment.computed_at = now
+            assessment.save()
+    return drafts
+
+
+def _fill_halves(assessments: list[Assessment], now: datetime) -> None:
+    """Compute and store the H1/H2 results of the assessments (any counties, the same period kind)."""
+    facts = _gather(assessments, now)
+    rows = _evaluate(assessments, facts)
+    _write_results([a.pk for a in assessments], rows)
+
+
+def _gather(assessments: list[Assessment], now: datetime) -> dict[str, list]:
+    """The facts of every assessment's county, by county code: one batch per distinct period (counties on
+    schemes with the same half-year months, i.e. normally one batch)."""
+    by_period: dict[Period, list[str]] = defaultdict(list)
+    for assessment in assessments:
+        scheme = _parsed(assessment.scheme)
+        by_period[period_of(scheme, assessment.year, assessment.period)].append(assessment.county_id)
+    facts: dict[str, list] = {}
+    for period, codes in by_period.items():
+        facts.update(gather_period_many(codes, period, now=now))
+    return facts
+
+
+def _parsed(scheme_version: SchemeVersion):
+    """The parsed scheme, kept on the instance (the same version serves many counties)."""
+    parsed = getattr(scheme_version, "_parsed_scheme", None)
+    if parsed is None:
+        parsed = scheme_version._parsed_scheme = parse_scheme(scheme_version.data)
+    return parsed
+
+
+def _evaluate(assessments: list[Assessment], facts: dict[str, list]) -> list[dict]:
+    """The engine over the gathered facts, ranked per county: result rows (column values) to write."""
+    codes = [a.county_id for a in assessments]
+    stations = {
+        code: (pk, tier)
+        for code, pk, tier in Station.objects.filter(county_code__in=codes).values_list("code", "pk", "tier")
+    }
+    subsidies: dict[str, dict] = defaultdict(dict)
+    for rule in SubsidyRule.objects.filter(county__in=codes):
+        subsidies[rule.county_id][(rule.grade, rule.tier)] = rule.amount
+    rows = []
+    for assessment in assessments:
+        scheme = _parsed(assessment.scheme)
+        period = period_of(scheme, assessment.year, assessment.period)
+        county_facts = {f.station: f for f in facts[assessment.county_id]}
+        county_subsidies = subsidies.get(assessment.county_id, {})
+        for r in rank(assess_period(scheme, period, f) for f in county_facts.values()):
+            station_id, tier = stations[r.station]
+            rows.append(
+                {
+                    "assessment_id": assessment.pk,
+                    "station_id": station_id,
+                    "status": r.status,
+                    "total": r.total,
+                    "grade": r.grade or "",
+                    "rank": r.rank,
+                    "h1": None,
+                    "h2": None,
+                    "deductions": None,
+                    "items": [to_json(i) for i in r.items],
+                    "lines": [],
+                    "missing": list(r.missing),
+                    "facts": to_json(county_facts[r.station]),
+                    "subsidy": county_subsidies.get((r.grade, tier)) if r.grade else None,
+                }
+            )
+    return rows
+
+
+RESULT_JSON_FIELDS = ("items", "lines", "missing", "facts")
+
+
+def _write_results(assessment_ids: list[int], rows: list[dict]) -> None:
+    """Replace the results of the assessments (drafts) by ``rows``: the old ones deleted in one statement,
+    the new ones copied in (COPY on PostgreSQL: no parameter quoting of the JSON), else bulk-inserted."""
+    table = connection.ops.quote_name(AssessmentResult._meta.db_table)
+    column = connection.ops.quote_name(AssessmentResult._meta.get_field("assessment").column)
+    with connection.cursor() as cursor:
+        # drafts' results: nothing refers to them (a rectification is ordered on a published result only)
+        if assessment_ids:
+            marks = ", ".join(["%s"] * len(assessment_ids))
+            # names from the model, values as parameters; the ORM's delete() would load every row first
+            cursor.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", assessment_ids)  # noqa: S608
+        if not rows:
+            return
+        if connection.vendor != "postgresql":
+            AssessmentResult.objects.bulk_create([AssessmentResult(**row) for row in rows], batch_size=1000)
+            return
+        names = list(rows[0])
+        fields = [AssessmentResult._meta.get_field(name.removesuffix("_id")) for name in names]
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        as_json = [name in RESULT_JSON_FIELDS for name in names]
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(
+                    [
+                        json.dumps(value, ensure_ascii=False) if is_json else value
+                        for value, is_json in zip(row.values(), as_json, strict=True)
+                    ]
+                )
+
+
 def _fill(assessment: Assessment, now: datetime) -> None:
+    if assessment.period in ("H1", "H2"):
+        _fill_halves([assessment], now)
+        return
     scheme_version = assessment.scheme
     scheme = parse_scheme(scheme_version.data)
     county = assessment.county
@@ -180,52 +347,34 @@ def _fill(assessment: Assessment, now: datetime) -> None:
     subsidies = {(s.grade, s.tier): s.amount for s in SubsidyRule.objects.filter(county=county)}
     tiers = dict(Station.objects.filter(county_code=county.code).values_list("code", "tier"))
     rows = []
-    if assessment.period in ("H1", "H2"):
-        results, facts = compute_period(county.code, assessment.year, assessment.period, scheme_version, now=now)
-        for r in results:
-            rows.append(
-                AssessmentResult(
-                    assessment=assessment,
-                    station_id=stations[r.station],
-                    status=r.status,
-                    total=r.total,
-                    grade=r.grade or "",
-                    rank=r.rank,
-                    missing=list(r.missing),
-                    facts=facts.get(r.station, {}),
-                    items=[to_json(i) for i in r.items],
-                    subsidy=subsidies.get((r.grade, tiers.get(r.station))) if r.grade else None,
-                )
+    h1 = {r.station: r for r in _half_results(county, assessment.year, "H1", scheme_version, now)}
+    h2 = {r.station: r for r in _half_results(county, assessment.year, "H2", scheme_version, now)}
+    supervision = gather_supervision(county.code, assessment.year)
+    annual = []
+    for code in sorted(set(h1) | set(h2)):
+        missing = PeriodResult(station=code, status="incubation")
+        annual.append(
+            assess_annual(
+                scheme, h1.get(code, missing), h2.get(code, missing), supervision.get(code) or _no_events(code)
             )
-    else:
-        h1 = {r.station: r for r in _half_results(county, assessment.year, "H1", scheme_version, now)}
-        h2 = {r.station: r for r in _half_results(county, assessment.year, "H2", scheme_version, now)}
-        supervision = gather_supervision(county.code, assessment.year)
-        annual = []
-        for code in sorted(set(h1) | set(h2)):
-            missing = PeriodResult(station=code, status="incubation")
-            annual.append(
-                assess_annual(
-                    scheme, h1.get(code, missing), h2.get(code, missing), supervision.get(code) or _no_events(code)
-                )
+        )
+    for r in rank(annual):
+        rows.append(
+            AssessmentResult(
+                assessment=assessment,
+                station_id=stations[r.station],
+                status=r.status,
+                total=r.total,
+                grade=r.grade or "",
+                rank=r.rank,
+                h1=r.h1,
+                h2=r.h2,
+                deductions=r.deductions,
+                lines=[to_json(line) for line in r.lines],
+                facts=to_json(supervision.get(r.station)) or {},
+                subsidy=subsidies.get((r.grade, tiers.get(r.station))) if r.grade else None,
             )
-        for r in rank(annual):
-            rows.append(
-                AssessmentResult(
-                    assessment=assessment,
-                    station_id=stations[r.station],
-                    status=r.status,
-                    total=r.total,
-                    grade=r.grade or "",
-                    rank=r.rank,
-                    h1=r.h1,
-                    h2=r.h2,
-                    deductions=r.deductions,
-                    lines=[to_json(line) for line in r.lines],
-                    facts=to_json(supervision.get(r.station)) or {},
-                    subsidy=subsidies.get((r.grade, tiers.get(r.station))) if r.grade else None,
-                )
-            )
+        )
     AssessmentResult.objects.filter(assessment=assessment).delete()
     AssessmentResult.objects.bulk_create(rows, batch_size=1000)
 
@@ -254,6 +403,14 @@ def assessment_publish(*, acting_user, assessment: Assessment, now: datetime | N
     _require_county(acting_user, assessment.county)
     if assessment.status != Status.REVIEW:
         raise ValidationError(_("请先提交审核，审核中的考核才能发布。"))
+    if assessment.period == PeriodKind.ANNUAL:
+        unpublished = [h for h in ("H1", "H2") if current_published(assessment.county, assessment.year, h) is None]
+        if unpublished:
+            raise ValidationError(_("年度综合考评须在上半年和年终考核都发布之后发布（尚未发布：%(halves)s）。")
+                                  % {"halves": "、".join(unpublished)})
+        latest = max(current_published(assessment.county, assessment.year, h).published_at for h in ("H1", "H2"))
+        if assessment.computed_at is None or assessment.computed_at < latest:
+            raise ValidationError(_("半年考核结果在本次计算之后有新发布的版本，请先重新计算年度综合考评。"))
     incomplete = list(assessment.results.filter(status=INCOMPLETE).values_list("station__code", flat=True))
     if incomplete:
         raise ValidationError(
