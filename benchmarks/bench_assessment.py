@@ -5,8 +5,13 @@
 Creates (drops first) its own database, loads the Shaanxi region tree, 20,000 certified stations spread
 over its 107 counties, a complete H1 2025 inspection per station, about 0.9 million proxy purchase/sale
 rows, trainings with attendance, verified complaints and daily-supervision events. Then it times the
-whole assessment of 2025 H1 for every county through the same service the county office uses
-(facts gathered set-based, engine, results written) and prints the phases. Target: under 10 s.
+whole assessment of 2025 H1 for every county at once (``assessment_compute_many``: facts gathered
+set-based for the whole province, the engine, results written with COPY), first run and recompute, and
+prints the phases. Target: under 10 s.
+
+    BENCH_REUSE=1        time again against the data of a previous run (no regeneration)
+    BENCH_PER_COUNTY=1   also time assessment_compute county by county once, for comparison
+    BENCH_PROCESSES=2    run the engine in two processes (settings.ASSESSMENT_PROCESSES)
 """
 
 from __future__ import annotations
@@ -35,8 +40,13 @@ def setup(url: str, *, keep: bool = False) -> None:
         with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
             conn.execute(f'CREATE DATABASE "{name}"')
-    os.environ.update(DATABASE_URL=url, SECRET_KEY="bench-" + "x" * 50, SECURE_SSL_REDIRECT="false",
-                      ALLOWED_HOSTS="*", DJANGO_SETTINGS_MODULE="cunzhan.settings")
+    os.environ.update(
+        DATABASE_URL=url,
+        SECRET_KEY="bench-" + "x" * 50,
+        SECURE_SSL_REDIRECT="false",
+        ALLOWED_HOSTS="*",
+        DJANGO_SETTINGS_MODULE="cunzhan.settings",
+    )
     import django
 
     django.setup()
@@ -81,78 +91,230 @@ def generate() -> None:
         stations = []
         for i in range(STATIONS):
             village = villages[i % len(villages)]
-            stations.append(Station(
-                code=f"S{i:06d}", name=f"站{i}", tier=Tier.VILLAGE, region_id=village, county_code=village[:6],
-                operating_unit=units[village[:6]], status=Status.OPERATING, resident_population=rng.randint(150, 2600),
-                certified_at=datetime(2023, 1, 1, 9, tzinfo=TZ) if i % 25 else datetime(2025, 3, 1, 9, tzinfo=TZ),
-            ))
+            stations.append(
+                Station(
+                    code=f"S{i:06d}",
+                    name=f"站{i}",
+                    tier=Tier.VILLAGE,
+                    region_id=village,
+                    county_code=village[:6],
+                    operating_unit=units[village[:6]],
+                    status=Status.OPERATING,
+                    resident_population=rng.randint(150, 2600),
+                    certified_at=datetime(2023, 1, 1, 9, tzinfo=TZ) if i % 25 else datetime(2025, 3, 1, 9, tzinfo=TZ),
+                )
+            )
         Station.objects.bulk_create(stations, batch_size=5000)
     ids = list(Station.objects.order_by("pk").values_list("pk", "county_code"))
     with transaction.atomic():
-        inspections = [Inspection(station_id=pk, year=2025, half="H1", inspector=admin,
-                                  inspected_at=datetime(2025, 6, 15, 10, tzinfo=TZ)) for pk, _c in ids]
+        inspections = [
+            Inspection(
+                station_id=pk, year=2025, half="H1", inspector=admin, inspected_at=datetime(2025, 6, 15, 10, tzinfo=TZ)
+            )
+            for pk, _c in ids
+        ]
         Inspection.objects.bulk_create(inspections, batch_size=5000)
         inspection_ids = list(Inspection.objects.order_by("pk").values_list("pk", flat=True))
-        copy_rows("supervision_inspectionrating", ["inspection_id", "key", "score", "comment"], (
-            (iid, item.key, str(item.max - Decimal(rng.choice([0, 0, 0, 1])) if item.max >= 2 else item.max), "")
-            for iid in inspection_ids for item in RATING_ITEMS))
+        copy_rows(
+            "supervision_inspectionrating",
+            ["inspection_id", "key", "score", "comment"],
+            (
+                (iid, item.key, str(item.max - Decimal(rng.choice([0, 0, 0, 1])) if item.max >= 2 else item.max), "")
+                for iid in inspection_ids
+                for item in RATING_ITEMS
+            ),
+        )
         now = datetime(2025, 7, 1, tzinfo=TZ)
         ledger_cols = ["station_id", "county_code", "occurred_on", "recorded_at", "row_key"]
-        n_purchase = copy_rows("ledgers_proxypurchase", [*ledger_cols, "product_name", "quantity", "amount", "platform",
-                                                         "customer_name", "customer_phone", "customer_id_number"], (
-            (pk, county, date(2025, 1, 1) + timedelta(days=rng.randrange(181)), now, uuid.uuid4().hex, "化肥", "1",
-             "58.00", "拼多多", "", "", "")
-            for pk, county in ids for _ in range(rng.randint(10, 70))))
-        n_sale = copy_rows("ledgers_proxysale", [*ledger_cols, "product_name", "quantity", "amount", "platform",
-                                                 "via_county_centre", "seller_household", "poor_household",
-                                                 "farm_product"], (
-            (pk, county, date(2025, 1, 1) + timedelta(days=rng.randrange(181)), now, uuid.uuid4().hex, "红枣", "5",
-             "120.00", "淘宝", False, "农户", False, True)
-            for pk, county in ids for _ in range(rng.randint(2, 20))))
+        n_purchase = copy_rows(
+            "ledgers_proxypurchase",
+            [
+                *ledger_cols,
+                "product_name",
+                "quantity",
+                "amount",
+                "platform",
+                "customer_name",
+                "customer_phone",
+                "customer_id_number",
+            ],
+            (
+                (
+                    pk,
+                    county,
+                    date(2025, 1, 1) + timedelta(days=rng.randrange(181)),
+                    now,
+                    uuid.uuid4().hex,
+                    "化肥",
+                    "1",
+                    "58.00",
+                    "拼多多",
+                    "",
+                    "",
+                    "",
+                )
+                for pk, county in ids
+                for _ in range(rng.randint(10, 70))
+            ),
+        )
+        n_sale = copy_rows(
+            "ledgers_proxysale",
+            [
+                *ledger_cols,
+                "product_name",
+                "quantity",
+                "amount",
+                "platform",
+                "via_county_centre",
+                "seller_household",
+                "poor_household",
+                "farm_product",
+            ],
+            (
+                (
+                    pk,
+                    county,
+                    date(2025, 1, 1) + timedelta(days=rng.randrange(181)),
+                    now,
+                    uuid.uuid4().hex,
+                    "红枣",
+                    "5",
+                    "120.00",
+                    "淘宝",
+                    False,
+                    "农户",
+                    False,
+                    True,
+                )
+                for pk, county in ids
+                for _ in range(rng.randint(2, 20))
+            ),
+        )
         by_county: dict[str, list[int]] = {}
         for pk, county in ids:
             by_county.setdefault(county, []).append(pk)
         attendance = []
         for county, pks in by_county.items():
             for month in (3, 5):
-                training = Training.objects.create(organiser="运营单位", topic="直播带货", start_date=date(2025, month, 10),
-                                                   days=Decimal(1), county_id=county, created_by=admin)
+                training = Training.objects.create(
+                    organiser="运营单位",
+                    topic="直播带货",
+                    start_date=date(2025, month, 10),
+                    days=Decimal(1),
+                    county_id=county,
+                    created_by=admin,
+                )
                 training.required_stations.set(pks)
-                attendance += [Attendance(training=training, station_id=pk, person_name="站长", recorded_by=admin,
-                                          recorded_at=now,
-                                          status=rng.choice(["present"] * 8 + ["late", "leave", "absent"]),
-                                          test_result=rng.choice(["pass"] * 9 + ["fail"])) for pk in pks]
+                attendance += [
+                    Attendance(
+                        training=training,
+                        station_id=pk,
+                        person_name="站长",
+                        recorded_by=admin,
+                        recorded_at=now,
+                        status=rng.choice(["present"] * 8 + ["late", "leave", "absent"]),
+                        test_result=rng.choice(["pass"] * 9 + ["fail"]),
+                    )
+                    for pk in pks
+                ]
         Attendance.objects.bulk_create(attendance, batch_size=5000)
-    print(f"generated {len(ids)} stations, {len(inspection_ids)} inspections, {n_purchase} purchases, "
-          f"{n_sale} sales, {len(attendance)} attendance rows in {len(counties)} counties")
+    print(
+        f"generated {len(ids)} stations, {len(inspection_ids)} inspections, {n_purchase} purchases, "
+        f"{n_sale} sales, {len(attendance)} attendance rows in {len(counties)} counties"
+    )
+
+
+def counties_with_stations() -> list:
+    from cunzhan.regions.models import Region
+    from cunzhan.stations.models import Station
+
+    return list(Region.objects.filter(code__in=Station.objects.values("county_code")).order_by("code"))
+
+
+def summary(label: str, elapsed: float) -> None:
+    from django.db.models import Count
+
+    from cunzhan.assessment.models import AssessmentResult
+
+    rows = AssessmentResult.objects.filter(assessment__status="draft").values("status").order_by("status")
+    counts = {r["status"]: r["n"] for r in rows.annotate(n=Count("pk"))}
+    n = sum(counts.values())
+    print(f"{label}: {elapsed:.2f} s for {n} stations ({n / elapsed:,.0f} stations/s) {counts}")
 
 
 def run() -> float:
-    from django.db import connection, reset_queries
+    """One call of assessment_compute_many for every county; prints the phases."""
+    from django.db import connection
 
     from cunzhan.accounts.models import User
     from cunzhan.assessment import services
-    from cunzhan.assessment.models import AssessmentResult
-    from cunzhan.regions.models import Region
 
     admin = User.objects.get(username="bench")
-    counties = list(Region.objects.filter(code__in=set(
-        __import__("cunzhan.stations.models", fromlist=["Station"]).Station.objects.values_list("county_code",
-                                                                                                  flat=True))))
+    counties = counties_with_stations()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    reset_queries()
-    start = time.perf_counter()
-    for county in counties:
-        services.assessment_compute(acting_user=admin, county=county, year=2025, period="H1",
-                                    now=datetime(2026, 1, 10, tzinfo=TZ))
-    elapsed = time.perf_counter() - start
-    rows = AssessmentResult.objects.values("status").order_by("status")
-    from django.db.models import Count
+    phases = {"gather": 0.0, "engine": 0.0, "write": 0.0}
+    originals = {
+        name: getattr(services, f)
+        for name, f in (("gather", "_gather"), ("engine", "_evaluate"), ("write", "_write_results"))
+    }
 
-    summary = {r["status"]: r["n"] for r in rows.annotate(n=Count("pk"))}
-    print(f"assessed {sum(summary.values())} stations in {len(counties)} counties: {summary}")
-    print(f"end to end: {elapsed:.2f} s ({sum(summary.values()) / elapsed:,.0f} stations/s); target < 10 s")
+    def timed(name):
+        def call(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return originals[name](*args, **kwargs)
+            finally:
+                phases[name] += time.perf_counter() - t0
+
+        return call
+
+    for name, attr in (("gather", "_gather"), ("engine", "_evaluate"), ("write", "_write_results")):
+        setattr(services, attr, timed(name))
+    if os.environ.get("BENCH_PROCESSES"):  # e.g. 2: the engine in two processes
+        from django.conf import settings
+
+        settings.ASSESSMENT_PROCESSES = int(os.environ["BENCH_PROCESSES"])
+    load = os.getloadavg()[0]
+    cpu = os.times()
+    try:
+        start = time.perf_counter()
+        services.assessment_compute_many(
+            acting_user=admin, counties=counties, year=2025, period="H1", now=datetime(2026, 1, 10, tzinfo=TZ)
+        )
+        elapsed = time.perf_counter() - start
+    finally:
+        for name, attr in (("gather", "_gather"), ("engine", "_evaluate"), ("write", "_write_results")):
+            setattr(services, attr, originals[name])
+    cpu_after = os.times()
+    from django.conf import settings
+
+    processes = getattr(settings, "ASSESSMENT_PROCESSES", 1)
+    python_cpu = sum(cpu_after[:4]) - sum(cpu[:4])  # this process and its forked helper
+    summary(f"assessment_compute_many, {len(counties)} counties", elapsed)
+    other = elapsed - sum(phases.values())
+    print(f"  Python CPU {python_cpu:.2f} s; load average before the run {load:.2f} on {os.cpu_count()} cores")
+    print(
+        f"  phases: gather {phases['gather']:.2f} s (aggregate queries), engine {phases['engine']:.2f} s "
+        f"(scores, ranks and JSON; {processes} process(es)), write {phases['write']:.2f} s (delete and COPY), "
+        f"drafts and the rest {other:.2f} s; target < 10 s"
+    )
+    return elapsed
+
+
+def run_per_county() -> float:
+    """For comparison: assessment_compute county by county (set-based per county)."""
+    from cunzhan.accounts.models import User
+    from cunzhan.assessment import services
+
+    admin = User.objects.get(username="bench")
+    start = time.perf_counter()
+    for county in counties_with_stations():
+        services.assessment_compute(
+            acting_user=admin, county=county, year=2025, period="H1", now=datetime(2026, 1, 10, tzinfo=TZ)
+        )
+    elapsed = time.perf_counter() - start
+    summary("assessment_compute per county (comparison)", elapsed)
     return elapsed
 
 
@@ -166,6 +328,14 @@ if __name__ == "__main__":
         t0 = time.perf_counter()
         generate()
         print(f"data generated in {time.perf_counter() - t0:.1f} s")
+    if reuse:  # start from no assessment, as after generating
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM assessment_assessmentresult")
+            cursor.execute("DELETE FROM assessment_assessment")
     first = run()
     second = run()  # recompute: the drafts are replaced
     print(f"RESULT stations={STATIONS} first={first:.2f}s recompute={second:.2f}s")
+    if os.environ.get("BENCH_PER_COUNTY") == "1":  # the county-by-county loop, once (slower)
+        run_per_county()

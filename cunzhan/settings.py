@@ -6,6 +6,7 @@ sets DEBUG=true for the local demo.
 
 from __future__ import annotations
 
+import importlib.util
 from datetime import timedelta
 from pathlib import Path
 
@@ -62,6 +63,7 @@ INSTALLED_APPS = [
     "cunzhan.ledgers",
     "cunzhan.reports",
     "cunzhan.assessment",
+    "cunzhan.dashboards",
 ]
 
 MIDDLEWARE = [
@@ -148,7 +150,9 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = env.str("STATIC_ROOT", default=str(VAR_DIR / "static"))
-STATICFILES_DIRS = [("bootstrap", str(get_bootstrap_dir()))]
+# ECharts (Apache-2.0) ships inside the vizly package; found without importing it (pandas)
+_ECHARTS_DIR = Path(next(iter(importlib.util.find_spec("vizly").submodule_search_locations))) / "assets"
+STATICFILES_DIRS = [("bootstrap", str(get_bootstrap_dir())), ("echarts", str(_ECHARTS_DIR))]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -166,9 +170,7 @@ MEDIA_URL = "/media/"
 UPWARD_ENDPOINT = env.str("UPWARD_ENDPOINT", default="")
 
 # Security headers; cookies are Secure and HTTPS enforced unless DEBUG (the local demo is plain HTTP).
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_PROXY", default=False) else None
-)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_PROXY", default=False) else None
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

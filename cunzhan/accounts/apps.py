@@ -14,9 +14,7 @@ class AccountsConfig(AppConfig):
         register(User, ScopePaths(region="region__code", operating_unit="operating_unit", station="station"))
         register(
             ApiToken,
-            ScopePaths(
-                region="user__region__code", operating_unit="user__operating_unit", station="user__station"
-            ),
+            ScopePaths(region="user__region__code", operating_unit="user__operating_unit", station="user__station"),
         )
         auditlog.register(User, mask_fields=["password"], exclude_fields=["last_login"])
         auditlog.register(ApiToken, exclude_fields=["key_hash", "last_used_at"])

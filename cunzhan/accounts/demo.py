@@ -24,9 +24,7 @@ def _ensure(ctx, acting, *, username, display_name, role, scope_label, **binding
     else:
         # keep the printed password true on every run, without writing a log line each time
         user.set_password(DEMO_PASSWORD)
-        User.objects.filter(pk=user.pk).update(
-            password=user.password, is_active=True, must_change_password=False
-        )
+        User.objects.filter(pk=user.pk).update(password=user.password, is_active=True, must_change_password=False)
     ctx.logins.append((username, str(Role(role).label), scope_label))
     return user
 

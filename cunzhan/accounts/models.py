@@ -55,9 +55,7 @@ def hash_token(key: str) -> str:
 class ApiToken(models.Model):
     """A bearer token for API clients. Only its hash is stored; the key is shown once."""
 
-    user = models.ForeignKey(
-        User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("用户")
-    )
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("用户"))
     name = models.CharField(_("用途"), max_length=64)
     prefix = models.CharField(_("前缀"), max_length=8)
     key_hash = models.CharField(max_length=64, unique=True)

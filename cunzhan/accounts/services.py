@@ -71,9 +71,7 @@ def user_create(
 ) -> User:
     acting_user.scope.require("user.manage")
     role = Role(role)
-    region, operating_unit, station = _binding(
-        role=role, region=region, operating_unit=operating_unit, station=station
-    )
+    region, operating_unit, station = _binding(role=role, region=region, operating_unit=operating_unit, station=station)
     _check_grant(acting_user, role, region)
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": _("用户名“%(name)s”已被使用。") % {"name": username}})

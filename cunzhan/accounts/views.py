@@ -154,9 +154,7 @@ def operation_log(request):
     entries = selectors.operation_log_for_user(request.user)
     actor = request.GET.get("actor", "").strip()
     if actor:
-        entries = entries.filter(
-            Q(actor__username__icontains=actor) | Q(actor__display_name__icontains=actor)
-        )
+        entries = entries.filter(Q(actor__username__icontains=actor) | Q(actor__display_name__icontains=actor))
     return render(request, "accounts/operation_log.html", {"page": _page(request, entries), "actor": actor})
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.db import connections
 from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -156,42 +157,51 @@ class TrainingFacts:
 
 def station_ids_filter(station_ids: Iterable[int]) -> tuple[QuerySet | list[int], list[int] | None]:
     """Station ids for a ``station_id__in`` lookup: a QuerySet (of ids or stations) stays a subquery and is
-    never evaluated in Python; any other iterable is read into a list, which is also returned."""
+    never evaluated in Python (None is returned for the list); any other iterable is read into a list,
+    which is also returned."""
     if isinstance(station_ids, QuerySet):
         return station_ids, None
     ids = list(station_ids)
     return ids, ids
 
 
-def grouped_counts(parts: list[QuerySet], station_ids: Iterable[int], names: tuple[str, ...]) -> dict[int, list[int]]:
-    """Per station id, the column sums of ``parts``: querysets each grouped by station and selecting
-    ``station_id`` then the integer columns ``names`` (in that order). One query (UNION ALL), however many
-    parts and stations. Every station given is in the result (all zeros when it has no row)."""
-    ids, given = station_ids_filter(station_ids)
-    zero = Value(0, output_field=IntegerField())
-    if given is None:  # a subquery: its stations are listed by the query itself
-        parts = [*parts, Station.objects.filter(pk__in=ids).annotate(**dict.fromkeys(names, zero)).values_list("pk")]
-    sql_parts = [part.order_by().values_list("station_id" if part.model is not Station else "pk", *names) for part in parts]
+def grouped_counts(parts: list[QuerySet], given: list[int] | None, names: tuple[str, ...]) -> dict[int, list[int]]:
+    """Per station, the column sums of ``parts``: querysets each grouped by ``station_id`` and annotated with
+    the integer columns ``names`` (see :func:`grouped`). One query (UNION ALL), however many parts and
+    stations. ``given`` comes from :func:`station_ids_filter`: every station of a list given is in the result
+    (all zeros when it has no row); for a subquery only the stations with a row are (the others are all
+    zeros: a province's stations are not read back just to list zeros)."""
+    aliases = [_alias(name) for name in names]
+    selects = [part.values_list("station_id", *aliases) for part in parts]
     sums: dict[int, list[int]] = {pk: [0] * len(names) for pk in given or ()}
-    query = sql_parts[0].union(*sql_parts[1:], all=True) if len(sql_parts) > 1 else sql_parts[0]
-    for station_id, *counts in query:
+    query = selects[0].union(*selects[1:], all=True) if len(selects) > 1 else selects[0]
+    # plain integers come back: run the SQL without the ORM's per-value converters (a province is 20,000 rows)
+    sql, params = query.query.sql_with_params()
+    with connections[query.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for station_id, *counts in rows:
         row = sums.get(station_id)
         if row is None:
             row = sums[station_id] = [0] * len(names)
         for i, n in enumerate(counts):
-            row[i] += n or 0
+            row[i] += n
     return sums
 
 
-def _grouped(queryset: QuerySet, ids, names: tuple[str, ...], **counts) -> QuerySet:
+def grouped(queryset: QuerySet, ids, names: tuple[str, ...], **counts) -> QuerySet:
     """``queryset`` restricted to the stations, grouped by station, with ``counts`` and zeros for the other names."""
     zero = Value(0, output_field=IntegerField())
     return (
         queryset.filter(station_id__in=ids)
         .order_by()
         .values("station_id")
-        .annotate(**{name: counts.get(name, zero) for name in names})
+        .annotate(**{_alias(name): counts.get(name, zero) for name in names})
     )
+
+
+def _alias(name: str) -> str:
+    return f"fact_{name}"  # clear of the models' field and relation names
 
 
 TRAINING_COLUMNS = ("required", "unrecorded", "attended", "leave", "absent", "late", "early_leave", "failed")
@@ -200,20 +210,21 @@ TRAINING_COLUMNS = ("required", "unrecorded", "attended", "leave", "absent", "la
 def training_facts(station_ids: Iterable[int], start: date, end: date) -> dict[int, TrainingFacts]:
     """Per station (every id given), counts for trainings dated start..end inclusive. One query.
 
-    ``station_ids`` may be a QuerySet (of station ids), used as a subquery. A required training at which
-    nobody of the station was recorded counts as an absence: the organiser records who came, so silence
-    means nobody did.
+    ``station_ids`` may be a QuerySet (of station ids), used as a subquery; then only the stations with a
+    record are listed (the others' facts are ``TrainingFacts()``). A required training at which nobody of
+    the station was recorded counts as an absence: the organiser records who came, so silence means nobody
+    did.
     """
-    ids, _given = station_ids_filter(station_ids)
+    ids, given = station_ids_filter(station_ids)
     names = TRAINING_COLUMNS
     in_range = Q(training__start_date__gte=start, training__start_date__lte=end)
     through = Training.required_stations.through.objects.filter(in_range)
     recorded = Attendance.objects.filter(training=OuterRef("training_id"), station=OuterRef("station_id"))
     n = Count("*")
     parts = [
-        _grouped(through, ids, names, required=n),
-        _grouped(through.filter(~Exists(recorded)), ids, names, unrecorded=n),
-        _grouped(
+        grouped(through, ids, names, required=n),
+        grouped(through.filter(~Exists(recorded)), ids, names, unrecorded=n),
+        grouped(
             Attendance.objects.filter(in_range),
             ids,
             names,
@@ -236,9 +247,7 @@ def training_facts(station_ids: Iterable[int], start: date, end: date) -> dict[i
             early_leave=early,
             failed_tests=failed,
         )
-        for pk, (req, unrec, att, leave, absent, late, early, failed) in grouped_counts(
-            parts, station_ids, names
-        ).items()
+        for pk, (req, unrec, att, leave, absent, late, early, failed) in grouped_counts(parts, given, names).items()
     }
 
 
@@ -259,11 +268,12 @@ def marketing_facts(
     station_ids: Iterable[int], start: date, end: date, *, now: datetime | None = None
 ) -> dict[int, MarketingFacts]:
     """Per station (every id given), one query; ``station_ids`` may be a QuerySet (of station ids), used as a
-    subquery. Activities still running, or reports not yet due at ``now`` (default: the current time), are
-    not counted as missed."""
+    subquery, and then only the stations with a required activity are listed (the others' facts are
+    ``MarketingFacts()``). Activities still running, or reports not yet due at ``now`` (default: the
+    current time), are not counted as missed."""
     now = now or timezone.now()
     today = local_date(now)
-    ids, _given = station_ids_filter(station_ids)
+    ids, given = station_ids_filter(station_ids)
     names = MARKETING_COLUMNS
     required = MarketingActivity.required_stations.through.objects.filter(
         marketingactivity__start_date__gte=start, marketingactivity__start_date__lte=end
@@ -279,14 +289,16 @@ def marketing_facts(
     due = required.filter(marketingactivity__report_due_at__lte=now)
     n = Count("*")
     parts = [
-        _grouped(required, ids, names, required=n),
-        _grouped(required.filter(marketingactivity__end_date__lt=today).filter(~Exists(took_part)), ids, names, missed=n),
-        _grouped(due, ids, names, due=n),
-        _grouped(due.filter(~Exists(on_time)), ids, names, missed_reports=n),
+        grouped(required, ids, names, required=n),
+        grouped(
+            required.filter(marketingactivity__end_date__lt=today).filter(~Exists(took_part)), ids, names, missed=n
+        ),
+        grouped(due, ids, names, due=n),
+        grouped(due.filter(~Exists(on_time)), ids, names, missed_reports=n),
     ]
     return {
         pk: MarketingFacts(required=req, missed_activities=missed, reports_due=due_n, missed_reports=missed_r)
-        for pk, (req, missed, due_n, missed_r) in grouped_counts(parts, station_ids, names).items()
+        for pk, (req, missed, due_n, missed_r) in grouped_counts(parts, given, names).items()
     }
 
 

@@ -7,8 +7,12 @@ from cunzhan.assessment.services import default_scheme
 from cunzhan.regions.models import Region
 
 # 佳县 demo: yearly subsidy (元) by grade and tier
-SUBSIDIES = {("优秀", "village"): "3000", ("合格", "village"): "1500", ("优秀", "township"): "5000",
-             ("合格", "township"): "2500"}
+SUBSIDIES = {
+    ("优秀", "village"): "3000",
+    ("合格", "village"): "1500",
+    ("优秀", "township"): "5000",
+    ("合格", "township"): "2500",
+}
 
 
 def load_assessment(ctx) -> None:

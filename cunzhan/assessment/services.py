@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-import json
+import gc
+import logging
+import multiprocessing
+import os
+import traceback
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Max
@@ -24,7 +29,7 @@ from cunzhan.assessment.engine import (
 )
 from cunzhan.assessment.engine.evaluate import ASSESSED, INCOMPLETE
 from cunzhan.assessment.engine.scheme import SchemeError, load_scheme
-from cunzhan.assessment.facts import gather_period, gather_period_many, gather_supervision, to_json
+from cunzhan.assessment.facts import gather_period, gather_period_many, gather_supervision, json_text, to_json
 from cunzhan.assessment.models import (
     Assessment,
     AssessmentResult,
@@ -40,6 +45,8 @@ from cunzhan.regions.models import Level, Region
 from cunzhan.stations.models import Station
 
 DEFAULT_SCHEME = "jia-2020"
+
+logger = logging.getLogger(__name__)
 
 
 # -- schemes ---------------------------------------------------------------------------------------
@@ -238,9 +245,17 @@ def assessment_compute_many(
 
 def _fill_halves(assessments: list[Assessment], now: datetime) -> None:
     """Compute and store the H1/H2 results of the assessments (any counties, the same period kind)."""
-    facts = _gather(assessments, now)
-    rows = _evaluate(assessments, facts)
-    _write_results([a.pk for a in assessments], rows)
+    # A province's facts and results are millions of small objects that live until the end: without
+    # this, the cyclic garbage collector walks all of them again and again as they are made.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        facts = _gather(assessments, now)
+        rows = _evaluate(assessments, facts)
+        _write_results([a.pk for a in assessments], rows)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
 
 
 def _gather(assessments: list[Assessment], now: datetime) -> dict[str, list]:
@@ -264,8 +279,34 @@ def _parsed(scheme_version: SchemeVersion):
     return parsed
 
 
-def _evaluate(assessments: list[Assessment], facts: dict[str, list]) -> list[dict]:
-    """The engine over the gathered facts, ranked per county: result rows (column values) to write."""
+# AssessmentResult columns as written by _write_results, in this order
+RESULT_FIELDS = (
+    "assessment_id",
+    "station_id",
+    "status",
+    "total",
+    "grade",
+    "rank",
+    "h1",
+    "h2",
+    "deductions",
+    "items",
+    "lines",
+    "missing",
+    "facts",
+    "subsidy",
+)
+# with ASSESSMENT_PROCESSES > 1: below this many stations a second process costs more than it saves
+PARALLEL_MIN_STATIONS = 4000
+
+
+def _evaluate(assessments: list[Assessment], facts: dict[str, list]) -> list[tuple]:
+    """The engine over the gathered facts, ranked per county: result rows (values of RESULT_FIELDS) to
+    write, their JSON columns already encoded for the database (text for COPY on PostgreSQL).
+
+    The engine is plain Python (≈ 150-300 µs a station). With ``settings.ASSESSMENT_PROCESSES = 2`` a forked
+    process takes about half the counties of a province-sized batch; off by default, as on the shared
+    2-core box it was slower (the other process waits for a core; see BENCHMARKS.md)."""
     codes = [a.county_id for a in assessments]
     stations = {
         code: (pk, tier)
@@ -274,41 +315,107 @@ def _evaluate(assessments: list[Assessment], facts: dict[str, list]) -> list[dic
     subsidies: dict[str, dict] = defaultdict(dict)
     for rule in SubsidyRule.objects.filter(county__in=codes):
         subsidies[rule.county_id][(rule.grade, rule.tier)] = rule.amount
-    rows = []
+    encode = _TextEncoder() if connection.vendor == "postgresql" else to_json
     for assessment in assessments:
-        scheme = _parsed(assessment.scheme)
-        period = period_of(scheme, assessment.year, assessment.period)
-        county_facts = {f.station: f for f in facts[assessment.county_id]}
-        county_subsidies = subsidies.get(assessment.county_id, {})
-        for r in rank(assess_period(scheme, period, f) for f in county_facts.values()):
-            station_id, tier = stations[r.station]
-            rows.append(
-                {
-                    "assessment_id": assessment.pk,
-                    "station_id": station_id,
-                    "status": r.status,
-                    "total": r.total,
-                    "grade": r.grade or "",
-                    "rank": r.rank,
-                    "h1": None,
-                    "h2": None,
-                    "deductions": None,
-                    "items": [to_json(i) for i in r.items],
-                    "lines": [],
-                    "missing": list(r.missing),
-                    "facts": to_json(county_facts[r.station]),
-                    "subsidy": county_subsidies.get((r.grade, tier)) if r.grade else None,
-                }
+        _parsed(assessment.scheme)  # parsed once here, before a fork
+    jobs = [(a, facts[a.county_id], subsidies.get(a.county_id, {})) for a in assessments]
+
+    def evaluate(part: list) -> list[tuple]:
+        return [row for job in part for row in _evaluate_county(*job, stations, encode)]
+
+    processes = min(getattr(settings, "ASSESSMENT_PROCESSES", 1), os.cpu_count() or 1)
+    total = sum(len(f) for _a, f, _s in jobs)
+    if processes < 2 or total < PARALLEL_MIN_STATIONS or "fork" not in multiprocessing.get_all_start_methods():
+        return evaluate(jobs)
+    # two halves by number of stations (whole counties: ranks are per county)
+    mine, theirs, counted = [], [], 0
+    for job in jobs:
+        (mine if counted < total / 2 else theirs).append(job)
+        counted += len(job[1])
+    other = _forked(evaluate, theirs)
+    rows = evaluate(mine)
+    return rows + (other() or evaluate(theirs))  # should the other process fail, this one does its share
+
+
+class _TextEncoder:
+    """:func:`json_text`, remembering the text of each distinct element of a sequence: many stations share
+    item results (e.g. full marks), and encoding is a good part of the cost of a province."""
+
+    def __init__(self) -> None:
+        self.known: dict = {}
+
+    def __call__(self, value) -> str:
+        if type(value) is not tuple:
+            return json_text(value)
+        texts = []
+        for element in value:
+            try:
+                text = self.known.get(element)
+            except TypeError:  # not hashable
+                text = json_text(element)
+            if text is None:
+                text = self.known[element] = json_text(element)
+            texts.append(text)
+        return "[" + ", ".join(texts) + "]"  # as json.dumps separates list elements
+
+
+def _evaluate_county(
+    assessment: Assessment, county_facts: list, subsidies: dict, stations: dict, encode
+) -> list[tuple]:
+    scheme = _parsed(assessment.scheme)
+    period = period_of(scheme, assessment.year, assessment.period)
+    by_code = {f.station: f for f in county_facts}
+    rows = []
+    for r in rank(assess_period(scheme, period, f) for f in county_facts):
+        station_id, tier = stations[r.station]
+        subsidy = subsidies.get((r.grade, tier)) if r.grade else None
+        rows.append(
+            (
+                *(assessment.pk, station_id, r.status, r.total, r.grade or "", r.rank, None, None, None),
+                *(encode(r.items), encode(()), encode(r.missing), encode(by_code[r.station]), subsidy),
             )
+        )
     return rows
 
 
-RESULT_JSON_FIELDS = ("items", "lines", "missing", "facts")
+def _forked(function, argument):
+    """Start ``function(argument)`` in a forked process (it must not use the database); return a function
+    that waits for the result, or returns None if the process failed (the caller then does the work)."""
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_child, args=(sender, function, argument), daemon=True)
+    process.start()
+    sender.close()
+
+    def result():
+        try:
+            ok, value = receiver.recv()
+        except (EOFError, OSError):
+            ok, value = False, "the process ended without a result"
+        finally:
+            receiver.close()
+            process.join()
+        if not ok:
+            logger.warning("assessment: the second process failed, computing its share here: %s", value)
+            return None
+        return value
+
+    return result
 
 
-def _write_results(assessment_ids: list[int], rows: list[dict]) -> None:
-    """Replace the results of the assessments (drafts) by ``rows``: the old ones deleted in one statement,
-    the new ones copied in (COPY on PostgreSQL: no parameter quoting of the JSON), else bulk-inserted."""
+def _child(sender, function, argument) -> None:
+    try:
+        sender.send((True, function(argument)))
+    except BaseException:  # reported to the parent, which then does the work itself
+        sender.send((False, traceback.format_exc()))
+    finally:
+        sender.close()
+
+
+def _write_results(assessment_ids: list[int], rows: list[tuple]) -> None:
+    """Replace the results of the assessments (drafts) by ``rows`` (values of RESULT_FIELDS, JSON encoded
+    by :func:`_evaluate`): the old ones deleted in one statement, the new ones copied in on PostgreSQL
+    (COPY: no parameter quoting of the JSON), else bulk-inserted."""
     table = connection.ops.quote_name(AssessmentResult._meta.db_table)
     column = connection.ops.quote_name(AssessmentResult._meta.get_field("assessment").column)
     with connection.cursor() as cursor:
@@ -320,20 +427,19 @@ def _write_results(assessment_ids: list[int], rows: list[dict]) -> None:
         if not rows:
             return
         if connection.vendor != "postgresql":
-            AssessmentResult.objects.bulk_create([AssessmentResult(**row) for row in rows], batch_size=1000)
+            objects = [AssessmentResult(**dict(zip(RESULT_FIELDS, row, strict=True))) for row in rows]
+            AssessmentResult.objects.bulk_create(objects, batch_size=1000)
             return
-        names = list(rows[0])
-        fields = [AssessmentResult._meta.get_field(name.removesuffix("_id")) for name in names]
+        # the JSON of a result is 2-3 kB: lz4 compresses it several times faster than the default pglz
+        cursor.execute(
+            "SELECT set_config('default_toast_compression', 'lz4', true) FROM pg_settings "
+            "WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)"
+        )
+        fields = [AssessmentResult._meta.get_field(name.removesuffix("_id")) for name in RESULT_FIELDS]
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-        as_json = [name in RESULT_JSON_FIELDS for name in names]
         with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row(
-                    [
-                        json.dumps(value, ensure_ascii=False) if is_json else value
-                        for value, is_json in zip(row.values(), as_json, strict=True)
-                    ]
-                )
+                copy.write_row(row)
 
 
 def _fill(assessment: Assessment, now: datetime) -> None:
@@ -406,8 +512,10 @@ def assessment_publish(*, acting_user, assessment: Assessment, now: datetime | N
     if assessment.period == PeriodKind.ANNUAL:
         unpublished = [h for h in ("H1", "H2") if current_published(assessment.county, assessment.year, h) is None]
         if unpublished:
-            raise ValidationError(_("年度综合考评须在上半年和年终考核都发布之后发布（尚未发布：%(halves)s）。")
-                                  % {"halves": "、".join(unpublished)})
+            raise ValidationError(
+                _("年度综合考评须在上半年和年终考核都发布之后发布（尚未发布：%(halves)s）。")
+                % {"halves": "、".join(unpublished)}
+            )
         latest = max(current_published(assessment.county, assessment.year, h).published_at for h in ("H1", "H2"))
         if assessment.computed_at is None or assessment.computed_at < latest:
             raise ValidationError(_("半年考核结果在本次计算之后有新发布的版本，请先重新计算年度综合考评。"))

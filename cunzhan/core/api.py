@@ -37,9 +37,7 @@ class ErrorOut(Schema):
 api = NinjaAPI(
     title="村站 CunZhan API",
     version="1",
-    description=_(
-        "农村电子商务服务站管理系统接口。认证：Authorization: Bearer <令牌>（在“API 令牌”页面创建）。"
-    ),
+    description=_("农村电子商务服务站管理系统接口。认证：Authorization: Bearer <令牌>（在“API 令牌”页面创建）。"),
     auth=[TokenAuth(), TokenHeaderAuth(), django_auth],
     urls_namespace="api",
     openapi_url="/openapi.json",
@@ -67,6 +65,7 @@ def _register_routers() -> None:
     from cunzhan.accounts.api import router as accounts_router
     from cunzhan.activities.api import router as activities_router
     from cunzhan.assessment.api import router as assessment_router
+    from cunzhan.dashboards.api import router as dashboards_router
     from cunzhan.ledgers.api import router as ledgers_router
     from cunzhan.regions.api import router as regions_router
     from cunzhan.reports.api import router as reports_router
@@ -81,6 +80,7 @@ def _register_routers() -> None:
     api.add_router("/ledgers", ledgers_router)
     api.add_router("/reports", reports_router)
     api.add_router("/assessments", assessment_router)
+    api.add_router("/dashboards", dashboards_router)
 
 
 _register_routers()

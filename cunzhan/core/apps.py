@@ -13,7 +13,5 @@ class CoreConfig(AppConfig):
 
         register(
             LogEntry,
-            ScopePaths(
-                region="actor__region__code", operating_unit="actor__operating_unit", station="actor__station"
-            ),
+            ScopePaths(region="actor__region__code", operating_unit="actor__operating_unit", station="actor__station"),
         )

@@ -26,6 +26,4 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     scope = scope_of(user)
-    return {
-        "nav_items": [(name, label) for name, label, perm in NAV_ITEMS if perm is None or scope.can(perm)]
-    }
+    return {"nav_items": [(name, label) for name, label, perm in NAV_ITEMS if perm is None or scope.can(perm)]}

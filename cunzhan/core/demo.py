@@ -30,8 +30,16 @@ def loaders() -> list[Callable[[DemoContext], None]]:
     from cunzhan.stations.demo import load_stations
     from cunzhan.supervision.demo import load_supervision
 
-    return [load_regions, load_stations, load_ledgers, load_accounts, load_reports, load_activities, load_supervision,
-            load_assessment]
+    return [
+        load_regions,
+        load_stations,
+        load_ledgers,
+        load_accounts,
+        load_reports,
+        load_activities,
+        load_supervision,
+        load_assessment,
+    ]
 
 
 @transaction.atomic

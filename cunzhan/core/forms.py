@@ -4,9 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 
-def apply_validation_error(
-    form: forms.Form, exc: ValidationError, *, default_field: str | None = None
-) -> None:
+def apply_validation_error(form: forms.Form, exc: ValidationError, *, default_field: str | None = None) -> None:
     """Show a service's ValidationError on the form: field errors on their fields, the rest on top."""
     if hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():

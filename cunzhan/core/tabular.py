@@ -49,9 +49,7 @@ def suffix_of(name: str) -> str:
     return Path(name).suffix.lower()
 
 
-def read_table(
-    source: str | Path | IO[bytes], *, name: str | None = None
-) -> tuple[list[str], Iterator[list[Any]]]:
+def read_table(source: str | Path | IO[bytes], *, name: str | None = None) -> tuple[list[str], Iterator[list[Any]]]:
     """The header row (stripped strings) and an iterator over the data rows of the first sheet.
 
     ``source`` is a path or a binary file object; ``name`` gives the file name when the object has none.
@@ -70,8 +68,7 @@ def read_table(
                     CellError(
                         0,
                         "",
-                        _("不支持的文件类型“%(suffix)s”，请上传 .xlsx 或 .csv 文件")
-                        % {"suffix": suffix or "?"},
+                        _("不支持的文件类型“%(suffix)s”，请上传 .xlsx 或 .csv 文件") % {"suffix": suffix or "?"},
                     )
                 ]
             )

@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from cunzhan import __version__
+from cunzhan.dashboards.views import page_context
 from cunzhan.regions.selectors import home_region_for_user
 from cunzhan.stations.models import Status
 from cunzhan.stations.selectors import station_counts_for_user
@@ -15,11 +16,13 @@ from cunzhan.stations.selectors import station_counts_for_user
 
 @login_required
 def home(request):
+    """The greeting and the role's dashboard (a keeper's: what is due and how the station stands)."""
     counts = station_counts_for_user(request.user)
     return render(
         request,
         "core/home.html",
         {
+            **page_context(request),
             "region": home_region_for_user(request.user),
             "station_total": sum(counts.values()),
             "station_rows": [(label, counts[value]) for value, label in Status.choices if counts.get(value)],

@@ -96,15 +96,18 @@ class LedgerEntry(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_constraint=False,
+        db_index=False,  # one index less to maintain during a bulk load; batches are rarely looked up
         editable=False,
     )
+    # 32 hex digits: a 128-bit hash of the row's natural key (random for an entry made by hand)
     row_key = models.CharField(_("行键"), max_length=32, editable=False)
 
     class Meta:
         abstract = True
         ordering = ["-occurred_on", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["county_code", "row_key"], name="%(class)s_row_key"),
+            # the key first, as it decides nearly every comparison; the county is there for partitioning
+            models.UniqueConstraint(fields=["row_key", "county_code"], name="%(class)s_row_key"),
         ]
         indexes = [models.Index(fields=["station", "occurred_on"], name="%(class)s_st_date")]
 

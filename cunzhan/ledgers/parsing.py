@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from itertools import repeat
+from operator import ne
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -439,7 +440,7 @@ def _fast_decimal(plain: re.Pattern[str], canonical: re.Pattern[str], places: in
         if (low <= 0 if positive else low < 0) or high > limit:
             return None
         # a value with more places than allowed changes when rounded to them
-        if list(map(round, numbers, repeat(places))) != list(numbers):
+        if any(map(ne, map(round, numbers, repeat(places)), numbers)):
             return None
         return list(map(spec, numbers))
 

@@ -83,7 +83,7 @@ def writable_stations_for_user(user: Any) -> QuerySet[Station]:
 
 def entry_defaults_for_user(user: Any, kind: str, station: Station | None) -> dict[str, Any]:
     """Sensible defaults for the entry form: today, the platform used last, recent product names."""
-    defaults: dict[str, Any] = {"occurred_on": timezone.localdate(), "recent_products": []}
+    defaults: dict[str, Any] = {"occurred_on": timezone.localdate(), "quantity": 1, "recent_products": []}
     if station is None:
         return defaults
     entries = entries_for_user(user, kind).filter(station=station)

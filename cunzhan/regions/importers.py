@@ -62,8 +62,7 @@ def read_rows(path: Path) -> list[tuple[str, str]]:
         name = (record.get("name") or "").strip()
         if level_of(code) is None:
             errors.append(
-                _("第 %(line)d 行：区划代码“%(code)s”应为 2、4、6、9 或 12 位数字")
-                % {"line": line_no, "code": code}
+                _("第 %(line)d 行：区划代码“%(code)s”应为 2、4、6、9 或 12 位数字") % {"line": line_no, "code": code}
             )
             continue
         if not name or len(name) > 64:
@@ -101,16 +100,11 @@ def import_regions(path: Path | None = None, *, only: str | None = None) -> Impo
     codes_in_file = {code for code, _name in rows}
     missing_parents = sorted(
         {p for code, _name in rows if (p := parent_code(code)) and p not in codes_in_file}
-        - set(
-            Region.objects.filter(code__in={parent_code(c) for c, _n in rows}).values_list("code", flat=True)
-        )
+        - set(Region.objects.filter(code__in={parent_code(c) for c, _n in rows}).values_list("code", flat=True))
     )
     if missing_parents:
         raise RegionImportError(
-            [
-                _("上级区划 %(code)s 不存在（既不在文件中也不在数据库中）") % {"code": code}
-                for code in missing_parents
-            ]
+            [_("上级区划 %(code)s 不存在（既不在文件中也不在数据库中）") % {"code": code} for code in missing_parents]
         )
     existing = dict(Region.objects.filter(code__in=codes_in_file).values_list("code", "name"))
     to_create = [r for r in rows if r[0] not in existing]
@@ -124,9 +118,6 @@ def import_regions(path: Path | None = None, *, only: str | None = None) -> Impo
 
 def _bulk_insert(rows: Iterable[tuple[str, str]]) -> None:
     Region.objects.bulk_create(
-        [
-            Region(code=code, name=name, level=level_of(code), parent_id=parent_code(code))
-            for code, name in rows
-        ],
+        [Region(code=code, name=name, level=level_of(code), parent_id=parent_code(code)) for code, name in rows],
         batch_size=2000,
     )

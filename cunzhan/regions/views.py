@@ -21,9 +21,7 @@ def region_detail(request, code: str | None = None):
         "regions/detail.html",
         {
             "region": region,
-            "ancestors": [
-                r for r in (region.ancestors() if region else []) if user.scope.covers_region(r.code)
-            ],
+            "ancestors": [r for r in (region.ancestors() if region else []) if user.scope.covers_region(r.code)],
             "children": children,
             "station_count": stations.count(),
         },

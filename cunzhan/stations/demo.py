@@ -72,7 +72,8 @@ def _details(region: Region, tier: Tier, seq: int, county_name: str) -> dict:
         "signboard_name": f"{county_name}电商扶贫工程{region.name}{tier_word}",
         "address": f"{region.name}中心街{seq}号",
         "usable_area": AREA[tier] + seq % 7,
-        "resident_population": POPULATION[tier] + seq * 37,
+        # villages spread over the three order-target bands (< 500, 500–999, ≥ 1000)
+        "resident_population": 380 + (seq % 5) * 160 if tier == Tier.VILLAGE else POPULATION[tier] + seq * 37,
         "poor_share": Decimal("8.50") + seq % 9,
         "platforms": "邮乐购、淘宝、拼多多" if seq % 2 else "供销e家、京东",
         "has_broadband": True,

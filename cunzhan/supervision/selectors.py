@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 
-from cunzhan.activities.selectors import count_subquery
+from cunzhan.activities.selectors import grouped, grouped_counts, station_ids_filter
 from cunzhan.core.periods import SHANGHAI, day_start
 from cunzhan.stations.models import Station
 from cunzhan.supervision.models import (
@@ -79,7 +80,10 @@ class SupervisionFacts:
 
 
 def supervision_facts(station_ids: Iterable[int], start: date, end: date) -> dict[int, SupervisionFacts]:
-    """Per station (every id given), verified records dated start..end inclusive (Asia/Shanghai). One query."""
+    """Per station (every id given), verified records dated start..end inclusive (Asia/Shanghai). One query.
+    ``station_ids`` may be a QuerySet (of station ids), used as a subquery; then only the stations with a
+    record are listed (the others' facts are zeros: ``SupervisionFacts(events=dict.fromkeys(EventKind.values, 0))``)."""
+    ids, given = station_ids_filter(station_ids)
     verified = Q(status=VerificationStatus.VERIFIED)
     complaints = Complaint.objects.filter(
         verified,
@@ -88,22 +92,22 @@ def supervision_facts(station_ids: Iterable[int], start: date, end: date) -> dic
     )
     events = SupervisionEvent.objects.filter(verified, occurred_on__gte=start, occurred_on__lte=end)
     kinds = [k for k in EventKind.values if k != EventKind.PUBLIC_REPORT]
-    rows = (
-        Station.objects.filter(pk__in=list(station_ids))
-        .annotate(
-            f_parcel=count_subquery(complaints.filter(kind=ComplaintKind.PARCEL)),
-            f_report=count_subquery(complaints.filter(kind=ComplaintKind.PUBLIC_REPORT)),
-            **{f"f_{k}": count_subquery(events.filter(kind=k)) for k in kinds},
-        )
-        .values("pk", "f_parcel", "f_report", *(f"f_{k}" for k in kinds))
-    )
+    names = ("parcel", "report", *(f"e_{k}" for k in kinds))
+    parts = [
+        grouped(
+            complaints,
+            ids,
+            names,
+            parcel=Count("pk", filter=Q(kind=ComplaintKind.PARCEL)),
+            report=Count("pk", filter=Q(kind=ComplaintKind.PUBLIC_REPORT)),
+        ),
+        grouped(events, ids, names, **{f"e_{k}": Count("pk", filter=Q(kind=k)) for k in kinds}),
+    ]
     facts = {}
-    for row in rows:
-        counts = {k: row[f"f_{k}"] for k in kinds}
-        counts[EventKind.PUBLIC_REPORT.value] = row["f_report"]
-        facts[row["pk"]] = SupervisionFacts(
-            parcel_complaints=row["f_parcel"], public_reports=row["f_report"], events=counts
-        )
+    for pk, (parcel, report, *counted) in grouped_counts(parts, given, names).items():
+        counts = dict(zip(kinds, counted, strict=True))
+        counts[EventKind.PUBLIC_REPORT.value] = report
+        facts[pk] = SupervisionFacts(parcel_complaints=parcel, public_reports=report, events=counts)
     return facts
 
 
@@ -121,49 +125,48 @@ class InspectionRatings:
 def inspection_facts(station_ids: Iterable[int], year: int, half: str) -> dict[int, InspectionRatings]:
     """Per station that has one: the latest complete inspection of the period (year, "H1"/"H2").
     Stations without a complete inspection are absent from the result (their result is incomplete).
-    One query."""
-    ratings = (
-        InspectionRating.objects.filter(
-            inspection__station_id__in=list(station_ids), inspection__year=year, inspection__half=half
-        )
-        .order_by("-inspection__inspected_at", "-inspection_id")
-        .values_list(
-            "inspection__station_id",
-            "inspection_id",
-            "inspection__inspected_at",
-            "inspection__inspector_id",
-            "key",
-            "score",
-            "comment",
-        )
+    ``station_ids`` may be a QuerySet (of station ids), used as a subquery.
+
+    Two queries, whatever the number of stations: the latest complete inspection per station (complete:
+    every rating item rated), then only those inspections' ratings (the first query as a subquery)."""
+    ids, _given = station_ids_filter(station_ids)
+    complete = (
+        Inspection.objects.filter(station_id__in=ids, year=year, half=half)
+        .order_by()
+        .values("pk")
+        .annotate(rated=Count("ratings", filter=Q(ratings__key__in=KEYS)))
+        .filter(rated=len(KEYS))
+        .values("pk")
     )
-    collected: dict[int, dict] = {}
-    order: list[int] = []
-    for station_id, inspection_id, at, inspector_id, key, score, comment in ratings:
-        entry = collected.get(inspection_id)
-        if entry is None:
-            entry = collected[inspection_id] = {
-                "station": station_id,
-                "at": at,
-                "inspector": inspector_id,
-                "scores": {},
-                "comments": {},
-            }
-            order.append(inspection_id)
-        entry["scores"][key] = score
-        entry["comments"][key] = comment
+    newest_first = [F("inspected_at").desc(), F("pk").desc()]
+    latest = (
+        Inspection.objects.filter(pk__in=complete)
+        .order_by()
+        .annotate(newest=Window(RowNumber(), partition_by=[F("station_id")], order_by=newest_first))
+        .filter(newest=1)
+    )
+    inspections = {
+        pk: (station_id, at, inspector_id)
+        for pk, station_id, at, inspector_id in latest.values_list("pk", "station_id", "inspected_at", "inspector_id")
+    }
+    scores: dict[int, dict[str, Decimal]] = {pk: {} for pk in inspections}
+    comments: dict[int, dict[str, str]] = {pk: {} for pk in inspections}
+    ratings = InspectionRating.objects.filter(inspection_id__in=latest.values("pk"), key__in=KEYS).order_by()
+    for inspection_id, key, score, comment in ratings.values_list("inspection_id", "key", "score", "comment"):
+        if inspection_id in scores:  # always, unless an inspection was completed between the two queries
+            scores[inspection_id][key] = score
+            comments[inspection_id][key] = comment
     result: dict[int, InspectionRatings] = {}
-    wanted = set(KEYS)
-    for inspection_id in order:  # newest first
-        entry = collected[inspection_id]
-        if entry["station"] in result or set(entry["scores"]) < wanted:
+    for pk, (station_id, at, inspector_id) in inspections.items():
+        given, said = scores[pk], comments[pk]
+        if len(given) < len(KEYS):  # a rating removed between the two queries
             continue
-        result[entry["station"]] = InspectionRatings(
-            inspection_id=inspection_id,
-            inspected_at=entry["at"],
-            inspector_id=entry["inspector"],
-            scores={k: entry["scores"][k] for k in KEYS},
-            comments={k: entry["comments"][k] for k in KEYS},
+        result[station_id] = InspectionRatings(
+            inspection_id=pk,
+            inspected_at=at,
+            inspector_id=inspector_id,
+            scores={k: given[k] for k in KEYS},
+            comments={k: said[k] for k in KEYS},
         )
     return result
 

@@ -21,9 +21,7 @@ def test_bad_revoked_or_expired_tokens_are_refused(world, client):
     token, key = services.token_create(user=world.keeper, name="a")
     services.token_revoke(user=world.keeper, token=token)
     assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 401
-    _token, key = services.token_create(
-        user=world.keeper, name="b", expires_at=timezone.now() + timedelta(days=1)
-    )
+    _token, key = services.token_create(user=world.keeper, name="b", expires_at=timezone.now() + timedelta(days=1))
     with time_machine.travel(timezone.now() + timedelta(days=2)):
         assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 401
 

@@ -18,11 +18,7 @@ from cunzhan.conftest import PASSWORD
 def test_a_change_through_a_page_is_logged_with_actor_address_and_before_after(world, client):
     client.post("/accounts/login/", {"username": "county", "password": PASSWORD}, REMOTE_ADDR="10.1.2.3")
     client.post(f"/accounts/users/{world.keeper.pk}/deactivate/", REMOTE_ADDR="10.1.2.3")
-    entry = (
-        LogEntry.objects.get_for_object(world.keeper)
-        .filter(action=LogEntry.Action.UPDATE)
-        .latest("timestamp")
-    )
+    entry = LogEntry.objects.get_for_object(world.keeper).filter(action=LogEntry.Action.UPDATE).latest("timestamp")
     assert entry.actor == world.county
     assert entry.remote_addr == "10.1.2.3"
     assert entry.changes["is_active"] == ["True", "False"]
@@ -75,9 +71,7 @@ def test_purge_keeps_the_last_180_days(world):
     assert LogEntry.objects.count() == recent
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="the database-level guard exists on PostgreSQL only"
-)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the database-level guard exists on PostgreSQL only")
 def test_the_database_refuses_to_rewrite_or_delete_recent_log_rows(world):
     services.token_create(user=world.keeper, name="证据")
     entry = LogEntry.objects.latest("timestamp")

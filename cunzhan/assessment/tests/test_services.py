@@ -310,3 +310,133 @@ def test_the_command_prints_the_documented_json(county_world, capsys):
     annual = json.loads(capsys.readouterr().out)
     assert set(annual["stations"][0]) == {"station", "status", "h1", "h2", "deductions", "total", "grade", "rank"}
     assert Assessment.objects.count() == 0  # the command computes, it does not save
+
+
+# -- many counties at once (a province) -------------------------------------------------------------
+
+
+def _two_counties_with_facts(w):
+    """佳县 and 寻乌县 with certified, inspected stations and a little of every kind of fact."""
+    from cunzhan.activities.models import Attendance, MarketingActivity, Training
+    from cunzhan.supervision.models import Complaint
+
+    certify(w.station_xunwu)
+    inspect(w.station_keng, w.supervisor, scores={"item2_public_facilities": D(1)})
+    inspect(w.station_dian, w.supervisor)
+    inspect(w.station_xunwu, w.supervisor, scores={"item10_services": D(3)})
+    purchases(w.station_keng, 150)
+    purchases(w.station_xunwu, 30)
+    training = Training.objects.create(
+        organiser="运营单位",
+        topic="直播带货",
+        start_date=date(2025, 3, 10),
+        days=D(1),
+        county=w.regions["610828"],
+        created_by=w.admin,
+    )
+    training.required_stations.set([w.station_keng, w.station_dian])
+    Attendance.objects.create(
+        training=training,
+        station=w.station_keng,
+        person_name="站长",
+        status="late",
+        test_result="fail",
+        recorded_by=w.admin,
+        recorded_at=timezone.now(),
+    )
+    activity = MarketingActivity.objects.create(
+        county=w.regions["360734"],
+        organiser="县电商中心",
+        title="年货节",
+        start_date=date(2025, 1, 10),
+        end_date=date(2025, 1, 20),
+        report_due_at=datetime(2025, 1, 25, tzinfo=TZ),
+        created_by=w.admin,
+    )
+    activity.required_stations.set([w.station_xunwu])
+    Complaint.objects.create(
+        station=w.station_xunwu,
+        kind="parcel",
+        received_at=datetime(2025, 4, 1, 10, tzinfo=TZ),
+        description="丢件",
+        status="verified",
+        recorded_by=w.admin,
+        recorded_at=timezone.now(),
+    )
+    return [w.regions["610828"], w.regions["360734"]]
+
+
+def _snapshot(assessments):
+    from cunzhan.assessment.models import AssessmentResult
+
+    fields = ("status", "total", "grade", "rank", "items", "lines", "missing", "facts", "subsidy", "h1", "h2")
+    rows = AssessmentResult.objects.filter(assessment__in=assessments).select_related("station")
+    return {r.station.code: {f: getattr(r, f) for f in fields} for r in rows}
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_many_counties_at_once_give_the_per_county_results(county_world, monkeypatch, processes):
+    w = county_world
+    counties = _two_counties_with_facts(w)
+    now = datetime(2026, 1, 10, tzinfo=TZ)
+    one_by_one = [
+        services.assessment_compute(acting_user=w.admin, county=c, year=2025, period="H1", now=now) for c in counties
+    ]
+    expected = _snapshot(one_by_one)
+    assert set(expected) == {"JX-0001", "JX-0002", "XW-0001"}
+    assert expected["JX-0001"]["facts"]["late"] == 1 and expected["XW-0001"]["facts"]["parcel_complaints"] == 1
+    assert expected["XW-0001"]["facts"]["missed_activities"] == 1 and expected["XW-0001"]["rank"] == 1
+    # the batch recomputes the same open drafts; with processes=2 a forked process takes one county
+    monkeypatch.setattr(services, "PARALLEL_MIN_STATIONS", 0)
+    monkeypatch.setattr("django.conf.settings.ASSESSMENT_PROCESSES", processes, raising=False)
+    many = services.assessment_compute_many(acting_user=w.admin, counties=counties, year=2025, period="H1", now=now)
+    assert [a.pk for a in many] == [a.pk for a in one_by_one]
+    assert all(a.computed_at == now and a.status == Status.DRAFT for a in many)
+    assert _snapshot(many) == expected
+    # and from nothing: new drafts, the same results
+    Assessment.objects.all().delete()
+    fresh = services.assessment_compute_many(acting_user=w.admin, counties=counties, year=2025, period="H1", now=now)
+    assert _snapshot(fresh) == expected
+
+
+def test_many_counties_refuse_a_published_period(county_world):
+    w = county_world
+    counties = _two_counties_with_facts(w)
+    a = services.assessment_compute(acting_user=w.admin, county=counties[0], year=2025, period="H1")
+    services.assessment_submit_review(acting_user=w.admin, assessment=a)
+    services.assessment_publish(acting_user=w.admin, assessment=a)
+    with pytest.raises(ValidationError, match="更正"):
+        services.assessment_compute_many(acting_user=w.admin, counties=counties, year=2025, period="H1")
+    with pytest.raises(ValidationError, match="本县"):
+        services.assessment_compute_many(acting_user=w.county, counties=counties, year=2025, period="H1")
+    assert not Assessment.objects.filter(county=counties[1]).exists()  # all or nothing
+
+
+def test_gathering_many_counties_takes_a_fixed_number_of_queries(county_world, django_assert_max_num_queries):
+    from cunzhan.assessment.engine import parse_scheme
+    from cunzhan.assessment.facts import gather_period_many
+
+    w = county_world
+    _two_counties_with_facts(w)
+    period = period_of(parse_scheme(services.default_scheme().data), 2025, "H1")
+    with django_assert_max_num_queries(14) as one:
+        gather_period_many(["610828"], period)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        both = gather_period_many(["610828", "360734"], period)
+    assert [len(both[c]) for c in ("610828", "360734")] == [2, 1]
+    for n in range(40):
+        s = Station.objects.create(
+            code=f"ZZ-{n:03d}",
+            name="x",
+            tier="village",
+            region=w.regions["610828101201" if n % 2 else "360734100201"],
+            county_code="610828" if n % 2 else "360734",
+            status="operating",
+        )
+        certify(s)
+        inspect(s, w.supervisor)
+        purchases(s, 2)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        both = gather_period_many(["610828", "360734"], period)
+    assert [len(both[c]) for c in ("610828", "360734")] == [22, 21]
+    assert all(f.ratings and f.purchase_orders == 2 for f in both["360734"] if f.station.startswith("ZZ"))

@@ -131,6 +131,13 @@ ENDPOINTS: list[tuple[str, set[str], str]] = [
     ("/api/v1/ledgers/parcel/backlog", ALL, "page"),
     ("/api/v1/ledgers/imports", ALL, "page"),
     ("/api/v1/ledgers/sale/export?fmt=csv", ALL, "page"),
+    # dashboards (cunzhan/dashboards): every role has one, at its own scope
+    ("/dashboards/", ALL, "page"),
+    ("/dashboards/?county=610828&month=2026-01", ALL, "page"),
+    ("/dashboards/charts/trend.json", ALL, "page"),
+    ("/dashboards/charts/stations.xlsx?county=610828", ALL, "page"),
+    ("/dashboards/charts/counties.json", ALL, "page"),
+    ("/api/v1/dashboards/charts/townships", ALL, "page"),
 ]
 
 

@@ -14,9 +14,7 @@ class Command(BaseCommand):
     help = "删除早于保留期的操作日志和登录日志（保留期不得少于 180 天）。"
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--days", type=int, default=settings.AUDIT_RETENTION_DAYS, help="保留天数，至少 180"
-        )
+        parser.add_argument("--days", type=int, default=settings.AUDIT_RETENTION_DAYS, help="保留天数，至少 180")
 
     def handle(self, *args, days: int, **options):
         if days < settings.AUDIT_RETENTION_DAYS:
@@ -26,6 +24,4 @@ class Command(BaseCommand):
             ops, _ = LogEntry.objects.filter(timestamp__lt=cutoff).delete()
             logins, _ = AccessLog.objects.filter(attempt_time__lt=cutoff).delete()
             failures, _ = AccessFailureLog.objects.filter(attempt_time__lt=cutoff).delete()
-        self.stdout.write(
-            f"已删除 {cutoff:%Y-%m-%d} 之前的操作日志 {ops} 条、登录日志 {logins + failures} 条。"
-        )
+        self.stdout.write(f"已删除 {cutoff:%Y-%m-%d} 之前的操作日志 {ops} 条、登录日志 {logins + failures} 条。")

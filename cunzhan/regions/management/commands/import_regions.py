@@ -20,7 +20,5 @@ class Command(BaseCommand):
         except RegionImportError as exc:
             raise CommandError("导入失败，未写入任何数据：\n" + str(exc)) from exc
         self.stdout.write(
-            self.style.SUCCESS(
-                f"读取 {summary.read} 条，新增 {summary.created} 条，更名 {summary.updated} 条。"
-            )
+            self.style.SUCCESS(f"读取 {summary.read} 条，新增 {summary.created} 条，更名 {summary.updated} 条。")
         )

@@ -1,0 +1,220 @@
+"""Keeping :class:`StationMonth` current, set-based.
+
+``refresh_county`` runs before a county's figures are read and costs a few index lookups when
+nothing changed. What makes a station-month stale:
+
+* ledger rows with an id above the county's high-water mark (manual entries, imports, COPY);
+* ledger entries corrected or deleted since the last refresh, read from the operation log that
+  every correction and deletion writes (django-auditlog, in the same transaction).
+
+Only the stale station-months are recounted, with one grouped query per ledger. A transaction that
+commits long after it took its ids could slip under the high-water mark; ``dashboards_refresh
+--full`` (run nightly) rebuilds a county from the ledgers and repairs any such drift.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import Count, Max, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from cunzhan.core import dates
+from cunzhan.dashboards.models import AggregateState, StationMonth
+from cunzhan.ledgers.models import ConvenienceService, Direction, Parcel, ProxyPurchase, ProxySale
+
+log = logging.getLogger(__name__)
+ZERO = Decimal("0.00")
+LEDGERS = (("purchase", ProxyPurchase), ("sale", ProxySale), ("parcel", Parcel), ("service", ConvenienceService))
+
+Pair = tuple[int, date]  # (station id, first day of month)
+
+
+def month_of(day: date) -> date:
+    return date(day.year, day.month, 1)
+
+
+def refresh_county(county_code: str) -> int:
+    """Bring the county's aggregates up to date; the number of station-months recounted."""
+    current = AggregateState.objects.filter(county_code=county_code).first()
+    if current is not None and not _pending(current, county_code):
+        return 0  # the common case: a few index probes, no lock, no write
+    with transaction.atomic():
+        state = _locked_state(county_code)
+        stale: set[Pair] = set()
+        for kind, model in LEDGERS:
+            mark = getattr(state, f"{kind}_id")
+            new = model.objects.filter(county_code=county_code, pk__gt=mark)
+            top = new.aggregate(m=Max("pk"))["m"]
+            if top is None:
+                continue
+            rows = (
+                new.filter(pk__lte=top)
+                .annotate(m=TruncMonth("occurred_on"))
+                .values_list("station_id", "m")
+                .distinct()
+                .order_by()
+            )
+            stale.update((s, _as_date(m)) for s, m in rows)
+            setattr(state, f"{kind}_id", top)
+        log_mark = state.log_id
+        stale |= _corrected_since(state, county_code)
+        recount(county_code, stale)
+        if stale or state.log_id != log_mark or state.refreshed_at is None:
+            state.refreshed_at = timezone.now()
+            state.save()
+    return len(stale)
+
+
+def rebuild_county(county_code: str) -> int:
+    """Recount every station-month of the county from the ledgers."""
+    with transaction.atomic():
+        state = _locked_state(county_code)
+        stale = set(StationMonth.objects.filter(county_code=county_code).values_list("station_id", "month").order_by())
+        for kind, model in LEDGERS:
+            rows = model.objects.filter(county_code=county_code).annotate(m=TruncMonth("occurred_on"))
+            stale.update((s, _as_date(m)) for s, m in rows.values_list("station_id", "m").distinct().order_by())
+            setattr(state, f"{kind}_id", model.objects.aggregate(m=Max("pk"))["m"] or 0)
+        state.log_id = LogEntry.objects.aggregate(m=Max("pk"))["m"] or 0
+        recount(county_code, stale)
+        state.refreshed_at = timezone.now()
+        state.save()
+    return len(stale)
+
+
+def _pending(state: AggregateState, county_code: str) -> bool:
+    for kind, model in LEDGERS:
+        if model.objects.filter(county_code=county_code, pk__gt=getattr(state, f"{kind}_id")).exists():
+            return True
+    return LogEntry.objects.filter(
+        pk__gt=state.log_id,
+        content_type_id__in=[ct.pk for ct in _ledger_types().values()],
+        action__in=[LogEntry.Action.UPDATE, LogEntry.Action.DELETE],
+    ).exists()
+
+
+def _ledger_types() -> dict:
+    return ContentType.objects.get_for_models(*(model for _kind, model in LEDGERS))
+
+
+def _locked_state(county_code: str) -> AggregateState:
+    AggregateState.objects.get_or_create(county_code=county_code)
+    # one refresher per county at a time; the others wait and then find nothing left to do
+    return AggregateState.objects.select_for_update().get(county_code=county_code)
+
+
+def _as_date(value) -> date:
+    return value.date() if hasattr(value, "date") and callable(value.date) else value
+
+
+def _corrected_since(state: AggregateState, county_code: str) -> set[Pair]:
+    """Station-months touched by corrections and deletions logged after the state's log mark."""
+    model_by_type = {ct.pk: model for model, ct in _ledger_types().items()}
+    entries = list(
+        LogEntry.objects.filter(
+            pk__gt=state.log_id,
+            content_type_id__in=list(model_by_type),
+            action__in=[LogEntry.Action.UPDATE, LogEntry.Action.DELETE],
+        )
+        .values_list("pk", "content_type_id", "object_id", "action", "changes")
+        .order_by("pk")
+    )
+    top = LogEntry.objects.aggregate(m=Max("pk"))["m"] or state.log_id
+    state.log_id = top
+    stale: set[Pair] = set()
+    # updated entries: (model, id) -> the day they had before, when the correction moved them
+    updated: dict[type, dict[int, str | None]] = defaultdict(dict)
+    for _pk, type_id, object_id, action, changes in entries:
+        changes = changes if isinstance(changes, dict) else {}
+        old_day = _old_value(changes, "occurred_on")
+        if action == LogEntry.Action.DELETE:
+            station, county = _old_value(changes, "station"), _old_value(changes, "county_code")
+            if county == county_code and station and old_day:
+                stale.add((int(station), month_of(date.fromisoformat(old_day))))
+            continue
+        seen = updated[model_by_type[type_id]]
+        seen[object_id] = seen.get(object_id) or old_day
+    for model, days in updated.items():
+        rows = model.objects.filter(county_code=county_code, pk__in=list(days)).values_list(
+            "pk", "station_id", "occurred_on"
+        )
+        for pk, station_id, day in rows:
+            stale.add((station_id, month_of(day)))
+            if days[pk]:  # the month it left
+                stale.add((station_id, month_of(date.fromisoformat(days[pk]))))
+    return stale
+
+
+def _old_value(changes: dict, field: str) -> str | None:
+    value = changes.get(field)
+    if isinstance(value, list | tuple) and value and value[0] not in (None, "None", ""):
+        return str(value[0])[:10] if field == "occurred_on" else str(value[0])
+    return None
+
+
+def recount(county_code: str, stale: set[Pair]) -> None:
+    """Replace the aggregate rows of the stale station-months by fresh counts."""
+    if not stale:
+        return
+    stations = {s for s, _m in stale}
+    first = min(m for _s, m in stale)
+    last = dates.month_last(*(lambda m: (m.year, m.month))(max(m for _s, m in stale)))
+    span = {
+        "county_code": county_code,
+        "station_id__in": sorted(stations),
+        "occurred_on__gte": first,
+        "occurred_on__lte": last,
+    }
+    fresh: dict[Pair, StationMonth] = {}
+
+    def row_of(station_id: int, month) -> StationMonth | None:
+        key = (station_id, _as_date(month))
+        if key not in stale:
+            return None
+        if key not in fresh:
+            fresh[key] = StationMonth(station_id=station_id, county_code=county_code, month=key[1])
+        return fresh[key]
+
+    def grouped(model, **aggregates):
+        return (
+            model.objects.filter(**span)
+            .annotate(m=TruncMonth("occurred_on"))
+            .values("station_id", "m")
+            .annotate(**aggregates)
+            .order_by()
+        )
+
+    for r in grouped(ProxyPurchase, n=Count("pk"), a=Sum("amount")):
+        if row := row_of(r["station_id"], r["m"]):
+            row.purchase_orders, row.purchase_amount = r["n"], r["a"] or ZERO
+    farm = Q(farm_product=True)
+    for r in grouped(
+        ProxySale, n=Count("pk"), a=Sum("amount"), fn=Count("pk", filter=farm), fa=Sum("amount", filter=farm)
+    ):
+        if row := row_of(r["station_id"], r["m"]):
+            row.sale_orders, row.sale_amount = r["n"], r["a"] or ZERO
+            row.farm_orders, row.farm_amount = r["fn"], r["fa"] or ZERO
+    for r in grouped(
+        Parcel,
+        pin=Count("pk", filter=Q(direction=Direction.IN)),
+        pout=Count("pk", filter=Q(direction=Direction.OUT)),
+    ):
+        if row := row_of(r["station_id"], r["m"]):
+            row.parcels_in, row.parcels_out = r["pin"], r["pout"]
+    for r in grouped(ConvenienceService, n=Count("pk"), a=Sum("amount")):
+        if row := row_of(r["station_id"], r["m"]):
+            row.services, row.services_amount = r["n"], r["a"] or ZERO
+    by_month: dict[date, list[int]] = defaultdict(list)
+    for station_id, month in stale:
+        by_month[month].append(station_id)
+    for month, ids in by_month.items():
+        StationMonth.objects.filter(month=month, station_id__in=ids).delete()
+    StationMonth.objects.bulk_create(fresh.values(), batch_size=2000)
+    log.debug("recounted %s station-months of %s", len(stale), county_code)

@@ -1,0 +1,81 @@
+/* Draws every [data-chart] element from its JSON table with ECharts (served by the app itself). */
+(function () {
+  "use strict";
+  var PALETTE = ["#198754", "#fd7e14", "#0d6efd", "#6f42c1", "#20c997", "#dc3545"];
+
+  function num(value) {
+    var n = Number(value);
+    return isNaN(n) ? 0 : n;
+  }
+
+  function compact(wan) {
+    return function (value) {
+      return Math.abs(value) >= 10000 ? (value / 10000).toLocaleString("zh-CN") + wan : value.toLocaleString("zh-CN");
+    };
+  }
+
+  function option(table, wan) {
+    var spec = table.chart;
+    var rows = spec.limit ? table.rows.slice(0, spec.limit) : table.rows;
+    if (spec.kind === "pie") {
+      return {
+        color: ["#198754", "#0d6efd", "#dc3545", "#adb5bd", "#fd7e14"],
+        tooltip: { trigger: "item" },
+        legend: { bottom: 0 },
+        series: [{
+          type: "pie", radius: ["35%", "62%"], center: ["50%", "45%"],
+          label: { formatter: "{b}\n{c}" },
+          data: rows.map(function (r) { return { name: String(r[0]), value: num(r[spec.series[0]]) }; })
+        }]
+      };
+    }
+    var horizontal = spec.kind === "hbar";
+    var ordered = horizontal ? rows.slice().reverse() : rows;
+    var categories = ordered.map(function (r) { return String(r[0]); });
+    var series = spec.series.map(function (i) {
+      return {
+        name: table.columns[i], type: spec.kind === "line" ? "line" : "bar",
+        data: ordered.map(function (r) { return num(r[i]); })
+      };
+    });
+    var categoryAxis = { type: "category", data: categories, axisLabel: { width: 90, overflow: "truncate" } };
+    var valueAxis = { type: "value", axisLabel: { formatter: compact(wan) } };
+    return {
+      color: PALETTE,
+      tooltip: { trigger: "axis" },
+      legend: { top: 0, type: "scroll" },
+      grid: { left: 4, right: 16, top: 32, bottom: 4, containLabel: true },
+      xAxis: horizontal ? valueAxis : categoryAxis,
+      yAxis: horizontal ? categoryAxis : valueAxis,
+      series: series
+    };
+  }
+
+  function draw(el) {
+    fetch(el.dataset.src, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (!response.ok) { throw new Error(response.status); }
+        return response.json();
+      })
+      .then(function (table) {
+        var title = document.querySelector('[data-chart-title="' + el.dataset.chart + '"]');
+        if (title) { title.textContent = table.title; }
+        if (!table.rows.length) {
+          el.innerHTML = '<div class="dash-empty"></div>';
+          el.firstChild.textContent = el.dataset.empty;
+        } else {
+          var chart = echarts.init(el, null, { renderer: "svg" });
+          chart.setOption(option(table, el.dataset.wan));
+          window.addEventListener("resize", function () { chart.resize(); });
+        }
+        el.dataset.rendered = "1";
+      })
+      .catch(function () {
+        el.innerHTML = '<div class="dash-empty"></div>';
+        el.firstChild.textContent = el.dataset.empty;
+        el.dataset.rendered = "error";
+      });
+  }
+
+  document.querySelectorAll("[data-chart]").forEach(draw);
+})();
