@@ -277,7 +277,7 @@ def main() -> None:
             county_code=COUNTY,
             occurred_on=date(YEAR, 12, 20),
             recorded_at=timezone.now(),
-            row_key=uuid.uuid4(),
+            row_key=uuid.uuid4().hex,
             product_name=f"基准追加{i}",
             quantity=1,
             amount="9.90",

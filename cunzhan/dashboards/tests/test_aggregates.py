@@ -48,7 +48,7 @@ def test_rows_added_in_bulk_are_picked_up_by_id(world):
             station=world.station_keng,
             county_code="610828",
             occurred_on=date(2026, 5, d),
-            row_key=uuid.uuid4(),
+            row_key=uuid.uuid4().hex,
             product_name="种子",
             quantity=Decimal("1"),
             amount=Decimal("10.00"),
