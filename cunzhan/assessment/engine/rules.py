@@ -6,7 +6,7 @@ scheme (2 places, ROUND_HALF_UP). Lines carry the points lost (negative) or the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar
 
@@ -16,14 +16,14 @@ from cunzhan.assessment.engine.scheme import Item, Scheme
 ZERO = Decimal(0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Line:
     text: str  # Chinese, for the keeper and the office
     points: Decimal  # points lost (negative) or earned (positive) by this line; 0 for information
     refs: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ItemResult:
     no: int
     name: str
@@ -52,11 +52,15 @@ def fmt(value: Decimal) -> str:
     return text
 
 
-@dataclass
 class Builder:
-    item: Item
-    lines: list[Line] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
+    """Collects an item's lines while a rule evaluates it."""
+
+    __slots__ = ("item", "lines", "missing")
+
+    def __init__(self, item: Item) -> None:
+        self.item = item
+        self.lines: list[Line] = []
+        self.missing: list[str] = []
 
     def add(self, text: str, points: Decimal, refs: list[str] | tuple[str, ...] = ()) -> None:
         self.lines.append(Line(text, points, tuple(refs)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -70,8 +71,12 @@ class Scheme:
     def max_total(self) -> Decimal:
         return sum((i.max for i in self.items), Decimal(0))
 
+    @cached_property
+    def _quantum(self) -> Decimal:
+        return Decimal(1).scaleb(-self.decimals)
+
     def round(self, value: Decimal) -> Decimal:
-        return value.quantize(Decimal(1).scaleb(-self.decimals), rounding=ROUND_HALF_UP)
+        return value.quantize(self._quantum, rounding=ROUND_HALF_UP)
 
     def grade(self, total: Decimal) -> str:
         for grade in self.grades:  # sorted highest first
