@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
+from django.db.models import F
+
 from cunzhan.assessment.models import Assessment
 
 STATUS_LABELS = {"assessed": "已考核", "incubation": "培育期", "incomplete": "评分不完整"}
@@ -18,7 +20,7 @@ def header(assessment: Assessment) -> list[str]:
 
 
 def rows(assessment: Assessment) -> Iterator[list]:
-    for r in assessment.results.select_related("station").order_by("rank", "station__code"):
+    for r in assessment.results.select_related("station").order_by(F("rank").asc(nulls_last=True), "station__code"):
         base = [r.rank or "", r.station.code, r.station.name, STATUS_LABELS.get(r.status, r.status)]
         tail = [r.total if r.total is not None else "", r.grade, r.subsidy or ""]
         if assessment.period == "annual":

@@ -111,7 +111,7 @@ class AssessmentResult(models.Model):
         verbose_name = _("考核结果")
         verbose_name_plural = _("考核结果")
         constraints = [models.UniqueConstraint(fields=["assessment", "station"], name="assessment_result_unique")]
-        ordering = ["rank", "station__code"]
+        ordering = [models.F("rank").asc(nulls_last=True), "station__code"]  # unranked (培育期) last
 
     def __str__(self) -> str:
         return f"{self.station} {self.total}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from cunzhan.assessment.models import Assessment, AssessmentResult, Rectification, Status
 from cunzhan.regions.models import Region
@@ -64,4 +64,6 @@ def public_results(county: Region, year: int, period: str) -> tuple[Assessment |
     )
     if assessment is None:
         return None, AssessmentResult.objects.none()
-    return assessment, assessment.results.select_related("station").order_by("rank", "station__code")
+    return assessment, assessment.results.select_related("station").order_by(
+        F("rank").asc(nulls_last=True), "station__code"
+    )
