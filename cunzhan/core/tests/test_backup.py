@@ -1,0 +1,61 @@
+"""Backup and restore round trip: counts and checksums of every table match."""
+
+from __future__ import annotations
+
+import uuid
+
+import psycopg
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from cunzhan.core.backup import BackupError, fingerprint
+from cunzhan.stations.models import Station
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_restores_to_the_same_content(world, tmp_path):
+    path = tmp_path / "cunzhan.backup"
+    call_command("backup", str(path))
+    before = fingerprint()
+    assert before["stations_station"][0] == 3 and before["accounts_user"][0] == 10
+    if connection.vendor == "postgresql":
+        name = f"cz_restore_{uuid.uuid4().hex[:8]}"
+        settings = connection.settings_dict
+        admin = {
+            "host": settings.get("HOST") or None,
+            "port": settings.get("PORT") or None,
+            "user": settings.get("USER") or None,
+            "dbname": "postgres",
+            "autocommit": True,
+        }
+        with psycopg.connect(**admin) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        try:
+            call_command("restore", str(path), database=name)
+            assert fingerprint(database=name) == before
+        finally:
+            with psycopg.connect(**admin) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    else:
+        Station.objects.filter(code="JX-0002").delete()
+        assert fingerprint() != before
+        call_command("restore", str(path), yes=True)
+        assert fingerprint() == before
+
+
+@pytest.mark.django_db
+def test_restore_refuses_without_confirmation_or_a_file(tmp_path):
+    with pytest.raises(CommandError, match="--yes"):
+        call_command("restore", str(tmp_path / "x.backup"))
+    with pytest.raises(CommandError, match="不存在"):
+        call_command("restore", str(tmp_path / "missing.backup"), yes=True)
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="PostgreSQL's pg_restore reports its own error")
+def test_a_file_that_is_not_a_backup_is_refused(tmp_path):
+    bad = tmp_path / "bad.backup"
+    bad.write_bytes(b"not a database" * 100)
+    with pytest.raises((CommandError, BackupError)):
+        call_command("restore", str(bad), yes=True)
