@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "cunzhan.accounts.middleware.PasswordChangeRequiredMiddleware",
+    "cunzhan.core.middleware.BadInputMiddleware",
     # AxesMiddleware must be last: it turns lockouts into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import check_for_language
@@ -23,3 +25,25 @@ class DefaultLanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response
+
+
+class BadInputMiddleware:
+    """A page given a value the data cannot hold (a year 0, an integer wider than the database's, a
+    constraint broken by a crafted form) answers 400 in Chinese instead of 500; nothing was saved,
+    the request's transaction having rolled back. Logged with the traceback for the developers."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.db import DataError, IntegrityError
+        from django.http import HttpResponseBadRequest
+        from django.template.loader import render_to_string
+
+        if not isinstance(exception, OverflowError | ValueError | DataError | IntegrityError):
+            return None
+        logging.getLogger(__name__).warning("rejected input on %s %s", request.method, request.path, exc_info=exception)
+        return HttpResponseBadRequest(render_to_string("400.html", request=request))

@@ -164,3 +164,33 @@ def test_an_english_browser_still_gets_chinese_until_the_user_switches(world, cl
     client.force_login(world.county)
     page = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert 'lang="zh-hans"' in page
+
+
+@pytest.mark.django_db
+def test_values_the_data_cannot_hold_get_422_not_500(world, client):
+    client.force_login(world.county)
+    for path in ("/api/v1/regions?level=99999999999999999999999", "/api/v1/stations?limit=99999999999999999999"):
+        response = client.get(path)
+        assert response.status_code < 500, (path, response.status_code)
+    response = client.patch("/api/v1/stations/JX-0001", data='{"address": null}', content_type="application/json")
+    assert response.status_code < 500
+
+
+@pytest.mark.django_db
+def test_a_page_given_an_impossible_value_answers_400_in_chinese(world, client, settings):
+    from django.urls import path
+
+    def boom(request):
+        raise OverflowError("Python int too large to convert to SQLite INTEGER")
+
+    settings.DEBUG_PROPAGATE_EXCEPTIONS = False
+    client.raise_request_exception = False
+    import cunzhan.urls
+
+    cunzhan.urls.urlpatterns.append(path("__boom__/", boom))
+    try:
+        client.force_login(world.county)
+        response = client.get("/__boom__/")
+        assert response.status_code == 400 and "请求无效" in response.content.decode()
+    finally:
+        cunzhan.urls.urlpatterns.pop()
