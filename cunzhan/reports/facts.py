@@ -42,84 +42,8 @@ def _periods_q(periods: list[ReportPeriod]) -> Q:
 
 
 def report_facts(county_code: str, start: date, end: date, now: datetime) -> dict[int, dict[str, int]]:
-    county_code = county_code[:6]
-    settings = ReportSettings.for_county(county_code)
-    periods = periods_due_between(settings, start, end)
-    closed = [p for p in periods if p.grace_end < now]
-    facts: dict[int, dict[str, int]] = {}
-
-    # 1. how many closed periods each station owed
-    if closed:
-        owed_expr = sum(
-            (
-                Case(
-                    When(Q(certified_at__isnull=True) | Q(certified_at__lt=p.opens_at), then=Value(1)),
-                    default=Value(0),
-                    output_field=IntegerField(),
-                )
-                for p in closed
-            ),
-            Value(0, output_field=IntegerField()),
-        )
-        owed_rows = (
-            Station.objects.filter(county_code=county_code, status__in=CERTIFIED_STATUSES)
-            .annotate(owed=owed_expr)
-            .values_list("pk", "owed")
-        )
-        owed = dict(owed_rows)
-    else:
-        owed = dict.fromkeys(
-            Station.objects.filter(county_code=county_code, status__in=CERTIFIED_STATUSES).values_list("pk", flat=True),
-            0,
-        )
-
-    # 2. monthly and weekly rows: late ones, and those submitted within the grace of closed periods
-    within_grace = Q(first_submitted_at__isnull=False, first_submitted_at__lte=F("grace_end"))
-    late = Q(first_submitted_at__gt=F("due_at")) & within_grace
-    periodic = {
-        row["station_id"]: row
-        for row in Report.objects.filter(county_code=county_code, request__isnull=True)
-        .filter(_periods_q(periods))
-        .values("station_id")
-        .annotate(
-            late=Count("id", filter=late),
-            kept=Count("id", filter=within_grace & _periods_q(closed)),
-        )
-        .order_by()
-    }
-    for station_id, n in owed.items():
-        row = periodic.get(station_id, {"late": 0, "kept": 0})
-        facts[station_id] = {"late": row["late"], "missed": max(0, n - row["kept"])}
-    for station_id, row in periodic.items():
-        facts.setdefault(station_id, {"late": row["late"], "missed": 0})
-
-    # 3. ad-hoc rows (they exist for every station a request named)
-    closed_grace = Q(grace_end__lt=now)
-    adhoc = (
-        Report.objects.filter(
-            county_code=county_code,
-            kind=Kind.ADHOC,
-            due_at__gte=dates.day_start(start),
-            due_at__lte=dates.day_end(end),
-        )
-        .values("station_id")
-        .annotate(
-            late=Count("id", filter=late),
-            missed=Sum(
-                Case(
-                    When(closed_grace & ~within_grace, then=Value(1)),
-                    default=Value(0),
-                    output_field=IntegerField(),
-                )
-            ),
-        )
-        .order_by()
-    )
-    for row in adhoc:
-        entry = facts.setdefault(row["station_id"], {"late": 0, "missed": 0})
-        entry["late"] += row["late"]
-        entry["missed"] += row["missed"] or 0
-    return facts
+    """Late and missed counts of one county's stations (see the module docstring)."""
+    return report_facts_many([county_code], start, end, now)
 
 
 def _settings_key(settings: ReportSettings) -> tuple:
