@@ -166,7 +166,9 @@ def test_an_english_browser_still_gets_chinese_until_the_user_switches(world, cl
     assert 'lang="zh-hans"' in page
 
 
-@pytest.mark.django_db
+# transaction=True: each request commits or fails on its own, as in production; inside one test
+# transaction PostgreSQL would abort everything after the first refused statement
+@pytest.mark.django_db(transaction=True)
 def test_values_the_data_cannot_hold_get_422_not_500(world, client):
     client.force_login(world.county)
     for path in ("/api/v1/regions?level=99999999999999999999999", "/api/v1/stations?limit=99999999999999999999"):
