@@ -196,3 +196,10 @@ def test_a_page_given_an_impossible_value_answers_400_in_chinese(world, client, 
         assert response.status_code == 400 and "请求无效" in response.content.decode()
     finally:
         cunzhan.urls.urlpatterns.pop()
+
+
+@pytest.mark.django_db
+def test_the_english_interface_is_translated(world, client):
+    client.cookies["django_language"] = "en"
+    page = client.get("/accounts/login/").content.decode()
+    assert 'lang="en"' in page and "Log in" in page and "登录" not in page
