@@ -28,6 +28,9 @@ from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from _common import ensure_database, setup_django  # noqa: E402  (benchmarks/ is on sys.path)
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/cunzhan_bench_dash"
 COUNTY = "610828"
 YEAR = 2025
@@ -37,30 +40,6 @@ PRODUCTS = ["复合肥", "玉米种子", "手机", "洗衣粉", "电饭煲", "�
 PLATFORMS = ["淘宝", "拼多多", "京东", "抖音", "快手"]
 TZ = ZoneInfo("Asia/Shanghai")
 CHARTS = ["trend", "activity", "townships", "stations", "grades"]
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def setup_django(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-0123456789-abcdefghijklmnop")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cunzhan.settings")
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-    os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
-    os.environ.setdefault("SECURE_COOKIES", "false")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def ensure_world():

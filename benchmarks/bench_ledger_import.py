@@ -28,33 +28,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from _common import ensure_database, setup_django  # noqa: E402  (benchmarks/ is on sys.path)
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/cunzhan_bench"
 HEADERS = ["站点编码", "日期", "商品名称", "数量", "金额（元）", "网店/平台", "顾客姓名", "顾客手机号", "顾客身份证号"]
 STATIONS = 40
 PRODUCTS = ["复合肥", "玉米种子", "手机", "洗衣粉", "电饭煲", "农药", "猪饲料", "棉衣", "胶鞋", "奶粉", "电动车电池"]
 PLATFORMS = ["淘宝", "拼多多", "京东", "抖音", "快手"]
 SURNAMES = "王李张刘陈杨赵黄周吴高郭"
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def setup_django(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-0123456789-abcdefghijklmnop")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cunzhan.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def ensure_world():
