@@ -7,6 +7,7 @@ class LedgersConfig(AppConfig):
 
     def ready(self) -> None:
         from auditlog.registry import auditlog
+        from django.db.models.signals import post_migrate
 
         from cunzhan.core.scoping import ScopePaths, register
         from cunzhan.ledgers.models import ENTRY_MODELS, ImportBatch
@@ -18,3 +19,13 @@ class LedgersConfig(AppConfig):
         # a batch may span stations: its region is the common region of its stations
         register(ImportBatch, ScopePaths(region="region_code", station="station"))
         auditlog.register(ImportBatch)
+        post_migrate.connect(_partitions_ahead, sender=self)
+
+
+def _partitions_ahead(sender, using="default", **kwargs) -> None:
+    """After every migrate: the ledgers' monthly partitions exist twelve months ahead."""
+    from django.db import connections
+
+    from cunzhan.ledgers import partitions
+
+    partitions.ensure(connection=connections[using])

@@ -73,6 +73,16 @@ def parcel_key(carrier: str, tracking_no: str) -> str:
     return key_of(f"{carrier}\t{tracking_no}")
 
 
+def lock_county(model: type, county_code: str) -> None:
+    """Writers of one ledger in one county take turns until their transaction ends (PostgreSQL;
+    SQLite has one writer at a time anyway)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(%s))", [f"cunzhan.{model._meta.label_lower}.{county_code}"]
+            )
+
+
 def import_ledger(
     *,
     acting_user: Any,
@@ -338,13 +348,9 @@ def _import(acting_user: Any, plan: _Plan, file_name: str, digest: str, progress
     # then check the whole file first and look keys up on this connection.
     pipelined = connection.vendor == "postgresql" and not connection.in_atomic_block
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                # imports into one county take turns, so a key found absent stays absent
-                for county in sorted({c for c, _r in plan.stations.values()}):
-                    cursor.execute(
-                        "SELECT pg_advisory_xact_lock(hashtext(%s))", [f"cunzhan.ledgers.{spec.kind}.{county}"]
-                    )
+        # imports into one county take turns, so a key found absent stays absent
+        for county in sorted({c for c, _r in plan.stations.values()}):
+            lock_county(spec.model, county)
         batch = ImportBatch.objects.create(
             kind=spec.kind,
             file_name=file_name[:255],

@@ -1,9 +1,10 @@
 """The four station ledgers (台账) and the import batches that fill them.
 
-Every entry carries its station's county code (the future partition key: every unique key includes
-it), when the transaction happened (``occurred_on``), when it was recorded (``recorded_at``, rated
+Every entry carries its station's county code (the future distribution key: every unique key
+includes it), when the transaction happened (``occurred_on``), when it was recorded (``recorded_at``, rated
 for timeliness), who recorded it and, for imported rows, the batch. ``row_key`` is the entry's
-natural key within its county: re-importing a row whose key exists adds nothing.
+natural key within its county: re-importing a row whose key exists adds nothing. On PostgreSQL the
+tables are partitioned by month (``partitions.py``).
 """
 
 from __future__ import annotations
@@ -106,8 +107,9 @@ class LedgerEntry(models.Model):
         abstract = True
         ordering = ["-occurred_on", "-id"]
         constraints = [
-            # the key first, as it decides nearly every comparison; the county is there for partitioning
-            models.UniqueConstraint(fields=["row_key", "county_code"], name="%(class)s_row_key"),
+            # the key first, as it decides nearly every comparison; the county and the month are there
+            # because PostgreSQL partitions by month and a later distribution is by county
+            models.UniqueConstraint(fields=["row_key", "county_code", "occurred_on"], name="%(class)s_row_key"),
         ]
         indexes = [models.Index(fields=["station", "occurred_on"], name="%(class)s_st_date")]
 
@@ -181,10 +183,6 @@ class Parcel(LedgerEntry):
         verbose_name = _("快递收发台账")
         verbose_name_plural = _("快递收发台账")
         ordering = ["-arrived_at", "-id"]
-        constraints = [
-            *LedgerEntry.Meta.constraints,
-            models.UniqueConstraint(fields=["county_code", "carrier", "tracking_no"], name="parcel_unique_tracking"),
-        ]
         indexes = [
             *LedgerEntry.Meta.indexes,
             models.Index(

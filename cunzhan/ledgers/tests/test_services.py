@@ -96,6 +96,11 @@ def test_a_parcel_tracking_number_is_recorded_once_per_county(world):
     with pytest.raises(ValidationError) as caught:
         services.entry_create(acting_user=world.operator, kind="parcel", station=world.station_dian, **values)
     assert "tracking_no" in caught.value.message_dict
+    # another day, so another month's partition on PostgreSQL: still the same parcel
+    earlier = {**values, "arrived_at": arrived - timedelta(days=40)}
+    with pytest.raises(ValidationError) as caught:
+        services.entry_create(acting_user=world.keeper, kind="parcel", station=world.station_keng, **earlier)
+    assert "tracking_no" in caught.value.message_dict
     with pytest.raises(ValidationError) as caught:
         services.entry_update(acting_user=world.keeper, entry=parcel, handed_over_at=arrived - timedelta(hours=1))
     assert "handed_over_at" in caught.value.message_dict

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+
+from cunzhan.ledgers import partitions
+
+
+def _month(text: str) -> date:
+    try:
+        year, month = text.split("-")
+        return date(int(year), int(month), 1)
+    except ValueError as exc:
+        raise CommandError(f"月份格式应为 YYYY-MM：{text}") from exc
+
+
+class Command(BaseCommand):
+    help = "在 PostgreSQL 上为四本台账建好按月分区（默认：从配置的首月到 12 个月之后；每月运行一次即可）。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--from", dest="first", type=_month, help="起始月份 YYYY-MM")
+        parser.add_argument("--to", dest="last", type=_month, help="截止月份 YYYY-MM")
+
+    def handle(self, *args, first=None, last=None, **options):
+        if connection.vendor != "postgresql":
+            self.stdout.write("SQLite 不分区，无需操作。")
+            return
+        if first and last and first > last:
+            raise CommandError("起始月份晚于截止月份")
+        created = partitions.ensure(first, last)
+        self.stdout.write(f"新建分区 {len(created)} 个" + (f"：{'、'.join(created)}" if created else ""))
