@@ -89,6 +89,17 @@ def rebuild_county(county_code: str) -> int:
     return len(stale)
 
 
+def mark_current(county_codes: list[str]) -> None:
+    """Record that the counties' aggregates are current up to now (for a bulk loader that wrote the
+    aggregates itself, as ``demo --scale province`` does)."""
+    with transaction.atomic():
+        for code in county_codes:
+            AggregateState.objects.get_or_create(county_code=code)
+        values = {f"{kind}_id": model.objects.aggregate(m=Max("pk"))["m"] or 0 for kind, model in LEDGERS}
+        values["log_id"] = LogEntry.objects.aggregate(m=Max("pk"))["m"] or 0
+        AggregateState.objects.filter(county_code__in=county_codes).update(refreshed_at=timezone.now(), **values)
+
+
 def _pending(state: AggregateState, county_code: str) -> bool:
     for kind, model in LEDGERS:
         if model.objects.filter(county_code=county_code, pk__gt=getattr(state, f"{kind}_id")).exists():
