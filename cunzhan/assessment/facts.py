@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from cunzhan.assessment.engine import Fault, Period, StationFacts, SupervisionFacts
@@ -61,6 +61,33 @@ def _count_by_station(model_label: str, ids: QuerySet | list[int], start: date, 
         .values_list("station_id", "n")
     )
     return dict(rows)
+
+
+def _orders_by_station(
+    county_codes: list[str], ids: QuerySet | list[int], start: date, end: date
+) -> tuple[dict[int, int], dict[int, int]]:
+    """Proxy purchases and sales per station in [start, end]: from the maintained monthly aggregates
+    when the span is whole months (a half-year always is), never a scan of the raw ledgers."""
+    if start.day != 1 or (end + timedelta(days=1)).day != 1:
+        return (
+            _count_by_station("ledgers.ProxyPurchase", ids, start, end),
+            _count_by_station("ledgers.ProxySale", ids, start, end),
+        )
+    from cunzhan.dashboards.aggregates import refresh_counties
+    from cunzhan.dashboards.models import StationMonth
+
+    refresh_counties(county_codes)
+    rows = (
+        StationMonth.objects.filter(station_id__in=ids, month__gte=start, month__lte=end)
+        .order_by()
+        .values("station_id")
+        .annotate(p=Sum("purchase_orders"), s=Sum("sale_orders"))
+        .values_list("station_id", "p", "s")
+    )
+    purchases, sales = {}, {}
+    for station_id, p, s in rows:
+        purchases[station_id], sales[station_id] = p, s
+    return purchases, sales
 
 
 def _faults(ids: QuerySet | list[int], period: Period) -> dict[int, list[Fault]]:
@@ -113,8 +140,7 @@ def gather_period_many(
     stations = in_period.order_by("county_code", "code").values(
         "id", "code", "county_code", "resident_population", "certified_at"
     )
-    purchases = _count_by_station("ledgers.ProxyPurchase", ids, start, end)
-    sales = _count_by_station("ledgers.ProxySale", ids, start, end)
+    purchases, sales = _orders_by_station(codes, ids, start, end)
     faults = _faults(ids, period)
     training = training_facts(ids, start, end)
     marketing = marketing_facts(ids, start, end, now=now)

@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -71,6 +71,36 @@ def refresh_county(county_code: str) -> int:
             state.refreshed_at = timezone.now()
             state.save()
     return len(stale)
+
+
+def refresh_counties(county_codes: list[str]) -> int:
+    """:func:`refresh_county` for many counties (an assessment of a province): which of them have
+    anything new is found with one query per ledger, and only those are refreshed."""
+    codes = sorted(set(county_codes))
+    states = {s.county_code: s for s in AggregateState.objects.filter(county_code__in=codes)}
+    stale = {code for code in codes if code not in states}
+    known = [code for code in codes if code in states]
+    if known:
+        for kind, model in LEDGERS:
+            # the counties with rows above their own mark: one query, an index range probe per county
+            marks = [value for code in known for value in (code, getattr(states[code], f"{kind}_id"))]
+            with connection.cursor() as cursor:
+                values = " UNION ALL ".join(["SELECT %s AS code, CAST(%s AS bigint) AS mark"] * len(known))
+                table = model._meta.db_table
+                cursor.execute(
+                    f"SELECT m.code FROM ({values}) AS m WHERE EXISTS "  # noqa: S608
+                    f"(SELECT 1 FROM {table} t WHERE t.county_code = m.code AND t.id > m.mark)",
+                    marks,
+                )
+                stale.update(row[0] for row in cursor.fetchall())
+        lowest_log = min(states[code].log_id for code in known)
+        if LogEntry.objects.filter(
+            pk__gt=lowest_log,
+            content_type_id__in=[ct.pk for ct in _ledger_types().values()],
+            action__in=[LogEntry.Action.UPDATE, LogEntry.Action.DELETE],
+        ).exists():
+            stale |= set(known)  # a correction: each county checks its own (the usual path)
+    return sum(refresh_county(code) for code in sorted(stale))
 
 
 def rebuild_county(county_code: str) -> int:

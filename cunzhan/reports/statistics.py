@@ -1,8 +1,9 @@
 """County and operating-unit statistics aggregated from the ledgers by the database.
 
-For a period the ledger rows (hundreds of thousands a month for a large county) are grouped by
-station in four queries, one per ledger, each restricted to the user's stations and to the date
-range through the ledgers' (station, occurred_on) index. The resulting few hundred station rows
+Whole months are read from the maintained per-station monthly aggregates (dashboards.StationMonth);
+days outside whole months (a week, a half month) from the ledgers, grouped by station in four
+queries, one per ledger, each restricted to the user's stations and to the date range through the
+ledgers' (station, occurred_on) index. The resulting few hundred station rows
 are rolled up to townships and the county total in memory: no query per station.
 
 "active" station = at least one ledger row of any kind in the period; "idle" = none.
@@ -11,12 +12,13 @@ are rolled up to townships and the county total in memory: no query per station.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 
+from cunzhan.core import dates
 from cunzhan.ledgers.models import ConvenienceService, Direction, Parcel, ProxyPurchase, ProxySale
 from cunzhan.stations.models import CERTIFIED_STATUSES, Station
 
@@ -109,12 +111,57 @@ def _span(user: Any, county_code: str, start: date, end: date) -> dict[str, Any]
 
 
 def station_figures(user: Any, county_code: str, start: date, end: date) -> dict[int, Figures]:
-    """Per-station figures for [start, end], four grouped queries in all."""
-    span = _span(user, county_code, start, end)
+    """Per-station figures for [start, end]. Whole months come from the maintained monthly
+    aggregates (a year is 12 rows a station, never a scan of the raw ledgers); the days before the
+    first whole month and after the last one from the ledgers, four grouped queries per span."""
     result: dict[int, Figures] = {}
+    first = start if start.day == 1 else dates.month_first(*dates.add_months(start.year, start.month, 1))
+    last = end if (end + timedelta(days=1)).day == 1 else dates.month_first(end.year, end.month) - timedelta(days=1)
+    if first <= last:
+        _from_aggregates(result, user, county_code, first, last)
+        spans = [(start, first - timedelta(days=1)), (last + timedelta(days=1), end)]
+    else:
+        spans = [(start, end)]
+    for span_start, span_end in spans:
+        if span_start <= span_end:
+            _from_ledgers(result, user, county_code, span_start, span_end)
+    return result
+
+
+def _from_aggregates(result: dict[int, Figures], user: Any, county_code: str, first: date, last: date) -> None:
+    from cunzhan.dashboards.aggregates import refresh_county
+    from cunzhan.dashboards.models import StationMonth
+
+    refresh_county(county_code)
+    rows = (
+        StationMonth.objects.filter(
+            county_code=county_code,
+            station_id__in=scoped_stations(user, county_code).values("pk"),
+            month__gte=first,
+            month__lte=last,
+        )
+        .order_by()
+        .values("station_id")
+        .annotate(**{name: Sum(name) for name in AGGREGATED})
+    )
+    for row in rows:
+        f = result.setdefault(row["station_id"], Figures())
+        for name in AGGREGATED:
+            setattr(f, name, getattr(f, name) + (row[name] or 0))
+        f.goods_orders = f.sale_orders - f.farm_orders
+        f.goods_amount = f.sale_amount - f.farm_amount
+
+
+# the figures the monthly aggregates hold (goods = sales that are not farm products)
+AGGREGATED = [name for name in FIGURE_NAMES if not name.startswith("goods_")]
+
+
+def _from_ledgers(result: dict[int, Figures], user: Any, county_code: str, start: date, end: date) -> None:
+    span = _span(user, county_code, start, end)
+    part: dict[int, Figures] = {}
 
     def of(station_id: int) -> Figures:
-        return result.setdefault(station_id, Figures())
+        return part.setdefault(station_id, Figures())
 
     for row in (
         ProxyPurchase.objects.filter(**span).values("station_id").annotate(n=Count("*"), a=Sum("amount")).order_by()
@@ -151,7 +198,8 @@ def station_figures(user: Any, county_code: str, start: date, end: date) -> dict
     ):
         f = of(row["station_id"])
         f.services, f.services_amount = row["n"], row["a"] or ZERO
-    return result
+    for station_id, figures in part.items():
+        result.setdefault(station_id, Figures()).add(figures)
 
 
 def county_statistics(user: Any, county_code: str, start: date, end: date) -> CountyStatistics:
