@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from psycopg.copy import QueuedLibpqWriter
 
 from cunzhan.assessment.engine import (
     Period,
@@ -243,8 +244,22 @@ def assessment_compute_many(
     return drafts
 
 
+def _hold_ledger_imports(county_codes: Iterable[str]) -> None:
+    """Take, until the transaction ends, the import lock of each ledger the facts count, in each county: an
+    import under way is waited for, one starting now waits for this computation. Without it an import
+    committing between the facts' queries (on PostgreSQL each query sees what was committed when it began),
+    e.g. between the annual composite's H1 and H2, gives results computed half before it and half after."""
+    from cunzhan.ledgers.importers import lock_county
+    from cunzhan.ledgers.models import ProxyPurchase, ProxySale
+
+    for model in (ProxyPurchase, ProxySale):  # in the importer's order (sorted counties): no deadlock
+        for code in sorted(set(county_codes)):
+            lock_county(model, code)
+
+
 def _fill_halves(assessments: list[Assessment], now: datetime) -> None:
     """Compute and store the H1/H2 results of the assessments (any counties, the same period kind)."""
+    _hold_ledger_imports(a.county_id for a in assessments)
     # A province's facts and results are millions of small objects that live until the end: without
     # this, the cyclic garbage collector walks all of them again and again as they are made.
     gc_was_enabled = gc.isenabled()
@@ -300,7 +315,7 @@ RESULT_FIELDS = (
 PARALLEL_MIN_STATIONS = 4000
 
 
-def _evaluate(assessments: list[Assessment], facts: dict[str, list]) -> list[tuple]:
+def _evaluate(assessments: list[Assessment], facts: dict[str, list]) -> Iterable[tuple]:
     """The engine over the gathered facts, ranked per county: result rows (values of RESULT_FIELDS) to
     write, their JSON columns already encoded for the database (text for COPY on PostgreSQL).
 
@@ -326,7 +341,8 @@ def _evaluate(assessments: list[Assessment], facts: dict[str, list]) -> list[tup
     processes = min(getattr(settings, "ASSESSMENT_PROCESSES", 1), os.cpu_count() or 1)
     total = sum(len(f) for _a, f, _s in jobs)
     if processes < 2 or total < PARALLEL_MIN_STATIONS or "fork" not in multiprocessing.get_all_start_methods():
-        return evaluate(jobs)
+        # county by county as the writer asks: PostgreSQL stores one county while the next is computed
+        return (row for job in jobs for row in _evaluate_county(*job, stations, encode))
     # two halves by number of stations (whole counties: ranks are per county)
     mine, theirs, counted = [], [], 0
     for job in jobs:
@@ -412,10 +428,11 @@ def _child(sender, function, argument) -> None:
         sender.close()
 
 
-def _write_results(assessment_ids: list[int], rows: list[tuple]) -> None:
+def _write_results(assessment_ids: list[int], rows: Iterable[tuple]) -> None:
     """Replace the results of the assessments (drafts) by ``rows`` (values of RESULT_FIELDS, JSON encoded
     by :func:`_evaluate`): the old ones deleted in one statement, the new ones copied in on PostgreSQL
-    (COPY: no parameter quoting of the JSON), else bulk-inserted."""
+    (COPY: no parameter quoting of the JSON; a writer thread sends the data, so the server stores rows
+    while the next county's rows are computed), else bulk-inserted."""
     table = connection.ops.quote_name(AssessmentResult._meta.db_table)
     column = connection.ops.quote_name(AssessmentResult._meta.get_field("assessment").column)
     with connection.cursor() as cursor:
@@ -424,8 +441,6 @@ def _write_results(assessment_ids: list[int], rows: list[tuple]) -> None:
             marks = ", ".join(["%s"] * len(assessment_ids))
             # names from the model, values as parameters; the ORM's delete() would load every row first
             cursor.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", assessment_ids)  # noqa: S608
-        if not rows:
-            return
         if connection.vendor != "postgresql":
             objects = [AssessmentResult(**dict(zip(RESULT_FIELDS, row, strict=True))) for row in rows]
             AssessmentResult.objects.bulk_create(objects, batch_size=1000)
@@ -437,7 +452,8 @@ def _write_results(assessment_ids: list[int], rows: list[tuple]) -> None:
         )
         fields = [AssessmentResult._meta.get_field(name.removesuffix("_id")) for name in RESULT_FIELDS]
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        raw = cursor.cursor
+        with raw.copy(f"COPY {table} ({columns}) FROM STDIN", writer=QueuedLibpqWriter(raw)) as copy:
             for row in rows:
                 copy.write_row(row)
 
@@ -446,6 +462,7 @@ def _fill(assessment: Assessment, now: datetime) -> None:
     if assessment.period in ("H1", "H2"):
         _fill_halves([assessment], now)
         return
+    _hold_ledger_imports([assessment.county_id])
     scheme_version = assessment.scheme
     scheme = parse_scheme(scheme_version.data)
     county = assessment.county
