@@ -1,0 +1,101 @@
+"""Pages against a province: the database ``cunzhan demo --scale province`` made (17,000 stations, ~48M ledger rows).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cunzhan_province .venv/bin/python benchmarks/bench_province.py
+
+Nothing is generated or dropped. Through the Django test client it times, ``--runs`` times after a warm-up
+(median and p95): the county dashboard, the report status board, the county statistics for a month and for
+the year to date as the office of the province's largest county; the province viewer's dashboard (every
+county); a keeper's ledger list and parcel backlog. Then the ``report-status`` command for that county.
+The assessment of the whole province is ``bench_assessment.py`` with ``BENCH_PROVINCE=2026-H1``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from _common import setup_django  # noqa: E402  (benchmarks/ is on sys.path)
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/cunzhan_province"
+
+
+def timed(client, path: str, runs: int) -> tuple[float, float]:
+    response = client.get(path)  # warm-up
+    assert response.status_code == 200, (path, response.status_code)
+    timings = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        response = client.get(path)
+        timings.append((time.perf_counter() - t0) * 1000)
+        assert response.status_code == 200
+    timings.sort()
+    return statistics.median(timings), timings[min(len(timings) - 1, round(0.95 * len(timings)) - 1)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", DEFAULT_URL)
+    if not url.startswith("postgres"):
+        sys.exit("DATABASE_URL must point to the PostgreSQL database of `cunzhan demo --scale province`")
+    setup_django(url)
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.models import Count
+    from django.test import Client
+
+    from cunzhan.accounts.models import User
+    from cunzhan.core import dates
+    from cunzhan.stations.models import Station
+
+    biggest = (
+        Station.objects.filter(code__startswith="SX")
+        .values("county_code")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "county_code")
+        .first()
+    )
+    if biggest is None:
+        sys.exit("no province data here: run `cunzhan demo --scale province` on this database first")
+    county, stations = biggest["county_code"], biggest["n"]
+    today = dates.local_now().date()
+    year, month = dates.add_months(today.year, today.month, -1)
+    slug = f"{year}-{month:02d}"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sum(reltuples)::bigint FROM pg_class WHERE relkind = 'r' AND relname ~ '^ledgers_.*_p'")
+        rows = cursor.fetchone()[0]
+    total = Station.objects.count()
+    print(f"{total:,} stations, about {rows:,} ledger rows; county {county}: {stations} stations; month {slug}")
+    office = User.objects.get(username=f"county-{county}")
+    keeper = User.objects.filter(station__county_code=county, role="keeper").order_by("pk").first()
+    viewer = User.objects.get(username="shaanxi")
+    client = Client()
+    pages = [
+        (office, f"/dashboards/?county={county}&month={slug}"),
+        (office, f"/reports/board/?county={county}&month={slug}"),
+        (office, f"/reports/statistics/?county={county}&month={slug}"),
+        (office, f"/reports/statistics/?county={county}&month={slug}&mode=ytd"),
+        (viewer, f"/dashboards/?month={slug}"),
+        (keeper, "/ledgers/parcel/"),
+        (keeper, "/ledgers/parcel/backlog/"),
+    ]
+    for user, path in pages:
+        client.force_login(user)
+        median, p95 = timed(client, path, args.runs)
+        print(f"{user.role:<14} GET {path:<72} median={median:7.1f} ms p95={p95:7.1f} ms")
+    started = time.perf_counter()
+    call_command("report_status", county=county, month=slug, stdout=io.StringIO())
+    print(f"report-status --county {county} --month {slug}: {(time.perf_counter() - started) * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
