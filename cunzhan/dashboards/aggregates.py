@@ -29,6 +29,7 @@ from django.utils import timezone
 from cunzhan.core import dates
 from cunzhan.dashboards.models import AggregateState, StationMonth
 from cunzhan.ledgers.models import ConvenienceService, Direction, Parcel, ProxyPurchase, ProxySale
+from cunzhan.stations.models import Station
 
 log = logging.getLogger(__name__)
 ZERO = Decimal("0.00")
@@ -45,18 +46,22 @@ def refresh_county(county_code: str) -> int:
     """Bring the county's aggregates up to date; the number of station-months recounted."""
     current = AggregateState.objects.filter(county_code=county_code).first()
     if current is not None and not _pending(current, county_code):
+        _advance(current)
         return 0  # the common case: a few index probes, no lock, no write
     with transaction.atomic():
         state = _locked_state(county_code)
+        marks = [getattr(state, f"{kind}_id") for kind, _m in LEDGERS]
         stale: set[Pair] = set()
         for kind, model in LEDGERS:
             mark = getattr(state, f"{kind}_id")
-            new = model.objects.filter(county_code=county_code, pk__gt=mark)
-            top = new.aggregate(m=Max("pk"))["m"]
-            if top is None:
+            # the mark moves to the newest id of the whole table, so that the next check reads only rows
+            # newer than this refresh, whatever the other counties wrote meanwhile
+            top = model.objects.aggregate(m=Max("pk"))["m"] or 0
+            if top <= mark:
                 continue
+            county = Station.objects.filter(county_code=county_code).values("pk")
             rows = (
-                new.filter(pk__lte=top)
+                model.objects.filter(county_code=county_code, station_id__in=county, pk__gt=mark, pk__lte=top)
                 .annotate(m=TruncMonth("occurred_on"))
                 .values_list("station_id", "m")
                 .distinct()
@@ -67,7 +72,12 @@ def refresh_county(county_code: str) -> int:
         log_mark = state.log_id
         stale |= _corrected_since(state, county_code)
         recount(county_code, stale)
-        if stale or state.log_id != log_mark or state.refreshed_at is None:
+        if (
+            stale
+            or state.log_id != log_mark
+            or state.refreshed_at is None
+            or marks != [getattr(state, f"{k}_id") for k, _m in LEDGERS]
+        ):
             state.refreshed_at = timezone.now()
             state.save()
     return len(stale)
@@ -81,6 +91,7 @@ def refresh_counties(county_codes: list[str]) -> int:
     stale = {code for code in codes if code not in states}
     known = [code for code in codes if code in states]
     if known:
+        tops = _tops()  # read first, as in _pending
         for kind, model in LEDGERS:
             # the counties with rows above their own mark: one query, an index range probe per county
             marks = [value for code in known for value in (code, getattr(states[code], f"{kind}_id"))]
@@ -89,8 +100,8 @@ def refresh_counties(county_codes: list[str]) -> int:
                 table = model._meta.db_table
                 cursor.execute(
                     f"SELECT m.code FROM ({values}) AS m WHERE EXISTS "  # noqa: S608
-                    f"(SELECT 1 FROM {table} t WHERE t.county_code = m.code AND t.id > m.mark)",
-                    marks,
+                    f"(SELECT 1 FROM {table} t WHERE t.county_code = m.code AND t.id > m.mark AND t.id <= %s)",
+                    [*marks, tops[kind]],
                 )
                 stale.update(row[0] for row in cursor.fetchall())
         lowest_log = min(states[code].log_id for code in known)
@@ -100,6 +111,11 @@ def refresh_counties(county_codes: list[str]) -> int:
             action__in=[LogEntry.Action.UPDATE, LogEntry.Action.DELETE],
         ).exists():
             stale |= set(known)  # a correction: each county checks its own (the usual path)
+        quiet = [code for code in known if code not in stale]
+        for kind, top in tops.items():  # as _advance, for all the quiet counties at once
+            AggregateState.objects.filter(county_code__in=quiet, **{f"{kind}_id__lt": top - ADVANCE_AFTER}).update(
+                **{f"{kind}_id": top}
+            )
     return sum(refresh_county(code) for code in sorted(stale))
 
 
@@ -130,9 +146,31 @@ def mark_current(county_codes: list[str]) -> None:
         AggregateState.objects.filter(county_code__in=county_codes).update(refreshed_at=timezone.now(), **values)
 
 
+# how far the newest id of a ledger may run ahead of a county's mark before the mark is moved up
+ADVANCE_AFTER = 5000
+
+
+def _tops() -> dict[str, int]:
+    return {kind: model.objects.aggregate(m=Max("pk"))["m"] or 0 for kind, model in LEDGERS}
+
+
+def _behind(state: AggregateState, margin: int) -> bool:
+    return any(getattr(state, f"{kind}_id") + margin < top for kind, top in getattr(state, "_tops", {}).items())
+
+
+def _advance(state: AggregateState) -> None:
+    """Nothing new in the county: move its marks up to the tables' newest ids once they run far
+    ahead (other counties' rows), so the check stays a short index range. One UPDATE, no lock."""
+    if _behind(state, ADVANCE_AFTER):
+        moved = {f"{kind}_id": top for kind, top in state._tops.items() if top > getattr(state, f"{kind}_id")}
+        AggregateState.objects.filter(pk=state.pk).update(**moved)
+
+
 def _pending(state: AggregateState, county_code: str) -> bool:
+    state._tops = _tops()  # read first: rows below these ids that are absent now are not this county's
     for kind, model in LEDGERS:
-        if model.objects.filter(county_code=county_code, pk__gt=getattr(state, f"{kind}_id")).exists():
+        mark, top = getattr(state, f"{kind}_id"), state._tops[kind]
+        if top > mark and model.objects.filter(county_code=county_code, pk__gt=mark, pk__lte=top).exists():
             return True
     return LogEntry.objects.filter(
         pk__gt=state.log_id,

@@ -21,7 +21,7 @@ from cunzhan.assessment.models import Assessment, AssessmentResult, Rectificatio
 from cunzhan.assessment.models import Status as AssessmentStatus
 from cunzhan.assessment.selectors import rectifications_for_user
 from cunzhan.core import dates
-from cunzhan.dashboards.aggregates import refresh_county
+from cunzhan.dashboards.aggregates import refresh_counties, refresh_county
 from cunzhan.dashboards.models import StationMonth
 from cunzhan.ledgers.models import Direction, Parcel
 from cunzhan.regions.models import Region
@@ -125,9 +125,12 @@ def scoped_stations(user: Any, county_codes: list[str]) -> QuerySet[Station]:
 def scoped_months(user: Any, county_codes: list[str], start: date, end: date) -> QuerySet[StationMonth]:
     # once per request: the user object lives as long as the request
     refreshed = user.__dict__.setdefault("_dashboards_refreshed", set())
-    for code in set(county_codes) - refreshed:
-        refresh_county(code)
-        refreshed.add(code)
+    pending = sorted(set(county_codes) - refreshed)
+    if len(pending) == 1:
+        refresh_county(pending[0])
+    elif pending:
+        refresh_counties(pending)  # a province: which counties changed is one query per ledger
+    refreshed.update(pending)
     rows = StationMonth.objects.filter(county_code__in=county_codes, month__gte=start, month__lte=end)
     return user.scope.filter(rows).order_by()
 
