@@ -7,10 +7,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from django.db import transaction
 from django.http import Http404
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
+from ninja import Status as Reply
 
 from cunzhan.core import dates
+from cunzhan.core.concurrency import ConflictOut, EditConflict
 from cunzhan.regions.models import Region
 from cunzhan.reports import drafts, exporters, selectors, services
 from cunzhan.reports.models import Kind, ReportSettings
@@ -98,6 +101,7 @@ class ReportOut(Schema):
     grace_end: datetime
     first_submitted_at: datetime | None
     version: int
+    revision: int = Field(..., description="修改次数：提交或更正时原样交回（见 submit）")
     document: dict[str, Any]
     pending_corrections: dict[str, Any]
 
@@ -135,6 +139,7 @@ def _report_out(request, code: str, kind: str, period_slug: str) -> dict[str, An
         "grace_end": report.grace_end if report else period.grace_end,
         "first_submitted_at": report.first_submitted_at if report else None,
         "version": report.version if report else 0,
+        "revision": report.revision if report else 0,
         "document": document,
         "pending_corrections": report.pending_corrections if report else {},
     }
@@ -160,6 +165,10 @@ class LineFix(Schema):
 
 
 class SubmitIn(Schema):
+    revision: int = Field(
+        ...,
+        description="读取报表时得到的 revision，原样交回。报表在此之后已被他人修改则答 409，不做任何修改。",
+    )
     corrections: dict[str, LineFix] = {}
     text: str = ""
     reason: str = ""
@@ -167,8 +176,9 @@ class SubmitIn(Schema):
 
 @router.post(
     "/stations/{code}/{kind}/{period}/submit",
-    response=ReportOut,
+    response={200: ReportOut, 409: ConflictOut},
     summary="提交（首次提交冻结为第 1 版；已提交后为更正，生成新版本并须填写理由）",
+    description="须交回读取报表时得到的 revision；报表在此之后已被他人修改则答 409，不做任何修改。",
 )
 def report_submit(request, code: str, kind: str, period: str, payload: SubmitIn):
     user = request.user
@@ -180,14 +190,28 @@ def report_submit(request, code: str, kind: str, period: str, payload: SubmitIn)
         raise Http404("报表期间格式不正确。") from None
     report = report or services.report_obtain(station=station, period=report_period)
     corrections = {k: v.dict() for k, v in payload.corrections.items()}
-    if report.is_submitted:
-        services.report_correct(
-            acting_user=user, report=report, corrections=corrections, text=payload.text or None, reason=payload.reason
-        )
-    else:
-        if corrections:
-            services.report_correct(acting_user=user, report=report, corrections=corrections)
-        services.report_submit(acting_user=user, report=report, text=payload.text)
+    revision = payload.revision
+    try:
+        # corrections and submission together or not at all: a refused submission must not leave the
+        # corrections saved (and the client's revision stale)
+        with transaction.atomic():
+            if report.is_submitted:
+                services.report_correct(
+                    acting_user=user,
+                    report=report,
+                    revision=revision,
+                    corrections=corrections,
+                    text=payload.text or None,
+                    reason=payload.reason,
+                )
+            else:
+                if corrections:
+                    revision = services.report_correct(
+                        acting_user=user, report=report, revision=revision, corrections=corrections
+                    ).revision
+                services.report_submit(acting_user=user, report=report, revision=revision, text=payload.text)
+    except EditConflict as exc:
+        return Reply(409, {"detail": exc.message})
     return _report_out(request, code, kind, period)
 
 

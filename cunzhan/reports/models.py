@@ -122,7 +122,18 @@ class Report(models.Model):
         related_name="+",
     )
     version = models.PositiveSmallIntegerField(_("当前版本"), default=0)
+    # optimistic concurrency: moves on with every save — draft corrections too, which leave ``version``
+    # (the frozen versions, 0 while unsubmitted) alone; a save made from an older revision is refused
+    revision = models.PositiveIntegerField(_("修改次数"), default=0, editable=False)
     updated_at = models.DateTimeField(_("最近更新"), null=True, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("最近更新人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:

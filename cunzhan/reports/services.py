@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from cunzhan.core import dates
 from cunzhan.core.audit import acting, log_event
+from cunzhan.core.concurrency import EditConflict, conflict_parts
 from cunzhan.regions.models import Region
 from cunzhan.reports import drafts
 from cunzhan.reports.models import (
@@ -97,6 +98,24 @@ def _clean_fix(line: dict[str, Any], fix: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _check_revision(acting_user: Any, report: Report, revision: int) -> None:
+    """Refuse a save made from another revision than the (locked) report's current one."""
+    if report.revision == revision:
+        return
+    parts = conflict_parts(acting_user=acting_user, editor=report.updated_by, edited_at=report.updated_at)
+    if parts["self"]:
+        raise EditConflict(_("该报表已在其他页面被您修改（%(when)s），请刷新后重新编辑，您的修改未保存。") % parts)
+    raise EditConflict(_("该报表已被他人（%(who)s，%(when)s）修改，请刷新后重新编辑，您的修改未保存。") % parts)
+
+
+def _saved_by(report: Report, acting_user: Any, now: datetime) -> list[str]:
+    """Mark the report saved (a new revision); the fields to save besides the change."""
+    report.revision += 1
+    report.updated_at = now
+    report.updated_by = acting_user
+    return ["revision", "updated_at", "updated_by"]
+
+
 def _current_lines(report: Report) -> list[dict[str, Any]]:
     if report.version:
         return report.versions.get(number=report.version).data["lines"]
@@ -112,6 +131,7 @@ def report_correct(
     *,
     acting_user: Any,
     report: Report,
+    revision: int,
     corrections: dict[str, dict[str, Any]] | None = None,
     text: str | None = None,
     reason: str = "",
@@ -120,10 +140,14 @@ def report_correct(
 
     Before the first submission the corrections wait on the report; after it, they make a new
     frozen version n+1 with the reason, and the first submission time stays what it was.
+    ``revision`` is the report's revision the keeper loaded: when someone has saved the report
+    since, EditConflict says who and when, and nothing is saved.
     """
     acting_user.scope.require("report.submit")
     _check_station(acting_user, report.station)
+    # locked: of two keepers who loaded the same revision, the second waits here, then is refused
     report = Report.objects.select_for_update().get(pk=report.pk)
+    _check_revision(acting_user, report, revision)
     lines = _current_lines(report)
     by_key = {line["key"]: line for line in lines}
     cleaned = {}
@@ -135,8 +159,7 @@ def report_correct(
     with acting(acting_user):
         if not report.is_submitted:
             report.pending_corrections = {**report.pending_corrections, **cleaned}
-            report.updated_at = now
-            report.save(update_fields=["pending_corrections", "updated_at"])
+            report.save(update_fields=["pending_corrections", *_saved_by(report, acting_user, now)])
             return report
         reason = reason.strip() or "；".join(fix["reason"] for fix in cleaned.values())
         if not reason:
@@ -150,17 +173,18 @@ def report_correct(
         ReportVersion.objects.create(
             report=report, number=report.version, data=data, reason=reason, created_by=acting_user, created_at=now
         )
-        report.updated_at = now
-        report.save(update_fields=["version", "updated_at"])
+        report.save(update_fields=["version", *_saved_by(report, acting_user, now)])
     return report
 
 
 @transaction.atomic
-def report_submit(*, acting_user: Any, report: Report, text: str = "") -> Report:
-    """Confirm the draft (with any pending corrections) as version 1 and freeze it."""
+def report_submit(*, acting_user: Any, report: Report, revision: int, text: str = "") -> Report:
+    """Confirm the draft (with any pending corrections) as version 1 and freeze it; ``revision`` as
+    for :func:`report_correct`."""
     acting_user.scope.require("report.submit")
     _check_station(acting_user, report.station)
     report = Report.objects.select_for_update(of=("self",)).select_related("station", "request").get(pk=report.pk)
+    _check_revision(acting_user, report, revision)
     if report.is_submitted:
         raise ValidationError(_("报表已提交，不能重复提交；如需修改，请填写理由提交更正版本。"))
     now = timezone.now()
@@ -181,7 +205,7 @@ def report_submit(*, acting_user: Any, report: Report, text: str = "") -> Report
         report.first_submitted_at = now
         report.first_submitted_by = acting_user
         report.pending_corrections = {}
-        report.updated_at = now
+        _saved_by(report, acting_user, now)
         report.save()
     return report
 

@@ -88,32 +88,49 @@ def _report_context(request, *, station: Station, report, lines: list[dict[str, 
         "status_label": ReportStatus(status).label,
         "can_submit": request.user.scope.can("report.submit"),
         "pending": report.pending_corrections if report else {},
+        # carried by every form on the page: a save over someone else's newer one is refused
+        "revision": report.revision if report else 0,
     }
+
+
+def _posted_revision(request) -> int:
+    """The report revision the page was loaded at (every form on it carries it)."""
+    try:
+        revision = int(request.POST.get("revision", ""))
+    except ValueError:
+        revision = -1
+    if revision < 0:
+        raise ValidationError(_("页面缺少版本信息，请刷新后重新编辑。"))
+    return revision
 
 
 def _handle_post(request, report_factory, redirect_to):
     action = request.POST.get("action")
     try:
+        revision = _posted_revision(request)
         report = report_factory()
         if action == "submit":
-            services.report_submit(acting_user=request.user, report=report, text=request.POST.get("text", ""))
+            services.report_submit(
+                acting_user=request.user, report=report, revision=revision, text=request.POST.get("text", "")
+            )
             messages.success(request, _("报表已提交。"))
         elif action == "correct":
             key = request.POST.get("key", "")
             fix = {f: request.POST.get(f, "") for f in ("count", "quantity", "amount", "reason")}
-            services.report_correct(acting_user=request.user, report=report, corrections={key: fix})
+            services.report_correct(acting_user=request.user, report=report, revision=revision, corrections={key: fix})
             messages.success(request, _("更正已保存。"))
         elif action == "text":
             services.report_correct(
                 acting_user=request.user,
                 report=report,
+                revision=revision,
                 text=request.POST.get("text", ""),
                 reason=request.POST.get("reason", ""),
             )
             messages.success(request, _("已提交更正版本。"))
         else:
             raise ValidationError(_("未知操作。"))
-    except ValidationError as exc:
+    except ValidationError as exc:  # an EditConflict too: the page comes back with the other keeper's save
         for message in exc.messages:
             messages.error(request, message)
     return redirect(redirect_to)

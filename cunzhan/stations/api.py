@@ -12,6 +12,7 @@ from ninja import Field, Router, Schema
 from ninja import Status as Reply
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from cunzhan.core.concurrency import ConflictOut, EditConflict
 from cunzhan.regions.models import Region
 from cunzhan.stations import exporters, selectors, services
 from cunzhan.stations.models import OperatingUnit, PublicAsset
@@ -77,6 +78,15 @@ class StationDetailOut(StationOut, StationDetails):
     agreement_no: str
     agreement_start: date | None
     agreement_end: date | None
+    version: int = Field(..., description="档案版本：修改时原样交回（见 PATCH）")
+    edited_at: datetime | None
+
+
+class StationUpdateIn(StationDetails):
+    version: int = Field(
+        ...,
+        description="读取服务站时得到的 version，原样交回。服务站在此之后已被他人修改则答 409，不做任何修改。",
+    )
 
 
 class StationIn(StationDetails):
@@ -228,10 +238,20 @@ def get_station(request, code: str):
     return _station(request, code)
 
 
-@router.patch("/{code}", response=StationDetailOut, summary="修改服务站档案")
-def update_station(request, code: str, payload: StationDetails):
+@router.patch(
+    "/{code}",
+    response={200: StationDetailOut, 409: ConflictOut},
+    summary="修改服务站档案",
+    description="须交回读取服务站时得到的 version；服务站在此之后已被他人修改则答 409，不做任何修改。",
+)
+def update_station(request, code: str, payload: StationUpdateIn):
     station = _station(request, code)
-    return services.station_update(acting_user=request.user, station=station, **payload.dict(exclude_unset=True))
+    details = payload.dict(exclude_unset=True)
+    version = details.pop("version")
+    try:
+        return services.station_update(acting_user=request.user, station=station, version=version, **details)
+    except EditConflict as exc:
+        return Reply(409, {"detail": exc.message})
 
 
 @router.get("/{code}/norms", response=list[NormOut], summary="规范核查结果")

@@ -35,6 +35,23 @@ class StationDetailsForm(forms.ModelForm):
             "poor_share": _("建档立卡贫困人口占服务常住人口的百分比"),
         }
 
+    def details(self) -> dict:
+        return {f: self.cleaned_data[f] for f in DETAIL_FIELDS}
+
+
+class StationEditForm(StationDetailsForm):
+    """The details with the version they were loaded at, so that a save over someone else's is refused."""
+
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=0,
+        error_messages=dict.fromkeys(("required", "invalid", "min_value"), _("页面缺少版本信息，请刷新后重新编辑。")),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version
+
 
 class StationRegisterForm(StationDetailsForm):
     code = forms.CharField(label=_("站点编码"), max_length=32, help_text=_("3–32 位字母、数字或连字符，如 610828-0101"))
@@ -65,9 +82,6 @@ class StationRegisterForm(StationDetailsForm):
         if region is None:
             raise forms.ValidationError(_("区划代码 %(code)s 不存在。") % {"code": code})
         return region
-
-    def details(self) -> dict:
-        return {f: self.cleaned_data[f] for f in DETAIL_FIELDS}
 
 
 class TransitionForm(forms.Form):

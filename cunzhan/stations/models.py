@@ -82,6 +82,19 @@ class Station(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     # the newest ledger entry's recorded time; the ledgers keep it current, zombie detection reads it
     last_activity_at = models.DateTimeField(_("最近台账活动"), null=True, blank=True, db_index=True)
+    # optimistic concurrency: each edit of the details moves the version on, and an edit made from
+    # an older version is refused (services.station_update); who and when go into the refusal
+    version = models.PositiveIntegerField(_("版本"), default=0, editable=False)
+    edited_at = models.DateTimeField(_("最近编辑时间"), null=True, blank=True, editable=False)
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("最近编辑人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
 
     # site
     address = models.CharField(_("经营地址"), max_length=255, blank=True)

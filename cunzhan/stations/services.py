@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cunzhan.core.audit import acting
+from cunzhan.core.concurrency import EditConflict, conflict_parts
 from cunzhan.regions.models import Level, Region
 from cunzhan.stations import lifecycle, norms, selectors
 from cunzhan.stations.models import (
@@ -177,20 +178,42 @@ def station_register(
 
 
 @transaction.atomic
-def station_update(*, acting_user, station: Station, **details: Any) -> Station:
-    """Change the record's details; code, tier, region and status are not edited here."""
+def station_update(*, acting_user, station: Station, version: int, **details: Any) -> Station:
+    """Change the record's details; code, tier, region and status are not edited here.
+
+    ``version`` is the station's version the editor loaded. When someone has saved the details since,
+    EditConflict says who and when, and nothing is saved.
+    """
     acting_user.scope.require("station.edit")
     _require_in_scope(acting_user, station)
     unknown = set(details) - set(DETAIL_FIELDS)
     if unknown:
         raise TypeError(f"unknown station fields: {sorted(unknown)}")
+    # lock and re-read: of two editors who loaded the same version, the second waits here for the
+    # first to commit, then finds the version moved on
+    current = Station.objects.select_for_update(of=("self",)).select_related("edited_by").get(pk=station.pk)
+    if current.version != version:
+        raise _edit_conflict(acting_user, current)
     for field, value in details.items():
         setattr(station, field, value)
     _full_clean(station)
+    station.version = current.version + 1
+    station.edited_at = timezone.now()
+    station.edited_by = acting_user
     with acting(acting_user):
-        station.save()
+        # only what this edit owns: status, last activity … may have moved since ``station`` was read
+        station.save(update_fields=[*details, "version", "edited_at", "edited_by"])
     station.refresh_from_db()  # decimals as stored (9.5 → 9.50)
     return station
+
+
+def _edit_conflict(acting_user, current: Station) -> EditConflict:
+    parts = conflict_parts(acting_user=acting_user, editor=current.edited_by, edited_at=current.edited_at)
+    if parts["self"]:
+        return EditConflict(
+            _("该服务站信息已在其他页面被您修改（%(when)s），请刷新后重新编辑，您的修改未保存。") % parts
+        )
+    return EditConflict(_("该服务站信息已被他人（%(who)s，%(when)s）修改，请刷新后重新编辑，您的修改未保存。") % parts)
 
 
 # -- the lifecycle ---------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cunzhan.core.concurrency import EditConflict
 from cunzhan.core.forms import apply_validation_error
 from cunzhan.core.tabular import ImportRejected
 from cunzhan.regions.models import Level, Region
@@ -25,7 +26,7 @@ from cunzhan.stations.forms import (
     ImportForm,
     PersonForm,
     RepairForm,
-    StationDetailsForm,
+    StationEditForm,
     StationRegisterForm,
     TransitionForm,
 )
@@ -112,18 +113,22 @@ def station_create(request):
 def station_edit(request, code: str):
     request.user.scope.require("station.edit")
     station = selectors.get_station_for_user_or_404(request.user, code)
-    form = StationDetailsForm(request.POST or None, instance=station)
+    title = station.name  # the form writes the submitted values onto ``station``
+    form = StationEditForm(request.POST or None, instance=station)
+    conflict = False
     if request.method == "POST" and form.is_valid():
         try:
             services.station_update(
-                acting_user=request.user, station=station, **{f: form.cleaned_data[f] for f in form.fields}
+                acting_user=request.user, station=station, version=form.cleaned_data["version"], **form.details()
             )
-        except ValidationError as exc:
+        except ValidationError as exc:  # an EditConflict too: shown above the form, the user's values kept
             apply_validation_error(form, exc)
+            conflict = isinstance(exc, EditConflict)
         else:
             messages.success(request, _("已保存。"))
             return redirect("stations:detail", code=station.code)
-    return render(request, "stations/form.html", {"form": form, "title": station.name, "station": station})
+    context = {"form": form, "title": title, "station": station, "conflict": conflict}
+    return render(request, "stations/form.html", context)
 
 
 @login_required

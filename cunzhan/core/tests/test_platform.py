@@ -174,7 +174,8 @@ def test_values_the_data_cannot_hold_get_422_not_500(world, client):
     for path in ("/api/v1/regions?level=99999999999999999999999", "/api/v1/stations?limit=99999999999999999999"):
         response = client.get(path)
         assert response.status_code < 500, (path, response.status_code)
-    response = client.patch("/api/v1/stations/JX-0001", data='{"address": null}', content_type="application/json")
+    body = '{"address": null, "version": 0}'
+    response = client.patch("/api/v1/stations/JX-0001", data=body, content_type="application/json")
     assert response.status_code < 500
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
@@ -8,6 +9,11 @@ import pytest
 
 from cunzhan.core.dates import SHANGHAI
 from cunzhan.ledgers.models import ConvenienceService, Parcel, ProxyPurchase, ProxySale
+
+
+def revision_on(page: str) -> str:
+    """The report revision a report page's forms carry."""
+    return re.search(r'name="revision" value="(\d+)"', page).group(1)
 
 
 def at(*args) -> datetime:

@@ -15,7 +15,7 @@ from cunzhan.reports.tests.conftest import at
 def _submit(world, station, keeper, period, when):
     with time_machine.travel(when, tick=False):
         report = services.report_obtain(station=station, period=period)
-        services.report_submit(acting_user=keeper, report=report)
+        services.report_submit(acting_user=keeper, report=report, revision=0)
 
 
 @pytest.mark.django_db

@@ -22,7 +22,7 @@ def january(world):
 def submit(world, keeper=None, station=None, period=None, **kwargs):
     period = period or january(world)
     report = services.report_obtain(station=station or world.station_keng, period=period)
-    return services.report_submit(acting_user=keeper or world.keeper, report=report, **kwargs)
+    return services.report_submit(acting_user=keeper or world.keeper, report=report, revision=report.revision, **kwargs)
 
 
 @pytest.mark.django_db
@@ -90,8 +90,8 @@ def test_a_submitted_report_is_frozen_and_cannot_be_submitted_twice(world):
     with time_machine.travel(at(2025, 2, 3), tick=False):
         report = submit(world)
         purchase(world.station_keng, date(2025, 1, 20), amount="99.99")  # recorded afterwards
-        with pytest.raises(ValidationError):
-            services.report_submit(acting_user=world.keeper, report=report)
+        with pytest.raises(ValidationError, match="不能重复提交"):
+            services.report_submit(acting_user=world.keeper, report=report, revision=report.revision)
     assert report.versions.get().data["totals"]["purchase"]["count"] == 0
 
 
@@ -131,14 +131,18 @@ def test_corrections_keep_the_draft_and_the_reason(world):
         report = services.report_obtain(station=world.station_keng, period=january(world))
         with pytest.raises(ValidationError):
             services.report_correct(
-                acting_user=world.keeper, report=report, corrections={"purchase|化肥|拼多多": {"count": 2}}
+                acting_user=world.keeper,
+                report=report,
+                revision=0,
+                corrections={"purchase|化肥|拼多多": {"count": 2}},
             )
-        services.report_correct(
+        report = services.report_correct(
             acting_user=world.keeper,
             report=report,
+            revision=0,
             corrections={"purchase|化肥|拼多多": {"count": 2, "amount": "25.50", "reason": "漏记一单"}},
         )
-        report = services.report_submit(acting_user=world.keeper, report=report)
+        report = services.report_submit(acting_user=world.keeper, report=report, revision=report.revision)
     line = next(line for line in report.versions.get(number=1).data["lines"] if line["section"] == "purchase")
     assert line["count"] == 2 and line["amount"] == "25.50" and line["reason"] == "漏记一单"
     assert line["draft"] == {"count": 1, "quantity": "1.000", "amount": "10.00"}
@@ -152,10 +156,16 @@ def test_a_correction_after_submission_is_a_new_version_and_keeps_the_first_subm
     with time_machine.travel(at(2025, 2, 20, 9, 0), tick=False):
         with pytest.raises(ValidationError):
             services.report_correct(
-                acting_user=world.keeper, report=report, corrections={"parcel|in": {"count": 3, "reason": ""}}
+                acting_user=world.keeper,
+                report=report,
+                revision=report.revision,
+                corrections={"parcel|in": {"count": 3, "reason": ""}},
             )
         report = services.report_correct(
-            acting_user=world.keeper, report=report, corrections={"parcel|in": {"count": 3, "reason": "补录快递"}}
+            acting_user=world.keeper,
+            report=report,
+            revision=report.revision,
+            corrections={"parcel|in": {"count": 3, "reason": "补录快递"}},
         )
     report.refresh_from_db()
     assert report.version == 2
@@ -172,11 +182,11 @@ def test_only_the_keeper_of_the_station_submits(world):
     with time_machine.travel(at(2025, 2, 3), tick=False):
         report = services.report_obtain(station=world.station_keng, period=january(world))
         with pytest.raises(Exception) as denied:
-            services.report_submit(acting_user=world.operator, report=report)
+            services.report_submit(acting_user=world.operator, report=report, revision=0)
         assert denied.typename == "PermissionDenied"
         dian = services.report_obtain(station=world.station_dian, period=january(world))
         with pytest.raises(Exception) as hidden:
-            services.report_submit(acting_user=world.keeper, report=dian)
+            services.report_submit(acting_user=world.keeper, report=dian, revision=0)
         assert hidden.typename == "Http404"
 
 
@@ -225,7 +235,22 @@ def test_ad_hoc_requests_count_the_same_way(world):
         assert denied.typename == "PermissionDenied"
     report = adhoc.reports.get(station=world.station_keng)
     with time_machine.travel(at(2025, 3, 11, 0, 0, 0), tick=False):
-        services.report_submit(acting_user=world.keeper, report=report, text="化肥 20 吨")
+        services.report_submit(acting_user=world.keeper, report=report, revision=0, text="化肥 20 吨")
     with time_machine.travel(at(2025, 3, 16), tick=False):
         rows = {r.code: r.status for r in selectors.adhoc_board(world.county, adhoc)}
     assert rows == {"JX-0001": ReportStatus.LATE, "JX-0002": ReportStatus.MISSED}
+
+
+@pytest.mark.django_db
+def test_a_keeper_saving_from_an_older_window_is_told_it_was_their_own_save(world):
+    from cunzhan.core.concurrency import EditConflict
+
+    purchase(world.station_keng, date(2025, 1, 5), amount="10.00")
+    fix = {"purchase|化肥|拼多多": {"count": 2, "reason": "漏记一单"}}
+    with time_machine.travel(at(2025, 2, 2, 8, 30), tick=False):
+        report = services.report_obtain(station=world.station_keng, period=january(world))
+        services.report_correct(acting_user=world.keeper, report=report, revision=0, corrections=fix)
+        with pytest.raises(EditConflict, match="该报表已在其他页面被您修改（08:30），请刷新后重新编辑"):
+            services.report_submit(acting_user=world.keeper, report=report, revision=0)
+    report.refresh_from_db()
+    assert report.revision == 1 and not report.is_submitted

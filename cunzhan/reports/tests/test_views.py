@@ -7,11 +7,12 @@ from datetime import date, datetime
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.test import Client
 from python_calamine import CalamineWorkbook
 
 from cunzhan.reports import services
-from cunzhan.reports.models import TransmissionStatus, UpwardTransmission
-from cunzhan.reports.tests.conftest import at, parcel, purchase, sale, service
+from cunzhan.reports.models import Report, TransmissionStatus, UpwardTransmission
+from cunzhan.reports.tests.conftest import at, parcel, purchase, revision_on, sale, service
 
 
 @pytest.mark.django_db
@@ -22,11 +23,10 @@ def test_a_keeper_reviews_corrects_and_submits_on_the_page(world, client):
     with time_machine.travel(at(2025, 2, 3, 10, 0), tick=False):
         page = client.get(url).content.decode()
         assert "化肥 · 拼多多" in page and "10.00" in page
-        response = client.post(
-            url, {"action": "correct", "key": "purchase|化肥|拼多多", "count": "2", "amount": "20.00", "reason": "漏记"}
-        )
+        fix = {"key": "purchase|化肥|拼多多", "count": "2", "amount": "20.00", "reason": "漏记"}
+        response = client.post(url, {"action": "correct", "revision": revision_on(page), **fix})
         assert response.status_code == 302
-        client.post(url, {"action": "submit", "text": ""})
+        client.post(url, {"action": "submit", "text": "", "revision": revision_on(client.get(url).content.decode())})
         page = client.get(url).content.decode()
     assert "按时报送" in page and "漏记" in page
     client.force_login(world.keeper)  # the session idled out when the clock came back
@@ -43,7 +43,7 @@ def test_the_operating_unit_board_on_the_6th_with_one_click_to_the_missing(world
                 services.ReportSettings.for_county("610828"), 2025, 1
             ),
         )
-        services.report_submit(acting_user=world.keeper, report=report)
+        services.report_submit(acting_user=world.keeper, report=report, revision=0)
     client.force_login(world.operator)
     with time_machine.travel(at(2025, 2, 6, 9, 0), tick=False):
         page = client.get("/reports/board/?month=2025-01&only=outstanding").content.decode()
@@ -92,18 +92,23 @@ def test_the_api_submits_with_corrections_and_then_corrects_with_a_reason(world,
     client.force_login(world.keeper)
     url = "/api/v1/reports/stations/JX-0001/monthly/2025-01"
     with time_machine.travel(at(2025, 2, 7), tick=False):
-        body = {"corrections": {"parcel|out": {"count": 1, "reason": "漏登"}}}
+        body = {
+            "revision": client.get(url).json()["revision"],
+            "corrections": {"parcel|out": {"count": 1, "reason": "漏登"}},
+        }
         out = client.post(f"{url}/submit", json.dumps(body), content_type="application/json").json()
         assert out["status"] == "late" and out["version"] == 1
-        refused = client.post(f"{url}/submit", json.dumps({}), content_type="application/json")
+        refused = client.post(
+            f"{url}/submit", json.dumps({"revision": out["revision"]}), content_type="application/json"
+        )
         assert refused.status_code == 422
-        body = {"corrections": {"parcel|out": {"count": 2, "reason": "又补一件"}}}
+        body = {"revision": out["revision"], "corrections": {"parcel|out": {"count": 2, "reason": "又补一件"}}}
         out = client.post(f"{url}/submit", json.dumps(body), content_type="application/json").json()
     client.force_login(world.keeper)
     assert out["version"] == 2 and datetime.fromisoformat(out["first_submitted_at"]) == at(2025, 2, 7)
     assert out["document"]["totals"]["parcel"]["out"] == 2
     client.force_login(world.operator)
-    assert client.post(f"{url}/submit", "{}", content_type="application/json").status_code == 403
+    assert client.post(f"{url}/submit", '{"revision": 2}', content_type="application/json").status_code == 403
 
 
 @pytest.mark.django_db
@@ -143,7 +148,7 @@ def test_report_status_command(world, monthly_only):
             station=world.station_keng,
             period=__import__("cunzhan.reports.status", fromlist=["x"]).monthly_period(monthly_only, 2025, 1),
         )
-        services.report_submit(acting_user=world.keeper, report=report)
+        services.report_submit(acting_user=world.keeper, report=report, revision=0)
     out = io.StringIO()
     call_command("report_status", county="610828", month="2025-01", at="2025-03-01T00:00:00+08:00", stdout=out)
     text = out.getvalue()
@@ -172,3 +177,91 @@ def test_export_statistics_command(world, tmp_path):
         stderr=io.StringIO(),
     )
     assert json.loads(target.read_text())["totals"]["purchase_amount"] == "10.00"
+
+
+# -- two keepers of one station ---------------------------------------------------------------
+
+
+@pytest.fixture
+def second_keeper(world):
+    """Another keeper of 坑镇's station, named 张三."""
+    from cunzhan.conftest import make_user
+    from cunzhan.core.roles import Role
+
+    keeper = make_user("keeper2", Role.KEEPER, region=world.station_keng.region, station=world.station_keng)
+    keeper.display_name = "张三"
+    keeper.save()
+    return keeper
+
+
+def test_of_two_keepers_correcting_one_draft_the_second_is_told_who_saved_first(world, client, second_keeper):
+    purchase(world.station_keng, date(2025, 1, 5), amount="10.00")
+    url = "/reports/JX-0001/monthly/2025-01/"
+    fix = {"action": "correct", "key": "purchase|化肥|拼多多", "count": "2"}
+    with time_machine.travel(at(2025, 2, 3, 10, 42), tick=False):
+        client.force_login(second_keeper)
+        other = Client()
+        other.force_login(world.keeper)
+        mine, theirs = revision_on(client.get(url).content.decode()), revision_on(other.get(url).content.decode())
+
+        client.post(url, {**fix, "amount": "20.00", "reason": "漏记一单", "revision": mine})
+        page = other.post(url, {**fix, "amount": "99.00", "reason": "看错了", "revision": theirs}, follow=True)
+        page = page.content.decode()
+        assert "该报表已被他人（张三，10:42）修改，请刷新后重新编辑，您的修改未保存。" in page
+        # submitting the page loaded before the correction is refused the same way
+        page = other.post(url, {"action": "submit", "revision": theirs}, follow=True).content.decode()
+        assert "该报表已被他人（张三，10:42）修改" in page
+    report = Report.objects.get(station=world.station_keng, period_start=date(2025, 1, 1), kind="monthly")
+    assert report.pending_corrections["purchase|化肥|拼多多"]["amount"] == "20.00"
+    assert report.revision == 1 and report.updated_by == second_keeper and not report.is_submitted
+
+
+def test_of_two_keepers_submitting_one_report_the_first_wins(world, client, second_keeper):
+    url = "/reports/JX-0001/monthly/2025-01/"
+    with time_machine.travel(at(2025, 2, 3, 10, 42), tick=False):
+        client.force_login(second_keeper)
+        other = Client()
+        other.force_login(world.keeper)
+        mine, theirs = revision_on(client.get(url).content.decode()), revision_on(other.get(url).content.decode())
+
+        client.post(url, {"action": "submit", "text": "张三的说明", "revision": mine})
+        page = other.post(url, {"action": "submit", "text": "另一份说明", "revision": theirs}, follow=True)
+        assert "该报表已被他人（张三，10:42）修改" in page.content.decode()
+    report = Report.objects.get(station=world.station_keng, period_start=date(2025, 1, 1), kind="monthly")
+    assert report.first_submitted_by == second_keeper and report.version == 1
+    assert report.versions.get().data["text"] == "张三的说明"
+
+
+def test_of_two_api_clients_correcting_one_submitted_report_the_second_gets_409(world, client, second_keeper):
+    url = "/api/v1/reports/stations/JX-0001/monthly/2025-01"
+    with time_machine.travel(at(2025, 2, 3, 10, 42), tick=False):
+        client.force_login(world.keeper)
+        out = client.post(f"{url}/submit", json.dumps({"revision": 0}), content_type="application/json").json()
+        assert out["version"] == 1 and out["revision"] == 1
+    with time_machine.travel(at(2025, 2, 20, 16, 5), tick=False):
+        client.force_login(second_keeper)
+        other = Client()
+        other.force_login(world.keeper)
+        revision = client.get(url).json()["revision"]
+        assert other.get(url).json()["revision"] == revision
+
+        first = {"revision": revision, "corrections": {"parcel|in": {"count": 3, "reason": "补录快递"}}}
+        second = {"revision": revision, "corrections": {"parcel|in": {"count": 5, "reason": "另有两件"}}}
+        first = client.post(f"{url}/submit", json.dumps(first), content_type="application/json")
+        second = other.post(f"{url}/submit", json.dumps(second), content_type="application/json")
+    assert first.status_code == 200 and first.json()["version"] == 2
+    assert second.status_code == 409
+    assert second.json() == {"detail": "该报表已被他人（张三，16:05）修改，请刷新后重新编辑，您的修改未保存。"}
+    report = Report.objects.get(station=world.station_keng, period_start=date(2025, 1, 1), kind="monthly")
+    assert report.version == 2 and report.versions.get(number=2).data["totals"]["parcel"]["in"] == 3
+
+
+def test_an_api_submission_refused_after_its_corrections_leaves_nothing_saved(world, client):
+    url = "/api/v1/reports/stations/JX-0001/monthly/2025-01"
+    client.force_login(world.keeper)
+    with time_machine.travel(at(2025, 1, 20), tick=False):  # the month has not ended: submission refused
+        body = {"revision": 0, "corrections": {"parcel|in": {"count": 3, "reason": "补录快递"}}}
+        response = client.post(f"{url}/submit", json.dumps(body), content_type="application/json")
+        assert response.status_code == 422 and "尚未结束" in response.json()["detail"]
+        out = client.get(url).json()
+    assert out["revision"] == 0 and out["pending_corrections"] == {}

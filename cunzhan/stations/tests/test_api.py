@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+import time_machine
+from django.test import Client
+
+from cunzhan.stations.lifecycle import SHANGHAI
 from cunzhan.stations.models import Station, Status
 from cunzhan.stations.tests.conftest import COMPLIANT
 
@@ -57,8 +63,11 @@ def test_register_validation_errors_name_the_field(world, client):
 
 def test_update_exempt_assets_and_faults(world, client):
     client.force_login(world.county)
-    response = client.patch("/api/v1/stations/JX-0001", {"usable_area": "9.5"}, content_type="application/json")
+    response = client.patch(
+        "/api/v1/stations/JX-0001", {"usable_area": "9.5", "version": 0}, content_type="application/json"
+    )
     assert response.status_code == 200 and response.json()["usable_area"] == "9.50"
+    assert response.json()["version"] == 1
     response = client.post(
         "/api/v1/stations/JX-0001/exemptions",
         {"rule": "area", "basis": "weak_village", "reason": "基础薄弱"},
@@ -95,3 +104,32 @@ def test_zombies_and_certified_export(world, client):
     assert [s["code"] for s in document["stations"]] == ["JX-0001"]
     zombies = client.get("/api/v1/stations/zombies").json()["items"]
     assert {z["code"] for z in zombies} == set()  # created just now: the clock has not run out
+
+
+def test_of_two_api_clients_who_read_the_same_station_the_second_gets_409(world, client):
+    world.operator.display_name = "李四"
+    world.operator.save()
+    with time_machine.travel(datetime(2026, 3, 5, 9, 7, tzinfo=SHANGHAI), tick=False):
+        client.force_login(world.operator)
+        other = Client()
+        other.force_login(world.county)
+        version = client.get("/api/v1/stations/JX-0001").json()["version"]
+        assert other.get("/api/v1/stations/JX-0001").json()["version"] == version == 0
+
+        first = client.patch(
+            "/api/v1/stations/JX-0001", {"fees": "免费", "version": version}, content_type="application/json"
+        )
+        second = other.patch(
+            "/api/v1/stations/JX-0001", {"fees": "每件 1 元", "version": version}, content_type="application/json"
+        )
+    assert first.status_code == 200 and first.json()["version"] == 1
+    assert second.status_code == 409
+    assert second.json() == {"detail": "该服务站信息已被他人（李四，09:07）修改，请刷新后重新编辑，您的修改未保存。"}
+    assert Station.objects.get(code="JX-0001").fees == "免费"
+
+
+def test_an_api_update_without_the_version_is_refused(world, client):
+    client.force_login(world.county)
+    response = client.patch("/api/v1/stations/JX-0001", {"fees": "免费"}, content_type="application/json")
+    assert response.status_code == 422
+    assert Station.objects.get(code="JX-0001").fees == ""

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import datetime
 
 import time_machine
+from django.test import Client
 from python_calamine import CalamineWorkbook
 
 from cunzhan.regions.models import Level, Region
 from cunzhan.stations.exporters import CERTIFIED_FIELDS
 from cunzhan.stations.lifecycle import SHANGHAI
 from cunzhan.stations.models import Station, Status
+from cunzhan.stations.services import DETAIL_FIELDS, station_transition
 from cunzhan.stations.tests.conftest import COMPLIANT
 
 
@@ -140,3 +143,80 @@ def test_zombie_list_and_county_settings(world, client):
         assert "JX-0001" in page and "JX-0002" in page
     client.force_login(world.supervisor)
     assert client.get("/stations/settings/").status_code == 403
+
+
+# -- two editors of one station -------------------------------------------------------------
+
+
+def edit_form(client, code: str, **changes) -> dict:
+    """The edit page's form as the browser posts it back: the details as loaded, the hidden version
+    the page was rendered with, and the user's changes."""
+    page = client.get(f"/stations/{code}/edit/").content.decode()
+    station = Station.objects.get(code=code)
+    data = {"version": re.search(r'name="version" value="(\d+)"', page).group(1)}
+    for field in DETAIL_FIELDS:
+        value = getattr(station, field)
+        if value is True:
+            data[field] = "on"
+        elif value not in (None, False):
+            data[field] = str(value)
+    return {**data, **changes}
+
+
+def test_an_editor_saves_the_station_and_the_version_moves_on(world, client):
+    client.force_login(world.operator)
+    response = client.post("/stations/JX-0001/edit/", edit_form(client, "JX-0001", opening_hours="8:00-20:00"))
+    assert response.status_code == 302
+    station = Station.objects.get(code="JX-0001")
+    assert station.opening_hours == "8:00-20:00" and station.version == 1 and station.edited_by == world.operator
+    response = client.post("/stations/JX-0001/edit/", edit_form(client, "JX-0001", opening_hours="9:00-17:00"))
+    assert response.status_code == 302 and Station.objects.get(code="JX-0001").version == 2
+
+
+def test_of_two_editors_who_loaded_the_same_station_the_second_is_told_who_saved_first(world, client):
+    world.county.display_name = "张三"
+    world.county.save()
+    with time_machine.travel(datetime(2026, 3, 5, 10, 42, tzinfo=SHANGHAI), tick=False):
+        client.force_login(world.county)
+        other = Client()
+        other.force_login(world.operator)
+        first = edit_form(client, "JX-0001", opening_hours="8:00-20:00", fees="免费")
+        second = edit_form(other, "JX-0001", opening_hours="9:00-17:00", address="后来者的地址")
+
+        assert client.post("/stations/JX-0001/edit/", first).status_code == 302
+        response = other.post("/stations/JX-0001/edit/", second)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "该服务站信息已被他人（张三，10:42）修改，请刷新后重新编辑，您的修改未保存。" in page
+    assert "后来者的地址" in page  # the refused values are still on the form to copy from
+    assert 'href="/stations/JX-0001/edit/">载入最新内容重新编辑' in page  # a GET: a browser refresh would re-post
+    station = Station.objects.get(code="JX-0001")
+    assert (station.opening_hours, station.fees, station.address) == ("8:00-20:00", "免费", "")
+    assert station.version == 1 and station.edited_by == world.county
+    # after a refresh the second editor works from the first one's save
+    other.force_login(world.operator)  # the session idled out when the clock came back
+    refreshed = edit_form(other, "JX-0001", address="后来者的地址")
+    assert other.post("/stations/JX-0001/edit/", refreshed).status_code == 302
+    station.refresh_from_db()
+    assert (station.opening_hours, station.address, station.version) == ("8:00-20:00", "后来者的地址", 2)
+
+
+def test_an_edit_posted_without_its_version_is_refused_not_saved(world, client):
+    client.force_login(world.county)
+    data = edit_form(client, "JX-0001", opening_hours="8:00-20:00")
+    del data["version"]
+    response = client.post("/stations/JX-0001/edit/", data)
+    assert response.status_code == 200 and "页面缺少版本信息，请刷新后重新编辑。" in response.content.decode()
+    assert Station.objects.get(code="JX-0001").opening_hours == ""
+
+
+def test_an_edit_does_not_undo_a_lifecycle_move_made_while_the_form_was_open(world, client):
+    client.force_login(world.county)
+    data = edit_form(client, "JX-0001", opening_hours="8:00-20:00")
+    station_transition(
+        acting_user=world.county, station=Station.objects.get(code="JX-0001"), to=Status.RECTIFYING, reason="整改"
+    )
+    assert client.post("/stations/JX-0001/edit/", data).status_code == 302
+    station = Station.objects.get(code="JX-0001")
+    assert station.status == Status.RECTIFYING and station.opening_hours == "8:00-20:00"
