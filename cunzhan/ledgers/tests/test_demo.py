@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import time
-
 import pytest
 from django.core.management import call_command
 
@@ -12,10 +10,8 @@ from cunzhan.stations.models import Station
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_has_a_plausible_year_of_ledgers_quickly_and_once(world, capsys):
-    started = time.perf_counter()
-    call_command("demo")
-    assert time.perf_counter() - started < 60  # the whole demo; the ledgers alone take a few seconds
+def test_the_demo_has_a_plausible_year_of_ledgers_once(world, capsys):
+    call_command("demo")  # its load time is in BENCHMARKS.md, not asserted here
     purchases = ProxyPurchase.objects.filter(station__is_demo=True).count()
     assert purchases > 1000
     assert ImportBatch.objects.filter(is_demo=True).count() == 4

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 from decimal import Decimal
 
 import pytest
@@ -157,7 +156,6 @@ def sparse_row(code: str) -> list:
 
 
 def test_5000_rows_with_3_bad_report_exactly_those_and_the_corrected_file_imports(world):
-    started = time.monotonic()
     rows = [sparse_row(f"BULK-{n:05d}") for n in range(5000)]
     rows[10][COL["服务区域代码"]] = "999999999999"
     rows[2500][COL["实际使用面积（㎡）"]] = "abc"
@@ -177,7 +175,6 @@ def test_5000_rows_with_3_bad_report_exactly_those_and_the_corrected_file_import
     assert summary.created == 5000
     assert Station.objects.filter(code__startswith="BULK-").count() == 5000
     assert StationEvent.objects.filter(station__code__startswith="BULK-").count() == 5000
-    assert time.monotonic() - started < 15  # about 3 s here; generous for a busy shared CI machine
 
 
 def test_the_template_has_the_headers_and_one_example_row_that_validates(world):
