@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from cunzhan.core import dates
 from cunzhan.dashboards.models import AggregateState, StationMonth
+from cunzhan.ledgers.importers import try_lock_county
 from cunzhan.ledgers.models import ConvenienceService, Direction, Parcel, ProxyPurchase, ProxySale
 from cunzhan.stations.models import Station
 
@@ -55,7 +56,10 @@ def refresh_county(county_code: str) -> int:
         for kind, model in LEDGERS:
             mark = getattr(state, f"{kind}_id")
             # the mark moves to the newest id of the whole table, so that the next check reads only rows
-            # newer than this refresh, whatever the other counties wrote meanwhile
+            # newer than this refresh, whatever the other counties wrote meanwhile; but not while a write
+            # of this county is under way (its ids may lie below that newest id): then the rows seen are
+            # counted and the mark stays, to look again next time
+            free = try_lock_county(model, county_code)
             top = model.objects.aggregate(m=Max("pk"))["m"] or 0
             if top <= mark:
                 continue
@@ -68,7 +72,8 @@ def refresh_county(county_code: str) -> int:
                 .order_by()
             )
             stale.update((s, _as_date(m)) for s, m in rows)
-            setattr(state, f"{kind}_id", top)
+            if free:
+                setattr(state, f"{kind}_id", top)
         log_mark = state.log_id
         stale |= _corrected_since(state, county_code)
         recount(county_code, stale)
@@ -111,11 +116,10 @@ def refresh_counties(county_codes: list[str]) -> int:
             action__in=[LogEntry.Action.UPDATE, LogEntry.Action.DELETE],
         ).exists():
             stale |= set(known)  # a correction: each county checks its own (the usual path)
-        quiet = [code for code in known if code not in stale]
-        for kind, top in tops.items():  # as _advance, for all the quiet counties at once
-            AggregateState.objects.filter(county_code__in=quiet, **{f"{kind}_id__lt": top - ADVANCE_AFTER}).update(
-                **{f"{kind}_id": top}
-            )
+        for code in known:
+            if code not in stale:
+                states[code]._tops = tops
+                _advance(states[code])
     return sum(refresh_county(code) for code in sorted(stale))
 
 
@@ -160,10 +164,20 @@ def _behind(state: AggregateState, margin: int) -> bool:
 
 def _advance(state: AggregateState) -> None:
     """Nothing new in the county: move its marks up to the tables' newest ids once they run far
-    ahead (other counties' rows), so the check stays a short index range. One UPDATE, no lock."""
-    if _behind(state, ADVANCE_AFTER):
-        moved = {f"{kind}_id": top for kind, top in state._tops.items() if top > getattr(state, f"{kind}_id")}
-        AggregateState.objects.filter(pk=state.pk).update(**moved)
+    ahead (other counties' rows), so the check stays a short index range. Only for ledgers with no
+    write of the county under way, and after looking again once that is certain."""
+    if not _behind(state, ADVANCE_AFTER):
+        return
+    moved = {}
+    with transaction.atomic():
+        for kind, model in LEDGERS:
+            mark, top = getattr(state, f"{kind}_id"), state._tops[kind]
+            if top <= mark or not try_lock_county(model, state.county_code):
+                continue
+            if not model.objects.filter(county_code=state.county_code, pk__gt=mark, pk__lte=top).exists():
+                moved[f"{kind}_id"] = top
+        if moved:
+            AggregateState.objects.filter(pk=state.pk).update(**moved)
 
 
 def _pending(state: AggregateState, county_code: str) -> bool:

@@ -75,14 +75,28 @@ def parcel_key(carrier: str, tracking_no: str) -> str:
     return key_of(f"{carrier}\t{tracking_no}")
 
 
-def lock_county(model: type, county_code: str) -> None:
-    """Writers of one ledger in one county take turns until their transaction ends (PostgreSQL;
-    SQLite has one writer at a time anyway)."""
+def lock_county(model: type, county_code: str, *, shared: bool = False) -> None:
+    """Until the transaction ends: imports into one ledger of one county take turns (exclusive);
+    single entries take it shared, so that the aggregates' refresh (:func:`try_lock_county`) can tell
+    that no write of the county is under way. PostgreSQL; SQLite has one writer at a time anyway."""
     if connection.vendor == "postgresql":
+        function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(hashtext(%s))", [f"cunzhan.{model._meta.label_lower}.{county_code}"]
-            )
+            cursor.execute(f"SELECT {function}(hashtext(%s))", [_lock_key(model, county_code)])
+
+
+def try_lock_county(model: type, county_code: str) -> bool:
+    """Take the county's ledger lock exclusively if no writer holds it: False while an import or an
+    entry of the county is under way (its rows' ids may be below ids other counties committed)."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(hashtext(%s))", [_lock_key(model, county_code)])
+        return bool(cursor.fetchone()[0])
+
+
+def _lock_key(model: type, county_code: str) -> str:
+    return f"cunzhan.{model._meta.label_lower}.{county_code}"
 
 
 def import_ledger(

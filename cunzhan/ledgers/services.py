@@ -42,6 +42,7 @@ def entry_create(*, acting_user: Any, kind: str, station: Station, **values: Any
     )
     _assign(entry, values)
     _clean(entry)
+    lock_county(spec.model, station.county_code, shared=True)  # the aggregates wait for this entry
     with acting(acting_user):
         entry.save()
     Station.objects.filter(pk=station.pk).update(last_activity_at=now)
@@ -55,6 +56,7 @@ def entry_update(*, acting_user: Any, entry: LedgerEntry, **values: Any) -> Ledg
     acting_user.scope.get_or_404(type(entry).objects.all(), pk=entry.pk)
     _assign(entry, values)
     _clean(entry)
+    lock_county(type(entry), entry.county_code, shared=True)
     with acting(acting_user):
         entry.save()
     return entry
@@ -66,6 +68,7 @@ def entry_delete(*, acting_user: Any, entry: LedgerEntry) -> None:
     acting_user.scope.require("ledger.write")
     acting_user.scope.get_or_404(type(entry).objects.all(), pk=entry.pk)
     station_id = entry.station_id
+    lock_county(type(entry), entry.county_code, shared=True)
     with acting(acting_user):
         entry.delete()
     refresh_last_activity([station_id])

@@ -1,0 +1,77 @@
+"""The monthly aggregates' marks never pass the ids of a write still under way in the county: an entry
+that commits after a refresh (while other counties committed higher ids) is counted by the next one."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import connection, connections, transaction
+
+from cunzhan.dashboards.aggregates import refresh_counties, refresh_county
+from cunzhan.dashboards.models import StationMonth
+from cunzhan.ledgers import services
+from cunzhan.ledgers.models import ProxyPurchase
+
+pytestmark = [
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="SQLite lets one writer in at a time: nothing can be under way"
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+WAIT = 20
+
+
+def record(user, station, amount: str):
+    return services.entry_create(
+        acting_user=user,
+        kind="purchase",
+        station=station,
+        occurred_on=date(2025, 5, 6),
+        product_name="复合肥",
+        quantity=Decimal("1"),
+        amount=Decimal(amount),
+        platform="淘宝",
+    )
+
+
+def orders(station) -> int:
+    row = StationMonth.objects.filter(station=station, month=date(2025, 5, 1)).first()
+    return row.purchase_orders if row else 0
+
+
+@pytest.mark.parametrize("refresh", [refresh_county, lambda code: refresh_counties([code, "360734"])])
+def test_an_entry_committing_after_a_refresh_is_counted_by_the_next(world, refresh):
+    record(world.keeper, world.station_keng, "1.00")
+    record(world.other_keeper, world.station_xunwu, "1.00")
+    refresh_counties(["610828", "360734"])
+    assert orders(world.station_keng) == 1
+    recorded, release = threading.Event(), threading.Event()
+
+    def slow_entry():
+        try:
+            with transaction.atomic():
+                record(world.keeper, world.station_keng, "2.00")  # takes its id now
+                recorded.set()
+                assert release.wait(WAIT)
+        finally:
+            connections.close_all()
+
+    writer = threading.Thread(target=slow_entry)
+    writer.start()
+    assert recorded.wait(WAIT)
+    with connection.cursor() as cursor:  # other counties take many ids meanwhile: beyond the advance margin
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('ledgers_proxypurchase', 'id'), "
+            "(SELECT max(id) FROM ledgers_proxypurchase) + 10000)"
+        )
+    record(world.other_keeper, world.station_xunwu, "4.00")
+    refresh("610828")
+    assert orders(world.station_keng) == 1  # the entry under way is not visible yet
+    release.set()
+    writer.join(WAIT)
+    refresh("610828")
+    assert orders(world.station_keng) == 2
+    assert ProxyPurchase.objects.filter(station=world.station_keng).count() == 2
