@@ -499,4 +499,7 @@ def _aggregates(county_codes: list[str]) -> None:
 
     mark_current(county_codes)  # the ledger generator wrote the monthly aggregates as it went
     with connection.cursor() as cursor:
+        # the aggregates were written ledger by ledger (four row versions each): clean them now
+        cursor.execute("VACUUM ANALYZE dashboards_stationmonth")
+        cursor.execute("VACUUM ANALYZE stations_station")
         cursor.execute("ANALYZE")

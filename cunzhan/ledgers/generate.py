@@ -218,6 +218,10 @@ def load_months(
             "month date, days int, purchase int, sale int, parcel int, service int, salt bigint)"
         )
         cursor.execute("TRUNCATE ledgers_generation_plan")
+        cursor.execute(
+            "CREATE UNLOGGED TABLE IF NOT EXISTS ledgers_generation_activity (station_id bigint, t timestamptz)"
+        )
+        cursor.execute("TRUNCATE ledgers_generation_activity")
         with cursor.cursor.copy("COPY ledgers_generation_plan FROM STDIN") as copy:
             for row in plan:
                 copy.write_row(row)
@@ -236,7 +240,12 @@ def load_months(
             if progress:
                 progress(n)
     with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE ledgers_generation_plan")
+        cursor.execute(
+            "UPDATE stations_station s SET last_activity_at = GREATEST(s.last_activity_at, a.t) "
+            "FROM (SELECT station_id, max(t) AS t FROM ledgers_generation_activity GROUP BY 1) AS a "
+            "WHERE s.id = a.station_id"
+        )
+        cursor.execute("DROP TABLE ledgers_generation_plan, ledgers_generation_activity")
         for table in partitions.TABLES:
             cursor.execute(f"ANALYZE {table}")
     return totals
@@ -261,7 +270,7 @@ AGGREGATES = {
 
 def _aggregate(cursor, kind: str, table: str) -> None:
     """Write the month's per-station aggregates of one ledger (the other ledgers' columns are kept),
-    and move each station's last activity forward. One worker at a time: they touch the same rows."""
+    and note each station's newest entry. One worker at a time: they touch the same rows."""
     mine = AGGREGATES[kind]
     cursor.execute("SELECT pg_advisory_lock(hashtext('cunzhan.ledgers.generate'))")
     every = [column for columns in AGGREGATES.values() for column in columns]
@@ -272,12 +281,13 @@ def _aggregate(cursor, kind: str, table: str) -> None:
         f'FROM "{table}" GROUP BY 1, 2, 3 '
         "ON CONFLICT (station_id, month) DO UPDATE SET " + ", ".join(f"{column} = EXCLUDED.{column}" for column in mine)
     )
-    cursor.execute(
-        "UPDATE stations_station s SET last_activity_at = GREATEST(s.last_activity_at, m.t) "  # noqa: S608
-        f'FROM (SELECT station_id, max(recorded_at) AS t FROM "{table}" GROUP BY 1) AS m '
-        "WHERE s.id = m.station_id"
-    )
     cursor.execute("SELECT pg_advisory_unlock(hashtext('cunzhan.ledgers.generate'))")
+    # the stations' last activity is set once at the end: an update per month would leave the
+    # stations table with dozens of dead row versions per station
+    cursor.execute(
+        "INSERT INTO ledgers_generation_activity SELECT station_id, max(recorded_at) "  # noqa: S608
+        f'FROM "{table}" GROUP BY 1'
+    )
 
 
 def _load_month(conn, kind: str, month: date) -> int:
