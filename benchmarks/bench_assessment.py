@@ -302,7 +302,8 @@ def run(year: int = 2025, period: str = "H1") -> float:
     print(f"  Python CPU {python_cpu:.2f} s; load average before the run {load:.2f} on {os.cpu_count()} cores")
     print(
         f"  phases: gather {phases['gather']:.2f} s (aggregate queries), engine {phases['engine']:.2f} s "
-        f"(scores, ranks and JSON; {processes} process(es)), write {phases['write']:.2f} s (delete and COPY), "
+        f"(with one process the engine runs county by county inside the write: scores, ranks and JSON; "
+        f"{processes} process(es)), write {phases['write']:.2f} s (delete, then COPY while the engine runs), "
         f"drafts and the rest {other:.2f} s; target < 10 s"
     )
     return elapsed
