@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DataError, IntegrityError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.http.multipartparser import MultiPartParserError
+from django.urls import re_path
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Schema
 from ninja.security import APIKeyHeader, HttpBearer, django_auth
 
@@ -40,7 +43,69 @@ class ErrorOut(Schema):
     detail: str
 
 
-api = NinjaAPI(
+class RejectedOut(Schema):
+    """422: the request was understood but refused. ``detail`` is the Chinese reason, or for input
+    that does not fit the operation's parameters, django-ninja's list of problems (``loc``, ``msg``);
+    ``errors`` names the fields a service refused."""
+
+    detail: str | list[dict[str, Any]]
+    errors: dict[str, list[str]] | None = None
+
+
+# The answers the exception handlers below give on any operation, whatever it declares for itself.
+ERROR_RESPONSES: dict[int, tuple[str, type[Schema]]] = {
+    400: ("请求体无法解析", ErrorOut),
+    401: ("未认证（令牌无效、过期或已吊销）", ErrorOut),
+    403: ("无权执行此操作，或须先修改初始密码", ErrorOut),
+    404: ("对象不存在或不在您的管辖范围内", ErrorOut),
+    422: ("提交的数据不合要求，未做任何修改", RejectedOut),
+}
+
+
+class CunzhanAPI(NinjaAPI):
+    """NinjaAPI whose OpenAPI document also lists the error answers of every operation, and whose
+    unknown paths answer like its known ones: a JSON 404, not Django's HTML page."""
+
+    @property
+    def urls(self):
+        patterns, app_name, namespace = super().urls
+        return [*patterns, re_path(r"", unknown_path)], app_name, namespace
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict | None = None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        components = schema["components"]["schemas"]
+        for _description, model in ERROR_RESPONSES.values():
+            components[model.__name__] = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for path in schema["paths"].values():
+            for operation in path.values():
+                _document_errors(operation)
+        return schema
+
+
+@csrf_exempt  # any method: a POST to a mistyped path is a 404 too, not a CSRF refusal
+def unknown_path(request):
+    # e.g. /api/v1/ledgers/purchase/abc, where the route takes only an integer
+    return JsonResponse({"detail": _("未找到。")}, status=404)
+
+
+def _document_errors(operation: dict[str, Any]) -> None:
+    responses = operation["responses"]
+    for status, (description, model) in ERROR_RESPONSES.items():
+        if status == 400 and "requestBody" not in operation:
+            continue
+        if status == 401 and not operation.get("security"):
+            continue
+        ref = {"$ref": f"#/components/schemas/{model.__name__}"}
+        declared = responses.get(status) or responses.get(str(status))
+        if declared is None:
+            responses[status] = {"description": description, "content": {"application/json": {"schema": ref}}}
+        else:
+            # the operation's own answer for this status, or the handlers' (e.g. ninja's 422 on bad input)
+            content = declared.setdefault("content", {}).setdefault("application/json", {})
+            content["schema"] = {"anyOf": [content["schema"], ref]} if "schema" in content else ref
+
+
+api = CunzhanAPI(
     title="村站 CunZhan API",
     version="1",
     description=_("农村电子商务服务站管理系统接口。认证：Authorization: Bearer <令牌>（在“API 令牌”页面创建）。"),

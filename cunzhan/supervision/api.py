@@ -101,7 +101,9 @@ class ComplaintOut(Schema):
     verified_at: datetime | None
 
 
-class EventIn(Schema):
+# Named apart from cunzhan.stations.api's EventOut: the OpenAPI document keys schemas by class name,
+# so two classes of one name would share one description (the other's).
+class SupervisionEventIn(Schema):
     station: str
     kind: str = Field(..., description="not_cooperating / poor_performance / leader_criticism_or_media")
     occurred_on: date
@@ -115,7 +117,7 @@ class EventVerifyIn(Schema):
     correction_reason: str = ""
 
 
-class EventOut(Schema):
+class SupervisionEventOut(Schema):
     id: int
     station_code: str = Field(..., alias="station.code")
     kind: str
@@ -232,21 +234,21 @@ def verify_complaint(request, pk: int, payload: VerifyIn):
     )
 
 
-@router.get("/events", response=list[EventOut], summary="日常督查记录")
+@router.get("/events", response=list[SupervisionEventOut], summary="日常督查记录")
 @paginate(LimitOffsetPagination)
 def list_events(request, status: str | None = None):
     events = selectors.events_for_user(request.user)
     return events.filter(status=status) if status else events
 
 
-@router.post("/events", response={201: EventOut}, summary="登记日常督查情况")
-def create_event(request, payload: EventIn):
+@router.post("/events", response={201: SupervisionEventOut}, summary="登记日常督查情况")
+def create_event(request, payload: SupervisionEventIn):
     data = payload.dict()
     station = get_station_for_user_or_404(request.user, data.pop("station"))
     return Status(201, services.supervision_event_record(acting_user=request.user, station=station, **data))
 
 
-@router.post("/events/{pk}/verify", response=EventOut, summary="核实日常督查情况")
+@router.post("/events/{pk}/verify", response=SupervisionEventOut, summary="核实日常督查情况")
 def verify_event(request, pk: int, payload: EventVerifyIn):
     event = request.user.scope.get_or_404(selectors.events_for_user(request.user), pk=pk)
     return services.supervision_event_verify(
