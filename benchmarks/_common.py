@@ -29,3 +29,20 @@ def setup_django(url: str) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+
+
+def timed(client, path: str, runs: int) -> tuple[float, float]:
+    """Median and p95 in milliseconds of ``runs`` GETs of ``path`` after one warm-up (each must answer 200)."""
+    import statistics
+    import time
+
+    response = client.get(path)  # warm-up
+    assert response.status_code == 200, (path, response.status_code)
+    timings = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        response = client.get(path)
+        timings.append((time.perf_counter() - t0) * 1000)
+        assert response.status_code == 200
+    timings.sort()
+    return statistics.median(timings), timings[min(len(timings) - 1, round(0.95 * len(timings)) - 1)]

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from _common import ensure_database, setup_django  # noqa: E402  (benchmarks/ is on sys.path)
+from _common import ensure_database, setup_django, timed  # noqa: E402  (benchmarks/ is on sys.path)
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/cunzhan_bench_dash"
 COUNTY = "610828"
@@ -195,19 +195,6 @@ def generate(year: int) -> int:
             )
     Report.objects.bulk_create(reports, batch_size=2000)
     return total
-
-
-def timed(client, path: str, runs: int) -> tuple[float, float]:
-    response = client.get(path)  # warm-up
-    assert response.status_code == 200, (path, response.status_code)
-    timings = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        response = client.get(path)
-        timings.append((time.perf_counter() - t0) * 1000)
-        assert response.status_code == 200
-    timings.sort()
-    return statistics.median(timings), timings[min(len(timings) - 1, round(0.95 * len(timings)) - 1)]
 
 
 def main() -> None:
