@@ -209,7 +209,7 @@ class ConvenienceService(LedgerEntry):
     """便民服务: bill payment, credit advice, ticket booking, appointments, information."""
 
     service_kind = models.CharField(_("服务类型"), max_length=16, choices=ServiceKind.choices)
-    amount = models.DecimalField(_("金额（元）"), default=0, validators=NOT_NEGATIVE, **AMOUNT)
+    amount = models.DecimalField(_("金额（元）"), default=Decimal("0.00"), validators=NOT_NEGATIVE, **AMOUNT)
     customer_name = models.CharField(_("顾客姓名"), max_length=32, blank=True)
     customer_phone = models.CharField(_("顾客手机号"), max_length=11, blank=True, validators=[validate_mobile])
     note = models.CharField(_("说明"), max_length=128, blank=True)
