@@ -288,7 +288,7 @@ def adhoc_create(request, payload: AdhocIn):
         period_end=payload.period_end,
         stations=stations,
     )
-    return 201, adhoc
+    return Reply(201, adhoc)
 
 
 @router.get("/adhoc/{pk}", response=BoardOut, summary="临时报表的报送情况")
@@ -354,7 +354,7 @@ def upward_prepare(request, payload: UpwardIn):
     if payload.kind == "statistics":
         year, month = _month(payload.period or None)
         period = f"{year}-{month:02d}"
-    return 201, services.upward_prepare(acting_user=user, county=county, kind=payload.kind, period=period)
+    return Reply(201, services.upward_prepare(acting_user=user, county=county, kind=payload.kind, period=period))
 
 
 @router.get("/upward/{pk}/payload", summary="上报内容（JSON，与报送时一致）")
