@@ -49,6 +49,8 @@ elif DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
     # aggregate queries that run in tens of milliseconds without it
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# PostgreSQL: the first month given its own ledger partition (older dates go to the default partition)
+LEDGER_PARTITIONS_FROM = env.str("LEDGER_PARTITIONS_FROM", default="2025-01")
 
 INSTALLED_APPS = [
     "django.contrib.auth",

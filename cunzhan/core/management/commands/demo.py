@@ -15,7 +15,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--scale", choices=["county", "province"], default="county", help="数据规模")
-        parser.add_argument("--seed", type=int, default=2025, help="随机种子（同一种子生成同样的数据）")
+        parser.add_argument(
+            "--seed", type=int, default=2025, help="省级数据的随机种子（同一种子生成同样的数据；县级演示数据固定不变）"
+        )
         parser.add_argument("--stations", type=int, default=None, help="省级规模的服务站总数（默认 17000）")
         parser.add_argument("--disable-accounts", action="store_true", help="停用所有演示账号（生产环境用）")
 
