@@ -57,24 +57,12 @@ def setup(url: str, *, keep: bool = False) -> None:
     call_command("migrate", verbosity=0)
 
 
-def copy_rows(table: str, columns: list[str], rows) -> int:
-    from django.db import connection
-
-    n = 0
-    with connection.cursor() as cursor:
-        raw = cursor.cursor
-        with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-                n += 1
-    return n
-
-
 def generate() -> None:
     from django.db import transaction
 
     from cunzhan.accounts.models import User
     from cunzhan.activities.models import Attendance, Training
+    from cunzhan.core.province import copy_rows
     from cunzhan.regions.importers import import_regions
     from cunzhan.regions.models import Level, Region
     from cunzhan.stations.models import OperatingUnit, Station, Status, Tier

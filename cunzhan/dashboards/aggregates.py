@@ -7,9 +7,11 @@ nothing changed. What makes a station-month stale:
 * ledger entries corrected or deleted since the last refresh, read from the operation log that
   every correction and deletion writes (django-auditlog, in the same transaction).
 
-Only the stale station-months are recounted, with one grouped query per ledger. A transaction that
-commits long after it took its ids could slip under the high-water mark; ``dashboards_refresh
---full`` (run nightly) rebuilds a county from the ledgers and repairs any such drift.
+Only the stale station-months are recounted, with one grouped query per ledger. The marks follow
+the newest id of the whole table (so the check stays a short index range however much other
+counties write), but never while a write of the county is under way: entries and imports hold the
+county's ledger lock, and a refresh that cannot take it counts what it sees and keeps the mark.
+``dashboards_refresh --full`` (nightly) rebuilds a county from the ledgers all the same.
 """
 
 from __future__ import annotations
@@ -46,8 +48,9 @@ def month_of(day: date) -> date:
 def refresh_county(county_code: str) -> int:
     """Bring the county's aggregates up to date; the number of station-months recounted."""
     current = AggregateState.objects.filter(county_code=county_code).first()
-    if current is not None and not _pending(current, county_code):
-        _advance(current)
+    tops = _tops()  # read first: rows below these ids that are absent now are not this county's
+    if current is not None and not _pending(current, county_code, tops):
+        _advance(current, tops)
         return 0  # the common case: a few index probes, no lock, no write
     with transaction.atomic():
         state = _locked_state(county_code)
@@ -96,7 +99,7 @@ def refresh_counties(county_codes: list[str]) -> int:
     stale = {code for code in codes if code not in states}
     known = [code for code in codes if code in states]
     if known:
-        tops = _tops()  # read first, as in _pending
+        tops = _tops()  # read first, as in refresh_county
         for kind, model in LEDGERS:
             # the counties with rows above their own mark: one query, an index range probe per county
             marks = [value for code in known for value in (code, getattr(states[code], f"{kind}_id"))]
@@ -118,8 +121,7 @@ def refresh_counties(county_codes: list[str]) -> int:
             stale |= set(known)  # a correction: each county checks its own (the usual path)
         for code in known:
             if code not in stale:
-                states[code]._tops = tops
-                _advance(states[code])
+                _advance(states[code], tops)
     return sum(refresh_county(code) for code in sorted(stale))
 
 
@@ -129,9 +131,11 @@ def rebuild_county(county_code: str) -> int:
         state = _locked_state(county_code)
         stale = set(StationMonth.objects.filter(county_code=county_code).values_list("station_id", "month").order_by())
         for kind, model in LEDGERS:
+            free = try_lock_county(model, county_code)  # as in refresh_county
             rows = model.objects.filter(county_code=county_code).annotate(m=TruncMonth("occurred_on"))
             stale.update((s, _as_date(m)) for s, m in rows.values_list("station_id", "m").distinct().order_by())
-            setattr(state, f"{kind}_id", model.objects.aggregate(m=Max("pk"))["m"] or 0)
+            if free:
+                setattr(state, f"{kind}_id", model.objects.aggregate(m=Max("pk"))["m"] or 0)
         state.log_id = LogEntry.objects.aggregate(m=Max("pk"))["m"] or 0
         recount(county_code, stale)
         state.refreshed_at = timezone.now()
@@ -158,20 +162,16 @@ def _tops() -> dict[str, int]:
     return {kind: model.objects.aggregate(m=Max("pk"))["m"] or 0 for kind, model in LEDGERS}
 
 
-def _behind(state: AggregateState, margin: int) -> bool:
-    return any(getattr(state, f"{kind}_id") + margin < top for kind, top in getattr(state, "_tops", {}).items())
-
-
-def _advance(state: AggregateState) -> None:
+def _advance(state: AggregateState, tops: dict[str, int]) -> None:
     """Nothing new in the county: move its marks up to the tables' newest ids once they run far
     ahead (other counties' rows), so the check stays a short index range. Only for ledgers with no
     write of the county under way, and after looking again once that is certain."""
-    if not _behind(state, ADVANCE_AFTER):
+    if all(getattr(state, f"{kind}_id") + ADVANCE_AFTER >= top for kind, top in tops.items()):
         return
     moved = {}
     with transaction.atomic():
         for kind, model in LEDGERS:
-            mark, top = getattr(state, f"{kind}_id"), state._tops[kind]
+            mark, top = getattr(state, f"{kind}_id"), tops[kind]
             if top <= mark or not try_lock_county(model, state.county_code):
                 continue
             if not model.objects.filter(county_code=state.county_code, pk__gt=mark, pk__lte=top).exists():
@@ -180,10 +180,9 @@ def _advance(state: AggregateState) -> None:
             AggregateState.objects.filter(pk=state.pk).update(**moved)
 
 
-def _pending(state: AggregateState, county_code: str) -> bool:
-    state._tops = _tops()  # read first: rows below these ids that are absent now are not this county's
+def _pending(state: AggregateState, county_code: str, tops: dict[str, int]) -> bool:
     for kind, model in LEDGERS:
-        mark, top = getattr(state, f"{kind}_id"), state._tops[kind]
+        mark, top = getattr(state, f"{kind}_id"), tops[kind]
         if top > mark and model.objects.filter(county_code=county_code, pk__gt=mark, pk__lte=top).exists():
             return True
     return LogEntry.objects.filter(
