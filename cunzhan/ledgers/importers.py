@@ -414,12 +414,6 @@ def _copy_postgres(plan: _Plan, chunks, now, user_id, batch_id, pipelined: bool)
     """Stream the rows into the table with COPY while the next chunk is being checked; keys
     already in the table are looked up first (on a second connection while COPY streams)."""
     table = plan.spec.model._meta.db_table
-    # Keys travel as one comma-separated text (psycopg's array adapter is slow for 20,000
-    # strings) and are joined to the unique index, one index probe per key.
-    probe_sql = (
-        "SELECT t.row_key FROM unnest(string_to_array(%s, ',')) AS k(row_key) "  # noqa: S608
-        f"JOIN {table} t ON t.row_key = k.row_key AND t.county_code = ANY(%s)"
-    )
     counties = sorted({c for c, _r in plan.stations.values()})
     user_text = str(user_id) if user_id else "\\N"
     suffix = f"{now.astimezone(UTC):%Y-%m-%d %H:%M:%S.%f}+00\t{user_text}\t{batch_id}"
@@ -429,29 +423,29 @@ def _copy_postgres(plan: _Plan, chunks, now, user_id, batch_id, pipelined: bool)
     try:
         with connection.cursor() as cursor:
             if side is None:  # everything is checked already: keys are known, look them up here
-                chunks = [(c, numbering.keys(c.keys)) for c in chunks]
-                all_keys = [k for _c, keys in chunks for k in keys]
-                cursor.execute(probe_sql, [",".join(all_keys), counties])
-                existing = {row[0] for row in cursor.fetchall()}
-                prepared: Iterable = chunks
+                prepared: Iterable = [
+                    (c, keys, _existing_keys(cursor, table, plan.spec, c, keys, counties))
+                    for c in chunks
+                    for keys in [numbering.keys(c.keys)]
+                ]
             else:
                 side.autocommit = True
-                existing = set()
-                prepared = ((c, numbering.keys(c.keys)) if c is not None else (None, None) for c in chunks)
+
+                def probed(chunk):
+                    if chunk is None or plan.errors:
+                        return None, None, None
+                    keys = numbering.keys(chunk.keys)
+                    with side.cursor() as probe:
+                        return chunk, keys, _existing_keys(probe, table, plan.spec, chunk, keys, counties)
+
+                prepared = map(probed, chunks)
             copy_sql = None
             copy_cm = None
             copy = None
             try:
-                for chunk, keys in prepared:
+                for chunk, keys, existing in prepared:
                     if chunk is None or plan.errors:
                         continue
-                    if side is not None:
-                        with side.cursor() as probe:
-                            if _may_exist(probe, table, plan.spec, chunk):
-                                probe.execute(probe_sql, [",".join(keys), counties])
-                                existing = {row[0] for row in probe.fetchall()}
-                            else:
-                                existing = set()
                     values = chunk.values
                     values[2] = keys
                     if existing:
@@ -481,20 +475,57 @@ def _copy_postgres(plan: _Plan, chunks, now, user_id, batch_id, pipelined: bool)
     return created, station_ids
 
 
-def _may_exist(cursor, table: str, spec: LedgerSpec, chunk: _Chunk) -> bool:
-    """Whether any row of the chunk's stations and dates is in the table already. A row key
-    includes its station and date, so when there is none, none of the keys can exist and the
-    key-by-key probe is skipped (the usual case: new data). A parcel's key does not."""
-    if spec.key_fields is not None:
-        return True
-    dates = chunk.values[chunk.columns.index("occurred_on")]
-    stations = sorted(set(chunk.station_ids))
-    cursor.execute(
-        f"SELECT EXISTS (SELECT 1 FROM {table} WHERE station_id IN ({', '.join(['%s'] * len(stations))}) "  # noqa: S608
-        "AND occurred_on BETWEEN %s AND %s)",
-        [*stations, min(dates), max(dates)],
-    )
-    return cursor.fetchone()[0]
+def _existing_keys(cursor, table: str, spec: LedgerSpec, chunk: _Chunk, keys: list[str], counties: list[str]) -> set:
+    """The chunk's keys already in the table. A row key includes its station and date, so when the
+    chunk's stations have no row in its dates (the usual case: new data), none can exist and the
+    probe is skipped; otherwise each key is looked up with its station and date, the leading columns
+    of the key's index. A parcel's key (carrier and tracking number) is looked up by itself."""
+    station_ids, dates = chunk.values[0], chunk.values[chunk.columns.index("occurred_on")]
+    postgres = connection.vendor == "postgresql"
+    if spec.key_fields is None:
+        stations = sorted(set(station_ids))
+        cursor.execute(
+            f"SELECT EXISTS (SELECT 1 FROM {table} WHERE station_id IN ({', '.join(['%s'] * len(stations))}) "  # noqa: S608
+            "AND occurred_on BETWEEN %s AND %s)",
+            [*stations, min(dates), max(dates)],
+        )
+        if not cursor.fetchone()[0]:
+            return set()
+    if postgres:
+        # the keys travel as comma-separated text (psycopg's array adapter is slow for 20,000
+        # strings); one index probe per key
+        if spec.key_fields is None:
+            # LIMIT keeps the lookup a subquery per key (an index probe in the key's month) rather than
+            # a join the planner may turn into a sort of the whole table
+            cursor.execute(
+                "SELECT t.row_key FROM unnest(string_to_array(%s, ',')::bigint[], string_to_array(%s, ',')::date[], "  # noqa: S608
+                "string_to_array(%s, ',')) AS k(station_id, occurred_on, row_key) "
+                f"CROSS JOIN LATERAL (SELECT row_key FROM {table} t WHERE t.station_id = k.station_id "
+                "AND t.occurred_on = k.occurred_on AND t.row_key = k.row_key LIMIT 1) AS t",
+                [",".join(map(str, station_ids)), ",".join(dates), ",".join(keys)],
+            )
+        else:
+            cursor.execute(
+                "SELECT t.row_key FROM unnest(string_to_array(%s, ',')) AS k(row_key) "  # noqa: S608
+                f"JOIN {table} t ON t.row_key = k.row_key AND t.county_code = ANY(%s)",
+                [",".join(keys), counties],
+            )
+        return {row[0] for row in cursor.fetchall()}
+    existing = set()
+    for start in range(0, len(keys), 300):
+        end = start + 300
+        part = keys[start:end]
+        if spec.key_fields is None:
+            triples = [v for t in zip(station_ids[start:end], dates[start:end], part, strict=True) for v in t]
+            sql = (
+                f"SELECT t.row_key FROM (VALUES {', '.join(['(%s, %s, %s)'] * len(part))}) AS k "  # noqa: S608
+                f"JOIN {table} t ON t.station_id = k.column1 AND t.occurred_on = k.column2 AND t.row_key = k.column3"
+            )
+        else:
+            triples, sql = part, f"SELECT row_key FROM {table} WHERE row_key IN ({', '.join(['%s'] * len(part))})"  # noqa: S608
+        cursor.execute(sql, triples)
+        existing.update(row[0] for row in cursor.fetchall())
+    return existing
 
 
 def _insert_sqlite(plan: _Plan, chunks, now, user_id, batch_id) -> tuple[int, set[int]]:
@@ -509,15 +540,7 @@ def _insert_sqlite(plan: _Plan, chunks, now, user_id, batch_id) -> tuple[int, se
             if chunk is None or plan.errors:
                 continue
             keys = numbering.keys(chunk.keys)
-            existing: set[str] = set()
-            if _may_exist(cursor, table, plan.spec, chunk):
-                for start in range(0, len(keys), 500):
-                    part = keys[start : start + 500]
-                    cursor.execute(
-                        f"SELECT row_key FROM {table} WHERE row_key IN ({', '.join(['%s'] * len(part))})",  # noqa: S608
-                        part,
-                    )
-                    existing.update(row[0] for row in cursor.fetchall())
+            existing = _existing_keys(cursor, table, plan.spec, chunk, keys, [])
             values = chunk.values
             values[2] = keys
             if existing:

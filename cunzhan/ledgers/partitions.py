@@ -10,10 +10,12 @@ Keys (PostgreSQL requires the partition key in every unique key, and the county 
 one so that the tables can later be distributed by county — docs/scaling.md):
 
 * primary key ``(id, occurred_on, county_code)``; ``id`` stays unique by its identity sequence;
-* ``(row_key, county_code, occurred_on)`` unique, ``row_key`` in the "C" collation (byte order:
-  it is hex, and a byte comparison is cheaper than the locale's);
-* ``(station_id, occurred_on)`` for every per-station read; parcels also keep the partial index
-  of parcels waiting to be handed over.
+* purchases, sales, services: ``(station_id, occurred_on, row_key, county_code)`` unique, both the
+  import key and the index of every per-station read;
+* parcels: ``(row_key, county_code, occurred_on)`` unique and ``(station_id, occurred_on)``, plus the
+  partial index of parcels waiting to be handed over;
+* ``row_key`` in the "C" collation (byte order: it is hex, and a byte comparison is cheaper than the
+  locale's).
 """
 
 from __future__ import annotations

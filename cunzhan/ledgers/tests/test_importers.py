@@ -182,3 +182,34 @@ def test_the_streamed_copy_path_is_idempotent_and_all_or_nothing(world, tmp_path
         )
     assert ProxyPurchase.objects.count() == 4
     assert ImportBatch.objects.count() == 2
+
+
+def _overlapping_import(world, tmp_path) -> tuple[int, int]:
+    first = purchase_rows()[:3]
+    import_ledger(
+        acting_user=world.operator, kind="purchase", source=write_csv(tmp_path / "1.csv", PURCHASE_HEADER, first)
+    )
+    # the earlier rows again, among new ones: another day, another station, a third identical sale
+    rows = [
+        *purchase_rows(),
+        ["JX-0001", date(2025, 3, 2), "玉米种子", 10, 80, "淘宝", "", "", ""],
+        ["JX-0002", date(2025, 3, 1), "复合肥 50kg", 2, 236.5, "拼多多", "张三", "13800001234", GOOD_ID],
+    ]
+    result = import_ledger(
+        acting_user=world.operator, kind="purchase", source=write_csv(tmp_path / "2.csv", PURCHASE_HEADER, rows)
+    )
+    return result.rows_created, result.rows_skipped
+
+
+def test_a_file_overlapping_an_earlier_import_adds_only_its_new_rows(world, tmp_path):
+    assert _overlapping_import(world, tmp_path) == (3, 3)
+    assert ProxyPurchase.objects.filter(product_name="玉米种子").count() == 3
+    assert ProxyPurchase.objects.filter(station__code="JX-0002").count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the streamed COPY path is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_the_streamed_path_adds_only_the_new_rows_of_an_overlapping_file(world, tmp_path):
+    assert not connection.in_atomic_block
+    assert _overlapping_import(world, tmp_path) == (3, 3)
+    assert ProxyPurchase.objects.count() == 6
