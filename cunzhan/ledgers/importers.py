@@ -20,8 +20,9 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from itertools import compress, repeat
-from operator import itemgetter
+from operator import itemgetter, methodcaller
 from pathlib import Path
 from typing import IO, Any
 
@@ -64,10 +65,19 @@ def file_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+_md5 = partial(hashlib.md5, usedforsecurity=False)
+_hexdigest = methodcaller("hexdigest")
+
+
 def key_of(line: str) -> str:
     """A row key: the MD5 of the row's text, as 32 hex digits (an identity, not a secret; PostgreSQL's
     own ``md5()`` gives the same, so generated rows get the keys an import of them would)."""
-    return hashlib.md5(line.encode(), usedforsecurity=False).hexdigest()
+    return _md5(line.encode()).hexdigest()
+
+
+def keys_of(lines: Iterable[str]) -> list[str]:
+    """``key_of`` for many lines, without a Python call per line."""
+    return list(map(_hexdigest, map(_md5, map(str.encode, lines))))
 
 
 def parcel_key(carrier: str, tracking_no: str) -> str:
@@ -337,7 +347,7 @@ class _KeyNumbering:
             lines = numbered
         else:
             self.seen |= fresh
-        return list(map(key_of, lines))
+        return keys_of(lines)
 
 
 def _common_region(codes: set[str]) -> str:
