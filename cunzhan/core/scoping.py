@@ -124,6 +124,12 @@ class Scope:
         except queryset.model.DoesNotExist:
             raise Http404(_("未找到，或不在您的管辖范围内。")) from None
 
+    def exists_or_404(self, queryset: QuerySet, **lookup: Any) -> None:
+        """:meth:`get_or_404` for a caller that holds the row already and only needs to know it is in
+        scope: one EXISTS, without reading and building the row again."""
+        if not self.filter(queryset).filter(**lookup).exists():
+            raise Http404(_("未找到，或不在您的管辖范围内。"))
+
     def covers_region(self, code: str) -> bool:
         """Whether a region code lies inside this scope's region."""
         if self.role == Role.ADMIN:

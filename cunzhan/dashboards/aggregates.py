@@ -159,7 +159,17 @@ ADVANCE_AFTER = 5000
 
 
 def _tops() -> dict[str, int]:
-    return {kind: model.objects.aggregate(m=Max("pk"))["m"] or 0 for kind, model in LEDGERS}
+    """The newest id of each ledger, in one round trip (every figure read asks; four queries cost four
+    times the Python of one, each an index probe for the database either way)."""
+    quote = connection.ops.quote_name
+    newest = ", ".join(
+        f"(SELECT MAX({quote(model._meta.pk.column)}) FROM {quote(model._meta.db_table)})"  # noqa: S608  names from the models
+        for _kind, model in LEDGERS
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {newest}")
+        row = cursor.fetchone()
+    return {kind: top or 0 for (kind, _model), top in zip(LEDGERS, row, strict=True)}
 
 
 def _advance(state: AggregateState, tops: dict[str, int]) -> None:

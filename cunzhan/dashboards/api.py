@@ -50,8 +50,9 @@ def chart(request, name: str, county: str | None = None, month: str | None = Non
     user = request.user
     user.scope.require("statistics.view")
     now = timezone.now()
-    region = selectors.resolve_county(user, county)
-    counties = [region] if region else selectors.counties_for_user(user)
+    choices = selectors.counties_for_user(user)
+    region = selectors.resolve_county(user, county, choices=choices)
+    counties = [region] if region else choices
     return chart_table(
         name, Where(user=user, counties=counties, window=Window.parse(month, now=now), now=now)
     ).as_json()

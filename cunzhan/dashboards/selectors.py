@@ -109,9 +109,11 @@ def counties_for_user(user: Any) -> list[Region]:
     return county_choices(user)
 
 
-def resolve_county(user: Any, requested: str | None) -> Region | None:
-    """The requested county when the user may see it; the only county of a user bound to one."""
-    choices = counties_for_user(user)
+def resolve_county(user: Any, requested: str | None, *, choices: list[Region] | None = None) -> Region | None:
+    """The requested county when the user may see it; the only county of a user bound to one.
+    ``choices``: the user's :func:`counties_for_user`, when the caller has them already."""
+    if choices is None:
+        choices = counties_for_user(user)
     for county in choices:
         if county.code == requested:
             return county

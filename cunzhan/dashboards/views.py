@@ -78,7 +78,7 @@ def page_context(request, *, now: datetime | None = None) -> dict[str, Any]:
         context["charts"] = _charts(["trend", "activity"], {"month": window.slug})
         context["template"] = "dashboards/_keeper.html"
         return context
-    county = selectors.resolve_county(user, request.GET.get("county"))
+    county = selectors.resolve_county(user, request.GET.get("county"), choices=context["counties"])
     if county is None:
         context["rows"] = selectors.rollup(user, context["counties"], window, now=now)
         context["charts"] = _charts(["counties", "trend", "activity"], {"month": window.slug})
@@ -114,8 +114,9 @@ def chart(request, name: str, fmt: str):
     user.scope.require("statistics.view" if fmt == "json" else "statistics.export")
     now = timezone.now()
     window = Window.parse(request.GET.get("month"), now=now)
-    county = selectors.resolve_county(user, request.GET.get("county"))
-    counties = [county] if county else selectors.counties_for_user(user)
+    choices = selectors.counties_for_user(user)
+    county = selectors.resolve_county(user, request.GET.get("county"), choices=choices)
+    counties = [county] if county else choices
     table = chart_table(name, Where(user=user, counties=counties, window=window, now=now))
     if fmt == "json":
         return JsonResponse(table.as_json(), encoder=DjangoJSONEncoder, json_dumps_params={"ensure_ascii": False})

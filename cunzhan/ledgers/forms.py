@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import functools
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cunzhan.ledgers.specs import LedgerSpec
+from cunzhan.ledgers.specs import SPECS, LedgerSpec
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -34,6 +36,14 @@ def _widget(column) -> forms.Widget:
 
 def entry_form_class(spec: LedgerSpec) -> type[forms.ModelForm]:
     """A mobile-first form for one ledger: big inputs, the fields in the template's order."""
+    return _entry_form_class(spec.kind)
+
+
+@functools.cache
+def _entry_form_class(kind: str) -> type[forms.ModelForm]:
+    # built once per process: the class holds no request's data (each form copies its fields), and
+    # building it cost a fifth of the form page
+    spec = SPECS[kind]
     return forms.modelform_factory(
         spec.model,
         fields=spec.fields,

@@ -30,7 +30,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=TZ)
 def entry_create(*, acting_user: Any, kind: str, station: Station, **values: Any) -> LedgerEntry:
     """Record one transaction at ``station`` (which must be in the user's scope)."""
     acting_user.scope.require("ledger.write")
-    station = acting_user.scope.get_or_404(Station.objects.all(), pk=station.pk)
+    acting_user.scope.exists_or_404(Station.objects.all(), pk=station.pk)
     spec = spec_for(kind)
     now = timezone.now()
     entry = spec.model(
@@ -53,7 +53,7 @@ def entry_create(*, acting_user: Any, kind: str, station: Station, **values: Any
 def entry_update(*, acting_user: Any, entry: LedgerEntry, **values: Any) -> LedgerEntry:
     """Correct an entry; the operation log keeps the values before and after."""
     acting_user.scope.require("ledger.write")
-    acting_user.scope.get_or_404(type(entry).objects.all(), pk=entry.pk)
+    acting_user.scope.exists_or_404(type(entry).objects.all(), pk=entry.pk)
     _assign(entry, values)
     _clean(entry)
     lock_county(type(entry), entry.county_code, shared=True)
@@ -66,7 +66,7 @@ def entry_update(*, acting_user: Any, entry: LedgerEntry, **values: Any) -> Ledg
 def entry_delete(*, acting_user: Any, entry: LedgerEntry) -> None:
     """Delete an entry; the operation log keeps what it was."""
     acting_user.scope.require("ledger.write")
-    acting_user.scope.get_or_404(type(entry).objects.all(), pk=entry.pk)
+    acting_user.scope.exists_or_404(type(entry).objects.all(), pk=entry.pk)
     station_id = entry.station_id
     lock_county(type(entry), entry.county_code, shared=True)
     with acting(acting_user):

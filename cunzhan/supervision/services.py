@@ -179,7 +179,8 @@ def inspection_save(
     if inspection is not None:
         _require_inspector(acting_user, inspection)
         old = Period(inspection.year, inspection.half)
-        corrected |= ensure_editable(inspection.station.county_code, old.start, correction_reason=correction_reason)
+        if (inspection.station.county_code, old.start) != (station.county_code, period.start):  # else asked above
+            corrected |= ensure_editable(inspection.station.county_code, old.start, correction_reason=correction_reason)
     clean = validate_ratings(ratings)
     if inspection is None:
         inspection = Inspection(inspector=acting_user, is_demo=is_demo)

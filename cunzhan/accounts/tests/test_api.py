@@ -26,6 +26,22 @@ def test_bad_revoked_or_expired_tokens_are_refused(world, client):
         assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 401
 
 
+def test_a_token_records_its_use_at_most_once_a_minute(world, client):
+    token, key = services.token_create(user=world.keeper, name="a", expires_at=timezone.now() + timedelta(days=1))
+    assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 200
+    token.refresh_from_db()
+    first = token.last_used_at
+    assert first is not None
+    with time_machine.travel(first + timedelta(seconds=30)):
+        assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 200
+    token.refresh_from_db()
+    assert token.last_used_at == first
+    with time_machine.travel(first + timedelta(seconds=90)):
+        assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 200
+    token.refresh_from_db()
+    assert token.last_used_at > first
+
+
 def test_a_deactivated_users_token_stops_working(world, client):
     _token, key = services.token_create(user=world.keeper, name="a")
     services.user_update(acting_user=world.county, user=world.keeper, is_active=False)
