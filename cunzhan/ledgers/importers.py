@@ -33,7 +33,7 @@ from psycopg.copy import QueuedLibpqWriter
 
 from cunzhan.core.audit import log_event
 from cunzhan.core.tabular import CellError, ImportRejected, check_header, read_table
-from cunzhan.ledgers.models import ImportBatch
+from cunzhan.ledgers.models import ImportBatch, Parcel
 from cunzhan.ledgers.parsing import PG, SQLITE, TZ, Context, convert_column
 from cunzhan.ledgers.specs import STATION_HEADER, LedgerSpec, spec_for
 from cunzhan.stations.models import Station
@@ -93,6 +93,18 @@ def lock_county(model: type, county_code: str, *, shared: bool = False) -> None:
         function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT {function}(hashtext(%s))", [_lock_key(model, county_code)])
+
+
+def lock_parcel(county_code: str, row_key: str) -> None:
+    """Until the transaction ends: entries of the same parcel (carrier and tracking number) in a county
+    take turns, so that two of them cannot both find the number free. Entries of other parcels go on
+    side by side; an import of the county's parcels waits for them all (its lock is exclusive, theirs
+    shared) and they for it."""
+    if connection.vendor == "postgresql":
+        lock_county(Parcel, county_code, shared=True)
+        key = f"{_lock_key(Parcel, county_code)}.{row_key}"
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
 
 
 def try_lock_county(model: type, county_code: str) -> bool:

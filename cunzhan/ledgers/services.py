@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from cunzhan.core import privacy
 from cunzhan.core.audit import acting
-from cunzhan.ledgers.importers import lock_county, parcel_key
+from cunzhan.ledgers.importers import lock_county, lock_parcel, parcel_key
 from cunzhan.ledgers.models import ENTRY_MODELS, LedgerEntry, Parcel
 from cunzhan.ledgers.parsing import TZ
 from cunzhan.ledgers.specs import SPEC_BY_MODEL, spec_for
@@ -142,8 +142,9 @@ def _clean(entry: LedgerEntry) -> None:
             if entry.handed_over_at and entry.handed_over_at < entry.arrived_at:
                 errors.setdefault("handed_over_at", []).append(_("交付/取件时间早于到站/收寄时间。"))
         # a parcel's row key is its carrier and tracking number, unique in the county at any date (the
-        # database's unique key also holds the month); imports and entries of the county take turns
-        lock_county(Parcel, entry.county_code)
+        # database's unique key also holds the month): entries of the same parcel take turns, and imports
+        # of the county's parcels with all of them
+        lock_parcel(entry.county_code, entry.row_key)
         clash = Parcel.objects.filter(county_code=entry.county_code, row_key=entry.row_key).exclude(pk=entry.pk)
         if entry.tracking_no and clash.exists():
             errors.setdefault("tracking_no", []).append(_("该快递公司的这个运单号已经登记过。"))
