@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from cunzhan.core import dates
 from cunzhan.dashboards.models import AggregateState, StationMonth
-from cunzhan.ledgers.importers import try_lock_county
+from cunzhan.ledgers.importers import writes_settled
 from cunzhan.ledgers.models import ConvenienceService, Direction, Parcel, ProxyPurchase, ProxySale
 from cunzhan.stations.models import Station
 
@@ -55,15 +55,19 @@ def refresh_county(county_code: str) -> int:
     with transaction.atomic():
         state = _locked_state(county_code)
         marks = [getattr(state, f"{kind}_id") for kind, _m in LEDGERS]
+        log_mark = state.log_id
+        log_top = _log_top()  # before any write is found settled, as each ledger's newest id below
         stale: set[Pair] = set()
+        settled = True
         for kind, model in LEDGERS:
             mark = getattr(state, f"{kind}_id")
             # the mark moves to the newest id of the whole table, so that the next check reads only rows
             # newer than this refresh, whatever the other counties wrote meanwhile; but not while a write
             # of this county is under way (its ids may lie below that newest id): then the rows seen are
             # counted and the mark stays, to look again next time
-            free = try_lock_county(model, county_code)
             top = model.objects.aggregate(m=Max("pk"))["m"] or 0
+            free = writes_settled(model, county_code)  # asked after reading the newest id
+            settled &= free
             if top <= mark:
                 continue
             county = Station.objects.filter(county_code=county_code).values("pk")
@@ -77,8 +81,9 @@ def refresh_county(county_code: str) -> int:
             stale.update((s, _as_date(m)) for s, m in rows)
             if free:
                 setattr(state, f"{kind}_id", top)
-        log_mark = state.log_id
-        stale |= _corrected_since(state, county_code)
+        stale |= _corrected_since(state, county_code, log_top)
+        if settled:  # a correction under way may hold a log id below the newest: look again next time
+            state.log_id = log_top
         recount(county_code, stale)
         if (
             stale
@@ -130,13 +135,18 @@ def rebuild_county(county_code: str) -> int:
     with transaction.atomic():
         state = _locked_state(county_code)
         stale = set(StationMonth.objects.filter(county_code=county_code).values_list("station_id", "month").order_by())
+        log_top = _log_top()
+        settled = True
         for kind, model in LEDGERS:
-            free = try_lock_county(model, county_code)  # as in refresh_county
+            top = model.objects.aggregate(m=Max("pk"))["m"] or 0
+            free = writes_settled(model, county_code)  # as in refresh_county
+            settled &= free
             rows = model.objects.filter(county_code=county_code).annotate(m=TruncMonth("occurred_on"))
             stale.update((s, _as_date(m)) for s, m in rows.values_list("station_id", "m").distinct().order_by())
             if free:
-                setattr(state, f"{kind}_id", model.objects.aggregate(m=Max("pk"))["m"] or 0)
-        state.log_id = LogEntry.objects.aggregate(m=Max("pk"))["m"] or 0
+                setattr(state, f"{kind}_id", top)
+        if settled:
+            state.log_id = log_top
         recount(county_code, stale)
         state.refreshed_at = timezone.now()
         state.save()
@@ -182,7 +192,7 @@ def _advance(state: AggregateState, tops: dict[str, int]) -> None:
     with transaction.atomic():
         for kind, model in LEDGERS:
             mark, top = getattr(state, f"{kind}_id"), tops[kind]
-            if top <= mark or not try_lock_county(model, state.county_code):
+            if top <= mark or not writes_settled(model, state.county_code):
                 continue
             if not model.objects.filter(county_code=state.county_code, pk__gt=mark, pk__lte=top).exists():
                 moved[f"{kind}_id"] = top
@@ -216,20 +226,24 @@ def _as_date(value) -> date:
     return value.date() if hasattr(value, "date") and callable(value.date) else value
 
 
-def _corrected_since(state: AggregateState, county_code: str) -> set[Pair]:
-    """Station-months touched by corrections and deletions logged after the state's log mark."""
+def _log_top() -> int:
+    return LogEntry.objects.aggregate(m=Max("pk"))["m"] or 0
+
+
+def _corrected_since(state: AggregateState, county_code: str, log_top: int) -> set[Pair]:
+    """Station-months touched by corrections and deletions logged after the state's log mark, up to
+    ``log_top``."""
     model_by_type = {ct.pk: model for model, ct in _ledger_types().items()}
     entries = list(
         LogEntry.objects.filter(
             pk__gt=state.log_id,
+            pk__lte=log_top,
             content_type_id__in=list(model_by_type),
             action__in=[LogEntry.Action.UPDATE, LogEntry.Action.DELETE],
         )
         .values_list("pk", "content_type_id", "object_id", "action", "changes")
         .order_by("pk")
     )
-    top = LogEntry.objects.aggregate(m=Max("pk"))["m"] or state.log_id
-    state.log_id = top
     stale: set[Pair] = set()
     # updated entries: (model, id) -> the day they had before, when the correction moved them
     updated: dict[type, dict[int, str | None]] = defaultdict(dict)

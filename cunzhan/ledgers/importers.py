@@ -87,7 +87,7 @@ def parcel_key(carrier: str, tracking_no: str) -> str:
 
 def lock_county(model: type, county_code: str, *, shared: bool = False) -> None:
     """Until the transaction ends: imports into one ledger of one county take turns (exclusive);
-    single entries take it shared, so that the aggregates' refresh (:func:`try_lock_county`) can tell
+    single entries take it shared, so that the aggregates' refresh (:func:`writes_settled`) can tell
     that no write of the county is under way. PostgreSQL; SQLite has one writer at a time anyway."""
     if connection.vendor == "postgresql":
         function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
@@ -107,13 +107,19 @@ def lock_parcel(county_code: str, row_key: str) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
 
 
-def try_lock_county(model: type, county_code: str) -> bool:
-    """Take the county's ledger lock exclusively if no writer holds it: False while an import or an
-    entry of the county is under way (its rows' ids may be below ids other counties committed)."""
+def writes_settled(model: type, county_code: str) -> bool:
+    """Whether no import or entry of the county's ledger is under way at this moment. Each holds the
+    county's lock from before it takes its first id until it commits, so when the lock is free every
+    row and log entry with an id read *before* asking is committed. The lock is taken exclusively and
+    let go at once: the aggregates' refresh asks, and entries do not wait for its recount."""
     if connection.vendor != "postgresql":
         return True
+    key = _lock_key(model, county_code)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(hashtext(%s))", [_lock_key(model, county_code)])
+        cursor.execute(
+            "SELECT CASE WHEN pg_try_advisory_lock(hashtext(%s)) THEN pg_advisory_unlock(hashtext(%s)) ELSE false END",
+            [key, key],
+        )
         return bool(cursor.fetchone()[0])
 
 

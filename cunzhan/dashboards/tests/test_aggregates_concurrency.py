@@ -75,3 +75,75 @@ def test_an_entry_committing_after_a_refresh_is_counted_by_the_next(world, refre
     refresh("610828")
     assert orders(world.station_keng) == 2
     assert ProxyPurchase.objects.filter(station=world.station_keng).count() == 2
+
+
+def test_a_correction_committing_after_a_refresh_is_counted_by_the_next(world):
+    entry = record(world.keeper, world.station_keng, "1.00")
+    record(world.other_keeper, world.station_xunwu, "1.00")
+    refresh_counties(["610828", "360734"])
+    corrected, release = threading.Event(), threading.Event()
+
+    def slow_correction():
+        try:
+            with transaction.atomic():
+                services.entry_update(acting_user=world.keeper, entry=entry, occurred_on=date(2025, 6, 6))
+                corrected.set()  # its operation log entry has its id now
+                assert release.wait(WAIT)
+        finally:
+            connections.close_all()
+
+    writer = threading.Thread(target=slow_correction)
+    writer.start()
+    assert corrected.wait(WAIT)
+    record(world.other_keeper, world.station_xunwu, "4.00")  # a newer log entry, committed first
+    services.entry_create(  # something new in the county, so that this refresh recounts
+        acting_user=world.keeper,
+        kind="service",
+        station=world.station_keng,
+        occurred_on=date(2025, 5, 7),
+        service_kind="payment",
+        amount=Decimal("50.00"),
+    )
+    refresh_county("610828")
+    assert orders(world.station_keng) == 1  # the correction under way is not visible yet
+    release.set()
+    writer.join(WAIT)
+    refresh_county("610828")
+    assert orders(world.station_keng) == 0  # May lost it
+    june = StationMonth.objects.get(station=world.station_keng, month=date(2025, 6, 1))
+    assert june.purchase_orders == 1
+
+
+def test_a_refresh_lets_entries_of_its_county_go_on_while_it_recounts(world):
+    record(world.keeper, world.station_keng, "1.00")
+    started, finish = threading.Event(), threading.Event()
+
+    def refresh_held_open():
+        try:
+            with transaction.atomic():
+                refresh_county("610828")
+                started.set()
+                assert finish.wait(WAIT)
+        finally:
+            connections.close_all()
+
+    refresher = threading.Thread(target=refresh_held_open)
+    refresher.start()
+    assert started.wait(WAIT)
+
+    def entry():
+        try:
+            record(world.keeper, world.station_keng, "2.00")
+        finally:
+            connections.close_all()
+
+    writer = threading.Thread(target=entry)
+    writer.start()
+    writer.join(WAIT / 2)
+    recorded_meanwhile = not writer.is_alive()  # it would wait for the refresh's commit if that kept a lock
+    finish.set()
+    refresher.join(WAIT)
+    writer.join(WAIT)
+    assert recorded_meanwhile
+    refresh_county("610828")
+    assert orders(world.station_keng) == 2
