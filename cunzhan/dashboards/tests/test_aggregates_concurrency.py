@@ -3,25 +3,19 @@ that commits after a refresh (while other counties committed higher ids) is coun
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection
 
+from cunzhan.core.tests.threads import WAIT, held_open, in_thread, postgres_only
 from cunzhan.dashboards.aggregates import refresh_counties, refresh_county
 from cunzhan.dashboards.models import StationMonth
 from cunzhan.ledgers import services
 from cunzhan.ledgers.models import ProxyPurchase
 
-pytestmark = [
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="SQLite lets one writer in at a time: nothing can be under way"
-    ),
-    pytest.mark.django_db(transaction=True),
-]
-WAIT = 20
+pytestmark = [postgres_only, pytest.mark.django_db(transaction=True)]
 
 
 def record(user, station, amount: str):
@@ -48,20 +42,7 @@ def test_an_entry_committing_after_a_refresh_is_counted_by_the_next(world, refre
     record(world.other_keeper, world.station_xunwu, "1.00")
     refresh_counties(["610828", "360734"])
     assert orders(world.station_keng) == 1
-    recorded, release = threading.Event(), threading.Event()
-
-    def slow_entry():
-        try:
-            with transaction.atomic():
-                record(world.keeper, world.station_keng, "2.00")  # takes its id now
-                recorded.set()
-                assert release.wait(WAIT)
-        finally:
-            connections.close_all()
-
-    writer = threading.Thread(target=slow_entry)
-    writer.start()
-    assert recorded.wait(WAIT)
+    writer, release = held_open(lambda: record(world.keeper, world.station_keng, "2.00"))  # its id taken
     with connection.cursor() as cursor:  # other counties take many ids meanwhile: beyond the advance margin
         cursor.execute(
             "SELECT setval(pg_get_serial_sequence('ledgers_proxypurchase', 'id'), "
@@ -81,20 +62,10 @@ def test_a_correction_committing_after_a_refresh_is_counted_by_the_next(world):
     entry = record(world.keeper, world.station_keng, "1.00")
     record(world.other_keeper, world.station_xunwu, "1.00")
     refresh_counties(["610828", "360734"])
-    corrected, release = threading.Event(), threading.Event()
-
-    def slow_correction():
-        try:
-            with transaction.atomic():
-                services.entry_update(acting_user=world.keeper, entry=entry, occurred_on=date(2025, 6, 6))
-                corrected.set()  # its operation log entry has its id now
-                assert release.wait(WAIT)
-        finally:
-            connections.close_all()
-
-    writer = threading.Thread(target=slow_correction)
-    writer.start()
-    assert corrected.wait(WAIT)
+    # its operation log entry has its id once this returns
+    writer, release = held_open(
+        lambda: services.entry_update(acting_user=world.keeper, entry=entry, occurred_on=date(2025, 6, 6))
+    )
     record(world.other_keeper, world.station_xunwu, "4.00")  # a newer log entry, committed first
     services.entry_create(  # something new in the county, so that this refresh recounts
         acting_user=world.keeper,
@@ -116,34 +87,14 @@ def test_a_correction_committing_after_a_refresh_is_counted_by_the_next(world):
 
 def test_a_refresh_lets_entries_of_its_county_go_on_while_it_recounts(world):
     record(world.keeper, world.station_keng, "1.00")
-    started, finish = threading.Event(), threading.Event()
-
-    def refresh_held_open():
-        try:
-            with transaction.atomic():
-                refresh_county("610828")
-                started.set()
-                assert finish.wait(WAIT)
-        finally:
-            connections.close_all()
-
-    refresher = threading.Thread(target=refresh_held_open)
-    refresher.start()
-    assert started.wait(WAIT)
-
-    def entry():
-        try:
-            record(world.keeper, world.station_keng, "2.00")
-        finally:
-            connections.close_all()
-
-    writer = threading.Thread(target=entry)
-    writer.start()
+    refresher, finish = held_open(lambda: refresh_county("610828"))
+    writer, outcome = in_thread(lambda: record(world.keeper, world.station_keng, "2.00"))
     writer.join(WAIT / 2)
     recorded_meanwhile = not writer.is_alive()  # it would wait for the refresh's commit if that kept a lock
     finish.set()
     refresher.join(WAIT)
     writer.join(WAIT)
     assert recorded_meanwhile
+    assert "error" not in outcome
     refresh_county("610828")
     assert orders(world.station_keng) == 2

@@ -3,24 +3,17 @@ number free; entries of different parcels in one county do not wait for each oth
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections, transaction
 from django.utils import timezone
 
+from cunzhan.core.tests.threads import WAIT, held_open, in_thread, postgres_only
 from cunzhan.ledgers import services
 from cunzhan.ledgers.models import Parcel
 
-pytestmark = [
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="SQLite lets one writer in at a time: nothing can be under way"
-    ),
-    pytest.mark.django_db(transaction=True),
-]
-WAIT = 20
+pytestmark = [postgres_only, pytest.mark.django_db(transaction=True)]
 
 
 def parcel(user, station, tracking_no: str):
@@ -35,43 +28,8 @@ def parcel(user, station, tracking_no: str):
     )
 
 
-def held_entry(user, station, tracking_no: str):
-    """An entry made in a thread whose transaction stays open until ``release`` is set."""
-    recorded, release = threading.Event(), threading.Event()
-
-    def run():
-        try:
-            with transaction.atomic():
-                parcel(user, station, tracking_no)
-                recorded.set()
-                assert release.wait(WAIT)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    assert recorded.wait(WAIT)
-    return thread, release
-
-
-def in_thread(func):
-    outcome: dict = {}
-
-    def run():
-        try:
-            outcome["value"] = func()
-        except Exception as exc:  # the outcome is what is under test
-            outcome["error"] = exc
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread, outcome
-
-
 def test_the_second_entry_of_a_parcel_waits_for_the_first_and_is_refused(world):
-    first, release = held_entry(world.keeper, world.station_keng, "ZT9")
+    first, release = held_open(lambda: parcel(world.keeper, world.station_keng, "ZT9"))
     second, outcome = in_thread(lambda: parcel(world.operator, world.station_dian, "ZT9"))
     second.join(1)
     assert second.is_alive()  # waiting for the first entry's transaction
@@ -84,7 +42,7 @@ def test_the_second_entry_of_a_parcel_waits_for_the_first_and_is_refused(world):
 
 
 def test_entries_of_different_parcels_in_a_county_do_not_wait_for_each_other(world):
-    first, release = held_entry(world.keeper, world.station_keng, "ZT1")
+    first, release = held_open(lambda: parcel(world.keeper, world.station_keng, "ZT1"))
     try:
         second, outcome = in_thread(lambda: parcel(world.operator, world.station_dian, "ZT2"))
         second.join(WAIT)
