@@ -51,6 +51,10 @@ elif DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # PostgreSQL: the first month given its own ledger partition (older dates go to the default partition)
 LEDGER_PARTITIONS_FROM = env.str("LEDGER_PARTITIONS_FROM", default="2025-01")
+# and how many months ahead of the current one are created: no entry is dated in the future, and every
+# empty partition makes each query that cannot prune by month dearer to plan (11 empty months cost a
+# query on the parcels 0.6 ms of planning)
+LEDGER_PARTITIONS_AHEAD = env.int("LEDGER_PARTITIONS_AHEAD", default=2)
 
 INSTALLED_APPS = [
     "django.contrib.auth",

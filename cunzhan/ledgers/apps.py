@@ -23,7 +23,7 @@ class LedgersConfig(AppConfig):
 
 
 def _partitions_ahead(sender, using="default", **kwargs) -> None:
-    """After every migrate: the ledgers' monthly partitions exist twelve months ahead."""
+    """After every migrate: the ledgers' monthly partitions exist up to ``LEDGER_PARTITIONS_AHEAD`` months ahead."""
     from django.db import connections
 
     from cunzhan.ledgers import partitions

@@ -37,6 +37,11 @@ def first_month() -> date:
     return date(int(year), int(month), 1)
 
 
+def last_month() -> date:
+    """The last month created ahead of time (``LEDGER_PARTITIONS_AHEAD`` months after the current one)."""
+    return add_months(timezone.localdate(), int(getattr(settings, "LEDGER_PARTITIONS_AHEAD", 2)))
+
+
 def add_months(day: date, n: int) -> date:
     index = day.year * 12 + day.month - 1 + n
     return date(index // 12, index % 12 + 1, 1)
@@ -98,7 +103,7 @@ def convert(cursor, table: str) -> None:
     for _name, definition in indexes:
         cursor.execute(definition)
     cursor.execute(f'CREATE TABLE "{table}_default" PARTITION OF "{table}" DEFAULT')
-    for month in months(first_month(), add_months(timezone.localdate(), 12)):
+    for month in months(first_month(), last_month()):
         _create(cursor, table, month)
     cursor.execute(f'INSERT INTO "{table}" OVERRIDING SYSTEM VALUE SELECT * FROM "{old}"')  # noqa: S608
     cursor.execute(
@@ -138,12 +143,12 @@ def _create(cursor, table: str, month: date) -> None:
 
 def ensure(first: date | None = None, last: date | None = None, *, connection=None) -> list[str]:
     """Create the missing monthly partitions from ``first`` (default: the configured first month)
-    to ``last`` (default: twelve months ahead); the names created. Nothing on SQLite."""
+    to ``last`` (default: :func:`last_month`); the names created. Nothing on SQLite."""
     connection = connection or default_connection
     if connection.vendor != "postgresql":
         return []
     first = first or first_month()
-    last = last or add_months(timezone.localdate(), 12)
+    last = last or last_month()
     created = []
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         for table in TABLES:

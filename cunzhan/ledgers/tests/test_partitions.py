@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 
 from cunzhan.ledgers import partitions, services
 from cunzhan.ledgers.models import ENTRY_MODELS, ProxyPurchase
@@ -92,3 +93,16 @@ def test_months_span_year_ends():
     ]
     assert partitions.add_months(date(2025, 12, 1), 1) == date(2026, 1, 1)
     assert partitions.add_months(date(2026, 1, 1), -1) == date(2025, 12, 1)
+
+
+@postgres_only
+def test_months_are_created_as_far_ahead_as_configured_and_no_further(settings):
+    this_month = date(timezone.localdate().year, timezone.localdate().month, 1)
+    with connection.cursor() as cursor:
+        present = partitions.existing(cursor, "ledgers_parcel")
+    ahead = settings.LEDGER_PARTITIONS_AHEAD
+    assert partitions.partition_name("ledgers_parcel", partitions.add_months(this_month, ahead)) in present
+    assert partitions.partition_name("ledgers_parcel", partitions.add_months(this_month, ahead + 1)) not in present
+    settings.LEDGER_PARTITIONS_AHEAD = ahead + 1
+    created = partitions.ensure()
+    assert partitions.partition_name("ledgers_parcel", partitions.add_months(this_month, ahead + 1)) in created

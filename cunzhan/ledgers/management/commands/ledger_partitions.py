@@ -17,7 +17,10 @@ def _month(text: str) -> date:
 
 
 class Command(BaseCommand):
-    help = "在 PostgreSQL 上为四本台账建好按月分区（默认：从配置的首月到 12 个月之后；每月运行一次即可）。"
+    help = (
+        "在 PostgreSQL 上为四本台账建好按月分区（默认：从配置的首月到当月之后 LEDGER_PARTITIONS_AHEAD 个月，"
+        "默认 2 个月；每月运行一次即可）。"
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--from", dest="first", type=_month, help="起始月份 YYYY-MM")
