@@ -198,7 +198,7 @@ def prepare_accounts(keepers: int, supervisors: int) -> dict:
 # -- what each request costs ---------------------------------------------------------------------
 
 
-def measure_costs(accounts: dict, runs: int = 10) -> None:
+def measure_costs(accounts: dict, runs: int = 30) -> None:
     """Each request of the mix through the test client: queries, Python CPU and wall time (median)."""
     import statistics
 
@@ -278,10 +278,28 @@ def measure_costs(accounts: dict, runs: int = 10) -> None:
         "R page statistics": page(f"/reports/statistics/?county={county}&month={month}", office),
         "R api dashboard summary": api("get", f"/api/v1/dashboards/summary?county={county}", office),
     }
-    print(f"{'request':<28} {'status':>6} {'queries':>8} {'CPU ms':>8} {'wall ms':>8}   (median of {runs})")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0] if connection.vendor == "postgresql" else None
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def backend_cpu() -> float:
+        """CPU seconds of this connection's PostgreSQL backend (same machine: /proc), 0 elsewhere."""
+        try:
+            fields = Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, TypeError):
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+
+    print(
+        f"{'request':<28} {'status':>6} {'queries':>8} {'CPU ms':>8} {'DB CPU':>8} {'wall ms':>8}"
+        f"   (median of {runs}; DB CPU: the PostgreSQL backend's, mean)"
+    )
+    weighted = [0.0, 0.0, 0.0]
     for name, call in requests.items():
         status = call().status_code
         cpu, wall, queries = [], [], 0
+        db_started = backend_cpu()
         for _ in range(runs):
             with CaptureQueriesContext(connection) as captured:
                 started, started_cpu = time.perf_counter(), time.process_time()
@@ -289,7 +307,38 @@ def measure_costs(accounts: dict, runs: int = 10) -> None:
                 wall.append((time.perf_counter() - started) * 1000)
                 cpu.append((time.process_time() - started_cpu) * 1000)
             queries = len(captured.captured_queries)
-        print(f"{name:<28} {status:>6} {queries:>8} {statistics.median(cpu):>8.1f} {statistics.median(wall):>8.1f}")
+        db_cpu = (backend_cpu() - db_started) * 1000 / runs
+        print(
+            f"{name:<28} {status:>6} {queries:>8} {statistics.median(cpu):>8.1f} {db_cpu:>8.1f} "
+            f"{statistics.median(wall):>8.1f}"
+        )
+        rate = MIX_RATES.get(name, 0.0)
+        weighted = [weighted[0] + rate, weighted[1] + rate * statistics.median(cpu), weighted[2] + rate * db_cpu]
+    rate, app, db = weighted
+    print(
+        f"{'mix (100 + 100/s), per s':<28} {rate:>6.0f} {'':>8} {app:>8.0f} {db:>8.0f}"
+        f"   ms of CPU per second of the target load: {(app + db) / 1000:.2f} cores"
+    )
+
+
+# requests per second of each kind at the target load, as benchmarks/locustfile.py shares it out
+# (100 writes + 100 reads; the phone page's form GET is one of the reads); --costs weighs by these
+MIX_RATES = {
+    "W api ledger parcel": 73.6,  # the keepers' API writes, all four ledgers (parcels stand for them)
+    "W page ledger purchase": 18.4,
+    "W api inspection ratings": 8.0,
+    "R page ledger form": 18.4,
+    "R api ledger list": 20.8,
+    "R page ledger list": 12.5,
+    "R page ledgers home": 8.3,
+    "R page inspection": 10.0,
+    "R page inspection list": 7.5,
+    "R api inspection list": 7.5,
+    "R page dashboard": 4.5,
+    "R page dashboard chart": 3.75,
+    "R page statistics": 3.75,
+    "R api dashboard summary": 3.0,
+}
 
 
 # -- gunicorn and locust --------------------------------------------------------------------------
