@@ -101,10 +101,12 @@ def lock_parcel(county_code: str, row_key: str) -> None:
     side by side; an import of the county's parcels waits for them all (its lock is exclusive, theirs
     shared) and they for it."""
     if connection.vendor == "postgresql":
-        lock_county(Parcel, county_code, shared=True)
-        key = f"{_lock_key(Parcel, county_code)}.{row_key}"
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
+        county = _lock_key(Parcel, county_code)
+        with connection.cursor() as cursor:  # both in one round trip
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock_shared(hashtext(%s)), pg_advisory_xact_lock(hashtext(%s))",
+                [county, f"{county}.{row_key}"],
+            )
 
 
 def writes_settled(model: type, county_code: str) -> bool:

@@ -4,7 +4,7 @@ change with its actor, so corrections and deletions are in the operation log."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import DateTimeField, DecimalField, Max, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest, NullIf
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,13 +25,17 @@ from cunzhan.ledgers.specs import SPEC_BY_MODEL, spec_for
 from cunzhan.stations.models import Station
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=TZ)
+# A station's last activity is kept to the minute: an entry within a minute of the one that set it
+# leaves it (dormant stations are found by the day), and the station's row is not written for each.
+ACTIVITY_PRECISION = timedelta(minutes=1)
 
 
 @transaction.atomic
 def entry_create(*, acting_user: Any, kind: str, station: Station, **values: Any) -> LedgerEntry:
     """Record one transaction at ``station`` (which must be in the user's scope)."""
     acting_user.scope.require("ledger.write")
-    acting_user.scope.exists_or_404(Station.objects.all(), pk=station.pk)
+    if not acting_user.scope.covers_station(station):
+        raise Http404(_("未找到，或不在您的管辖范围内。"))
     spec = spec_for(kind)
     now = timezone.now()
     entry = spec.model(
@@ -41,11 +46,13 @@ def entry_create(*, acting_user: Any, kind: str, station: Station, **values: Any
         row_key=LedgerEntry.manual_key(),
     )
     _assign(entry, values)
-    _clean(entry)
-    lock_county(spec.model, station.county_code, shared=True)  # the aggregates wait for this entry
+    _clean(entry)  # a parcel's check has taken the county's lock already
+    if not isinstance(entry, Parcel):
+        lock_county(spec.model, station.county_code, shared=True)  # the aggregates wait for this entry
     with acting(acting_user):
         entry.save()
-    Station.objects.filter(pk=station.pk).update(last_activity_at=now)
+    if station.last_activity_at is None or station.last_activity_at <= now - ACTIVITY_PRECISION:
+        Station.objects.filter(pk=station.pk).update(last_activity_at=now)
     return entry
 
 
@@ -56,7 +63,8 @@ def entry_update(*, acting_user: Any, entry: LedgerEntry, **values: Any) -> Ledg
     acting_user.scope.exists_or_404(type(entry).objects.all(), pk=entry.pk)
     _assign(entry, values)
     _clean(entry)
-    lock_county(type(entry), entry.county_code, shared=True)
+    if not isinstance(entry, Parcel):  # a parcel's check has taken the county's lock already
+        lock_county(type(entry), entry.county_code, shared=True)
     with acting(acting_user):
         entry.save()
     return entry

@@ -208,3 +208,31 @@ def test_users_list_is_limited_to_the_managers_county(world, client):
     assert names == {"county", "operator", "supervisor", "other_supervisor", "keeper"}
     other = world.other_keeper.pk
     assert client.get(f"/accounts/users/{other}/").status_code == 404
+
+
+@pytest.mark.parametrize("persona", sorted(ALL))
+def test_the_in_memory_station_check_decides_as_the_query_does(world, persona):
+    """Ledger entries check their station with ``covers_station`` (no query): for every role and every
+    station, including another operating unit's in the same county, it must agree with the filter."""
+    from cunzhan.accounts.models import User
+    from cunzhan.core.roles import Role
+    from cunzhan.stations.models import OperatingUnit, Station, Status, Tier
+
+    rival = OperatingUnit.objects.create(name="另一家运营公司", county=world.regions["610828"])
+    Station.objects.create(
+        code="JX-0099",
+        name="别家站",
+        tier=Tier.VILLAGE,
+        region=world.regions["610828101201"],
+        county_code="610828",
+        operating_unit=rival,
+        status=Status.OPERATING,
+    )
+    user = User.objects.get(pk=world.users[persona].pk)
+    visible = set(user.scope.filter(Station.objects.all()).values_list("pk", flat=True))
+    stations = list(Station.objects.all())
+    assert len(stations) >= 4 and visible  # every persona sees something, and not everything but the admin
+    assert [s.code for s in stations if user.scope.covers_station(s)] == [s.code for s in stations if s.pk in visible]
+    if user.scope.role in (Role.KEEPER, Role.OPERATOR):
+        unbound = User(role=user.role, region=user.region, is_active=True)  # bound to no station / unit
+        assert not any(unbound.scope.covers_station(s) for s in stations)

@@ -41,6 +41,26 @@ def test_a_keeper_records_a_purchase_for_its_station(world):
     assert world.station_keng.last_activity_at == entry.recorded_at
 
 
+def test_the_last_activity_is_kept_to_the_minute(world):
+    """An entry within a minute of the one that set the station's last activity leaves it; one a
+    minute or more later moves it (the station's row is not written for every entry)."""
+    import time_machine
+
+    station = world.station_keng
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        first = record(world.keeper, station)
+        station.refresh_from_db()
+        assert station.last_activity_at == first.recorded_at
+        clock.shift(timedelta(seconds=59))
+        record(world.keeper, station)
+        station.refresh_from_db()
+        assert station.last_activity_at == first.recorded_at
+        clock.shift(timedelta(seconds=1))
+        third = record(world.keeper, station)
+        station.refresh_from_db()
+        assert station.last_activity_at == third.recorded_at == first.recorded_at + timedelta(minutes=1)
+
+
 def test_a_keeper_cannot_record_for_another_station_and_a_supervisor_not_at_all(world):
     with pytest.raises(Http404):
         record(world.keeper, world.station_dian)
