@@ -223,6 +223,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
 
+# A county board (dashboard page, /api/v1/dashboards/summary) counted within this many seconds for
+# the same scope, county and month is shown again, with the time it was counted; 0 counts every time
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=30)
+
 if env.str("REDIS_URL", default=""):
     CACHES = {
         "default": {

@@ -11,3 +11,7 @@ from cunzhan.settings import *  # noqa: F403
 
 # Hashing strength is not under test; a fast hasher keeps the suite quick.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Boards are counted afresh on every view: tests record data and look at once. The reuse itself is
+# tested with the setting turned on (dashboards/tests/test_board_cache.py).
+DASHBOARD_CACHE_SECONDS = 0

@@ -28,7 +28,7 @@ def summary(request, county: str | None = None, month: str | None = None) -> dic
     region = selectors.resolve_county(user, county)
     if region is None:
         raise Http404(_("请指定您管辖范围内的县。"))
-    board = selectors.county_dashboard(user, region, Window.parse(month, now=now), now=now)
+    board = selectors.recent_county_dashboard(user, region, Window.parse(month, now=now))
     return {
         "county": region.code,
         "month": board.window.slug,
@@ -39,6 +39,7 @@ def summary(request, county: str | None = None, month: str | None = None) -> dic
         "open_rectifications": board.open_rectifications,
         "zombie_stations": board.zombie_count,
         "grades": dict(board.grades),
+        "computed_at": board.computed_at,
     }
 
 

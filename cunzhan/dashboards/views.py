@@ -89,7 +89,7 @@ def page_context(request, *, now: datetime | None = None) -> dict[str, Any]:
     if user.scope.role == Role.SUPERVISOR:
         names.remove("townships")  # one township: its stations are the ranking
     context.update(
-        board=selectors.county_dashboard(user, county, window, now=now),
+        board=selectors.recent_county_dashboard(user, county, window),
         charts=_charts(names, query),
         zombies_xlsx=_charts(["zombies"], query)[0]["xlsx"],
         scope_label=_scope_label(user),
