@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from django.core.cache import cache
+from django.urls import get_script_prefix, reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from cunzhan.core.scoping import scope_of
+from cunzhan.core.roles import role_has
 
 # (url name, label, permission)
 NAV_ITEMS = [
@@ -19,11 +22,41 @@ NAV_ITEMS = [
     ("accounts:logins", _("登录日志"), "loginlog.view"),
     ("accounts:tokens", _("API 令牌"), "token.manage"),
 ]
+# a renamed region shows in the bar within this many seconds
+REGION_NAME_SECONDS = 300
 
 
 def navigation(request):
+    """The menu (address and label of each page the role may open) and the name of the user's region,
+    for the bar on every page. Both are the same for every page of a role, language and region, so
+    they are worked out once per process (the menu) or once per few minutes (the region's name)
+    instead of reversing a dozen addresses and reading the region on every page."""
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    if user is None or not user.is_authenticated or not user.is_active:
         return {"nav_items": []}
-    scope = scope_of(user)
-    return {"nav_items": [(name, label) for name, label, perm in NAV_ITEMS if perm is None or scope.can(perm)]}
+    return {"nav_items": _menu(user.role), "nav_region": _region_name(user.region_id)}
+
+
+_menus: dict[tuple[str, str, str], list[tuple[str, str]]] = {}
+
+
+def _menu(role: str) -> list[tuple[str, str]]:
+    key = (role, get_language(), get_script_prefix())
+    if key not in _menus:
+        _menus[key] = [
+            (reverse(name), str(label)) for name, label, perm in NAV_ITEMS if perm is None or role_has(role, perm)
+        ]
+    return _menus[key]
+
+
+def _region_name(code: str | None) -> str:
+    if not code:
+        return ""
+    key = f"cunzhan.region-name.{code}"
+    name = cache.get(key)
+    if name is None:
+        from cunzhan.regions.models import Region
+
+        name = Region.objects.filter(code=code).values_list("name", flat=True).first() or ""
+        cache.set(key, name, REGION_NAME_SECONDS)
+    return name

@@ -125,7 +125,7 @@ def _register(spec: LedgerSpec) -> None:
     @router.get(f"/{kind}", response=Page, summary=f"{spec.label}台账", operation_id=f"list_{kind}")
     def list_entries(request, filters: Query[Filters]):
         entries = selectors.filtered_entries_for_user(request.user, kind, filters.entry_filter())
-        return _page(request.user, entries, filters)
+        return _page(request.user, selectors.for_listing(entries), filters)
 
     @router.post(f"/{kind}", response={201: dict}, summary=f"登记一笔{spec.label}", operation_id=f"create_{kind}")
     def create_entry(request, payload: Create):

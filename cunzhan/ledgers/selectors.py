@@ -60,6 +60,12 @@ def filtered_entries_for_user(user: Any, kind: str, entry_filter: EntryFilter) -
     return entry_filter.apply(entries_for_user(user, kind))
 
 
+def for_listing(queryset: QuerySet[LedgerEntry]) -> QuerySet[LedgerEntry]:
+    """Entries as the lists show them: each entry whole, and of its station only the code (a list page
+    built a whole station per row, its dates parsed and all)."""
+    return queryset.only(*(f.name for f in queryset.model._meta.concrete_fields), "station__code")
+
+
 def parcel_backlog_for_user(user: Any, *, now: datetime | None = None, hours: int = BACKLOG_HOURS):
     """积压: parcels received (收) more than ``hours`` ago and not yet handed over, oldest first."""
     cutoff = (now or timezone.now()) - timedelta(hours=hours)

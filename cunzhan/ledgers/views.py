@@ -115,7 +115,7 @@ def index(request):
 def entry_list(request, kind: str):
     spec = _spec(kind)
     user = request.user
-    entries = selectors.filtered_entries_for_user(user, spec.kind, _entry_filter(request))
+    entries = selectors.for_listing(selectors.filtered_entries_for_user(user, spec.kind, _entry_filter(request)))
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     can_write = user.scope.can("ledger.write")
     # each row's addresses from one reverse per page: a reverse (and a template tag) per row made

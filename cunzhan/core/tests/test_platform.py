@@ -204,3 +204,47 @@ def test_the_english_interface_is_translated(world, client):
     client.cookies["django_language"] = "en"
     page = client.get("/accounts/login/").content.decode()
     assert 'lang="en"' in page and "Log in" in page and "登录" not in page
+
+
+@pytest.mark.parametrize("persona", ["admin", "county", "supervisor", "keeper", "province"])
+def test_the_menu_offers_exactly_the_pages_the_role_may_open(world, client, persona):
+    """The bar's menu is worked out once per role and language: it lists the pages the role's
+    permissions allow, in order, each of which opens; in English with English labels."""
+    from django.urls import reverse
+
+    from cunzhan.core.context_processors import NAV_ITEMS
+    from cunzhan.core.roles import role_has
+
+    def menu(page: str) -> list[tuple[str, str]]:
+        return re.findall(r'class="nav-link" href="([^"]+)">([^<]+)<', page)
+
+    user = world.users[persona]
+    client.force_login(user)
+    links = menu(client.get("/").content.decode())
+    allowed = [(name, label) for name, label, perm in NAV_ITEMS if perm is None or role_has(user.role, perm)]
+    assert links == [(reverse(name), str(label)) for name, label in allowed]
+    assert ("账号管理" in dict(links).values()) == (persona in {"admin", "county"})
+    for address, _label in links:
+        assert client.get(address, follow=True).status_code == 200, address
+    client.cookies["django_language"] = "en"
+    english = menu(client.get("/").content.decode())
+    assert [a for a, _l in english] == [a for a, _l in links]
+    assert ("/", "Home") in english and ("/", "首页") in links
+
+
+def test_the_bar_shows_the_users_region_and_a_renamed_region_within_minutes(world, client):
+    import time_machine
+    from django.core.cache import cache
+
+    from cunzhan.core.context_processors import REGION_NAME_SECONDS
+    from cunzhan.regions.models import Region
+
+    cache.clear()
+    client.force_login(world.supervisor)  # 坑镇
+    with time_machine.travel("2026-06-15 10:00:00+08:00", tick=False) as clock:
+        assert "督查员 · 坑镇" in client.get("/").content.decode()
+        Region.objects.filter(code="610828101").update(name="坑镇（新）")
+        assert "督查员 · 坑镇<" in client.get("/").content.decode().replace("\n", "").replace("  ", "")
+        clock.shift(REGION_NAME_SECONDS + 1)
+        assert "督查员 · 坑镇（新）" in client.get("/").content.decode()
+    cache.clear()
