@@ -189,7 +189,8 @@ def inspection_save(
     inspection.inspected_at = inspected_at
     inspection.latitude, inspection.longitude = latitude, longitude
     inspection.location, inspection.note = location.strip(), note.strip()
-    inspection.full_clean()
+    # the station was found in the user's scope and the inspector is a user: no query to prove they exist
+    inspection.full_clean(exclude=["station", "inspector"])
     with acting(acting_user):
         inspection.save()
         existing = {r.key: r for r in inspection.ratings.all()}
