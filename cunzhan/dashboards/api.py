@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Router
 
 from cunzhan.dashboards import selectors
-from cunzhan.dashboards.charts import CHARTS, Where, chart_table
+from cunzhan.dashboards.charts import CHARTS, Where, recent_chart_table
 from cunzhan.dashboards.selectors import Window
 
 router = Router(tags=["看板"])
@@ -54,6 +54,6 @@ def chart(request, name: str, county: str | None = None, month: str | None = Non
     choices = selectors.counties_for_user(user)
     region = selectors.resolve_county(user, county, choices=choices)
     counties = [region] if region else choices
-    return chart_table(
+    return recent_chart_table(
         name, Where(user=user, counties=counties, window=Window.parse(month, now=now), now=now)
     ).as_json()

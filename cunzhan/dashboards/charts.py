@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cunzhan.core.recent import recently_counted
 from cunzhan.dashboards import selectors
 from cunzhan.dashboards.selectors import Window
 from cunzhan.regions.models import Region
@@ -226,3 +227,10 @@ CHARTS: dict[str, Callable[[Where], ChartTable]] = {
 
 def chart_table(name: str, where: Where) -> ChartTable:
     return CHARTS[name](where)
+
+
+def recent_chart_table(name: str, where: Where) -> ChartTable:
+    """:func:`chart_table` as counted a moment ago for the same scope, counties and month, as the
+    boards it is drawn on (:func:`cunzhan.core.recent.recently_counted`)."""
+    question = ("chart", name, ",".join(where.codes), where.window.slug)
+    return recently_counted(where.user, question, lambda: chart_table(name, where))

@@ -13,17 +13,15 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cunzhan.assessment.models import Assessment, AssessmentResult, RectificationOutcome
 from cunzhan.assessment.models import Status as AssessmentStatus
 from cunzhan.assessment.selectors import rectifications_for_user
 from cunzhan.core import dates
+from cunzhan.core.recent import recently_counted
 from cunzhan.dashboards.aggregates import refresh_counties, refresh_county
 from cunzhan.dashboards.models import StationMonth
 from cunzhan.ledgers.models import Direction, Parcel
@@ -530,34 +528,10 @@ def county_dashboard(user: Any, county: Region, window: Window, *, now: datetime
 
 
 def recent_county_dashboard(user: Any, county: Region, window: Window) -> Dashboard:
-    """:func:`county_dashboard` as counted within the last ``DASHBOARD_CACHE_SECONDS`` for the same
-    scope, county, month and language (``computed_at`` says when; the pages show it). A county office
-    keeps its board open and reloads it: every reload counting the whole county again made office
-    reads the dearest of the morning. 0 seconds counts every time."""
-    seconds = settings.DASHBOARD_CACHE_SECONDS
-    if seconds <= 0:
-        return county_dashboard(user, county, window)
-    scope = user.scope
+    """:func:`county_dashboard` as counted a moment ago for the same scope, county and month
+    (:func:`cunzhan.core.recent.recently_counted`; ``computed_at`` says when)."""
     user.scope.require("statistics.view")
-    key = ":".join(
-        str(part)
-        for part in (
-            "cunzhan.board.v1",
-            scope.role,
-            scope.region_code,
-            scope.operating_unit_id,
-            scope.station_id,
-            county.code,
-            window.slug,
-            get_language(),
-            dates.local_date(timezone.now()),
-        )
-    )
-    board = cache.get(key)
-    if board is None:
-        board = county_dashboard(user, county, window)
-        cache.set(key, board, seconds)
-    return board
+    return recently_counted(user, ("board", county.code, window.slug), lambda: county_dashboard(user, county, window))
 
 
 @dataclass

@@ -22,7 +22,7 @@ from cunzhan.core import dates
 from cunzhan.core.roles import Role
 from cunzhan.core.tabular import write_xlsx
 from cunzhan.dashboards import selectors
-from cunzhan.dashboards.charts import CHARTS, Where, chart_table
+from cunzhan.dashboards.charts import CHARTS, Where, chart_table, recent_chart_table
 from cunzhan.dashboards.selectors import Window
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -117,9 +117,11 @@ def chart(request, name: str, fmt: str):
     choices = selectors.counties_for_user(user)
     county = selectors.resolve_county(user, request.GET.get("county"), choices=choices)
     counties = [county] if county else choices
-    table = chart_table(name, Where(user=user, counties=counties, window=window, now=now))
-    if fmt == "json":
+    where = Where(user=user, counties=counties, window=window, now=now)
+    if fmt == "json":  # drawn next to the board: counted as recently as it; the Excel download afresh
+        table = recent_chart_table(name, where)
         return JsonResponse(table.as_json(), encoder=DjangoJSONEncoder, json_dumps_params={"ensure_ascii": False})
+    table = chart_table(name, where)
     buffer = io.BytesIO()
     write_xlsx(buffer, table.columns, table.rows, sheet=name)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)

@@ -12,11 +12,12 @@ are rolled up to townships and the county total in memory: no query per station.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
 
 from cunzhan.core import dates
 from cunzhan.ledgers.models import ConvenienceService, Direction, Parcel, ProxyPurchase, ProxySale
@@ -95,6 +96,7 @@ class CountyStatistics:
     stations: list[StationStats]
     townships: list[GroupStats]
     total: GroupStats
+    computed_at: datetime | None = None  # when these figures were counted
 
 
 def scoped_stations(user: Any, county_code: str) -> QuerySet[Station]:
@@ -238,6 +240,7 @@ def county_statistics(user: Any, county_code: str, start: date, end: date) -> Co
         stations=rows,
         townships=sorted(townships.values(), key=lambda g: g.code),
         total=total,
+        computed_at=timezone.now(),
     )
 
 

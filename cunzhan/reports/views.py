@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from cunzhan.core import dates
 from cunzhan.core.forms import apply_validation_error
+from cunzhan.core.recent import recently_counted
 from cunzhan.regions.models import Region
 from cunzhan.reports import drafts, exporters, selectors, services
 from cunzhan.reports.forms import AdhocRequestForm, ReportSettingsForm, UpwardPrepareForm
@@ -269,7 +270,10 @@ def statistics(request):
     user = request.user
     user.scope.require("statistics.view")
     county, start, end, mode, label = _statistics_params(request)
-    stats = county_statistics(user, county.code, start, end)
+    # the page shows what was counted a moment ago (and when); the Excel download counts afresh
+    stats = recently_counted(
+        user, ("statistics", county.code, start, end), lambda: county_statistics(user, county.code, start, end)
+    )
     group = "station" if request.GET.get("group") == "station" else "township"
     return render(
         request,

@@ -3,6 +3,7 @@ after that it is counted afresh. Another scope, county, month or language never 
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -10,6 +11,7 @@ import pytest
 import time_machine
 from django.core.cache import cache
 from django.test import override_settings
+from python_calamine import CalamineWorkbook
 
 from cunzhan.ledgers import services
 
@@ -93,3 +95,34 @@ def test_turned_off_every_view_counts(world, login):
         assert month_amount(client) == Decimal("100.00")
         record(world, "50.00")
         assert month_amount(client) == Decimal("150.00")
+
+
+def test_charts_and_statistics_are_counted_as_recently_as_the_board_and_downloads_afresh(world, login):
+    client = login(world.county)
+    query = {"county": "610828", "month": "2026-06"}
+
+    def trend_amount() -> str:
+        rows = client.get("/dashboards/charts/trend.json", query).json()["rows"]
+        return str(next(r for r in rows if r[0] == "2026-06")[1])
+
+    def statistics_amount() -> Decimal:
+        page = client.get("/reports/statistics/", query)
+        return page.context["stats"].total.figures.purchase_amount
+
+    with time_machine.travel(NOW, tick=False) as clock:
+        record(world, "100.00")
+        assert trend_amount() == "100.00"
+        assert statistics_amount() == Decimal("100.00")
+        assert client.get("/api/v1/dashboards/charts/trend", query).json()["rows"]
+        record(world, "50.00")
+        clock.shift(timedelta(seconds=10))
+        assert trend_amount() == "100.00"
+        assert statistics_amount() == Decimal("100.00")
+        assert "数据截至 10:00:00" in client.get("/reports/statistics/", query).content.decode()
+        # the Excel downloads count afresh
+        xlsx = client.get("/dashboards/charts/trend.xlsx", query).content
+        cells = CalamineWorkbook.from_filelike(io.BytesIO(xlsx)).get_sheet_by_index(0).to_python()
+        assert any(row[0] == "2026-06" and str(row[1]) in ("150", "150.0", "150.00") for row in cells[1:])
+        clock.shift(timedelta(seconds=20))
+        assert trend_amount() == "150.00"
+        assert statistics_amount() == Decimal("150.00")
