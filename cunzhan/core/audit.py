@@ -9,7 +9,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from auditlog.context import auditlog_value, set_actor
+from auditlog.diff import model_instance_diff
 from auditlog.models import LogEntry
+from django.conf import settings
 
 
 @contextlib.contextmanager
@@ -28,6 +30,17 @@ def acting(user: Any, remote_addr: str | None = None) -> Iterator[None]:
     finally:
         if previous is not None:
             auditlog_value.set(previous)  # later saves in the same request keep the request's context
+
+
+def log_updates(pairs: list[tuple[Any, Any]]) -> None:
+    """The operation log's entries for rows changed by one ``bulk_update``, as django-auditlog writes
+    them for a saved row (its own diff of the values before and after; the actor and address from
+    :func:`acting` or the request), without reading each row back first as its signal does.
+    ``pairs``: (a copy of the row before, the row after)."""
+    for before, after in pairs:
+        changes = model_instance_diff(before, after, use_json_for_changes=settings.AUDITLOG_STORE_JSON_CHANGES)
+        if changes:
+            LogEntry.objects.log_create(after, action=LogEntry.Action.UPDATE, changes=changes)
 
 
 def log_event(*, actor: Any, obj: Any, message: str, data: dict | None = None) -> LogEntry:

@@ -6,6 +6,7 @@ assessment period are frozen; the ``*_correct`` variants change them with a logg
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
@@ -18,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cunzhan.core.audit import acting, log_event
+from cunzhan.core.audit import acting, log_event, log_updates
 from cunzhan.core.models import Half
 from cunzhan.core.periods import Period, ensure_editable
 from cunzhan.core.roles import Role
@@ -193,15 +194,27 @@ def inspection_save(
     inspection.full_clean(exclude=["station", "inspector"])
     with acting(acting_user):
         inspection.save()
-        existing = {r.key: r for r in inspection.ratings.all()}
-        for key, (score, comment) in clean.items():
-            rating = existing.get(key) or InspectionRating(inspection=inspection, key=key)
-            if rating.pk and rating.score == score and rating.comment == comment:
-                continue
-            rating.score, rating.comment = score, comment
-            rating.save()
+        _save_ratings(inspection, clean)
         _log_correction(acting_user, inspection, correction_reason, corrected)
     return inspection
+
+
+def _save_ratings(inspection: Inspection, clean: Mapping[str, tuple[Decimal, str]]) -> None:
+    """New ratings are created one by one; changed ones are written in one statement, each with its
+    entry in the operation log (values before and after, read here under lock)."""
+    existing = {r.key: r for r in InspectionRating.objects.select_for_update().filter(inspection=inspection)}
+    changed = []
+    for key, (score, comment) in clean.items():
+        rating = existing.get(key)
+        if rating is None:
+            InspectionRating(inspection=inspection, key=key, score=score, comment=comment).save()
+        elif rating.score != score or rating.comment != comment:
+            before = copy.copy(rating)
+            rating.score, rating.comment = score, comment
+            changed.append((before, rating))
+    if changed:
+        InspectionRating.objects.bulk_update([after for _before, after in changed], ["score", "comment"])
+        log_updates(changed)
 
 
 def inspection_correct(*, acting_user, inspection: Inspection, reason: str, **changes: Any) -> Inspection:

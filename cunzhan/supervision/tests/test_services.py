@@ -232,3 +232,29 @@ def test_an_event_needs_evidence(world):
             occurred_on=date(2026, 4, 2),
             description="电视台曝光",
         )
+
+
+def test_changed_ratings_are_logged_each_with_before_and_after_and_unchanged_ones_not(world):
+    from django.contrib.contenttypes.models import ContentType
+
+    inspection = inspect(world, full_marks())
+    rating_type = ContentType.objects.get_for_model(InspectionRating)
+    created = LogEntry.objects.filter(content_type=rating_type, action=LogEntry.Action.CREATE)
+    assert created.count() == len(RATING_ITEMS)  # each new rating logged on creation
+    changes = {
+        **full_marks(),
+        "item1_facilities": (Decimal("2.50"), "门头破损"),
+        "item10_ledger": (Decimal("3"), "台账缺页"),
+    }
+    inspect(world, changes, inspection=inspection)
+    updates = LogEntry.objects.filter(content_type=rating_type, action=LogEntry.Action.UPDATE).order_by("pk")
+    logged = {inspection.ratings.get(pk=e.object_id).key: e for e in updates}
+    assert set(logged) == {"item1_facilities", "item10_ledger"}
+    item1 = next(i for i in RATING_ITEMS if i.key == "item1_facilities")
+    assert logged["item1_facilities"].changes_dict["score"] == [str(item1.max.quantize(Decimal("0.01"))), "2.50"]
+    assert logged["item1_facilities"].changes_dict["comment"] == ["", "门头破损"]
+    assert all(e.actor == world.supervisor for e in updates)
+    assert inspection.ratings.get(key="item10_ledger").score == Decimal("3")
+    # the same values again: nothing written, nothing logged
+    inspect(world, changes, inspection=inspection)
+    assert updates.count() == 2
