@@ -183,11 +183,12 @@ def test_each_role_sees_exactly_its_stations_in_api_and_page(world, client, pers
         assert (f">{code}<" in page) == (code in STATIONS_SEEN[persona]), (persona, code)
 
 
-def test_operator_sees_only_its_own_units_stations_even_in_the_same_county(world, client):
+def rival_station(world):
+    """JX-0099: a station of another operating unit in the operator's county."""
     from cunzhan.stations.models import OperatingUnit, Station, Status, Tier
 
     rival = OperatingUnit.objects.create(name="另一家运营公司", county=world.regions["610828"])
-    Station.objects.create(
+    return Station.objects.create(
         code="JX-0099",
         name="别家站",
         tier=Tier.VILLAGE,
@@ -196,6 +197,10 @@ def test_operator_sees_only_its_own_units_stations_even_in_the_same_county(world
         operating_unit=rival,
         status=Status.OPERATING,
     )
+
+
+def test_operator_sees_only_its_own_units_stations_even_in_the_same_county(world, client):
+    rival_station(world)
     client.force_login(world.operator)
     codes = {s["code"] for s in client.get("/api/v1/stations").json()["items"]}
     assert codes == {"JX-0001", "JX-0002"}
@@ -216,18 +221,9 @@ def test_the_in_memory_station_check_decides_as_the_query_does(world, persona):
     station, including another operating unit's in the same county, it must agree with the filter."""
     from cunzhan.accounts.models import User
     from cunzhan.core.roles import Role
-    from cunzhan.stations.models import OperatingUnit, Station, Status, Tier
+    from cunzhan.stations.models import Station
 
-    rival = OperatingUnit.objects.create(name="另一家运营公司", county=world.regions["610828"])
-    Station.objects.create(
-        code="JX-0099",
-        name="别家站",
-        tier=Tier.VILLAGE,
-        region=world.regions["610828101201"],
-        county_code="610828",
-        operating_unit=rival,
-        status=Status.OPERATING,
-    )
+    rival_station(world)
     user = User.objects.get(pk=world.users[persona].pk)
     visible = set(user.scope.filter(Station.objects.all()).values_list("pk", flat=True))
     stations = list(Station.objects.all())
