@@ -96,7 +96,10 @@ def _page(user, queryset, filters: Filters) -> dict[str, Any]:
 
 
 def _station(user, code: str) -> Station:
-    return user.scope.get_or_404(Station.objects.all(), code=code)
+    """The station an entry is recorded at, with what the entry needs of it (its scope, county and last
+    activity), not every column."""
+    needed = Station.objects.only("code", "county_code", "region", "operating_unit", "last_activity_at")
+    return user.scope.get_or_404(needed, code=code)
 
 
 @router.get("/parcel/backlog", response=Page, summary="快递积压（到站超过 48 小时未交付）")

@@ -111,3 +111,32 @@ def test_the_backlog_endpoint(world, client):
     client.force_login(world.supervisor)
     backlog = client.get("/api/v1/ledgers/parcel/backlog").json()
     assert [p["tracking_no"] for p in backlog["items"]] == ["ZT9"]
+
+
+def test_a_parcel_through_the_api_costs_a_fixed_handful_of_queries(world, client, django_assert_max_num_queries):
+    """The phone app's commonest write: the token, the station (once, only what the entry needs), the
+    parcel's locks and number check, the entry and its audit entry; the station's last activity at most
+    once a minute."""
+    from django.db import connection
+
+    from cunzhan.accounts.services import token_create
+    from cunzhan.ledgers.models import Parcel
+
+    _token, key = token_create(user=world.keeper, name="phone")
+    headers = {"Authorization": f"Bearer {key}"}
+
+    def parcel(number: str):
+        body = {"station": "JX-0001", "direction": "in", "carrier": "中通", "tracking_no": number}
+        body["arrived_at"] = timezone.now().isoformat()
+        return client.post("/api/v1/ledgers/parcel", body, content_type="application/json", headers=headers)
+
+    assert parcel("ZT0001").status_code == 201  # sets the station's last activity and the token's last use
+    # token, station, the transaction's start, the locks (PostgreSQL only), the number check, the entry,
+    # its audit entry, the transaction's end
+    most = 8 if connection.vendor == "postgresql" else 7
+    with django_assert_max_num_queries(most) as captured:
+        answer = parcel("ZT0002")
+    assert answer.status_code == 201 and answer.json()["station"] == "JX-0001"
+    station_reads = [q["sql"] for q in captured.captured_queries if 'FROM "stations_station"' in q["sql"]]
+    assert len(station_reads) == 1 and '"stations_station"."name"' not in station_reads[0]
+    assert Parcel.objects.count() == 2
