@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
+from django.db.models.functions import Coalesce, RowNumber
 
 from cunzhan.activities.selectors import grouped, grouped_counts, station_ids_filter
 from cunzhan.core.periods import SHANGHAI, day_start
@@ -29,9 +29,18 @@ from cunzhan.supervision.rating_items import KEYS, RATING_ITEMS
 
 def inspections_for_user(user) -> QuerySet[Inspection]:
     user.scope.require("supervision.view")
+    # the rated items counted per row by a subquery: a join and GROUP BY over every column of the four
+    # tables made the lists' count and page dearer than all else on them
+    rated = (
+        InspectionRating.objects.filter(inspection=OuterRef("pk"))
+        .order_by()
+        .values("inspection")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return user.scope.filter(
         Inspection.objects.select_related("station", "station__region", "inspector").annotate(
-            rated=Count("ratings", distinct=True)
+            rated=Coalesce(Subquery(rated), 0)
         )
     ).order_by("-inspected_at", "-pk")
 
