@@ -87,6 +87,9 @@ def writable_stations_for_user(user: Any) -> QuerySet[Station]:
     return user.scope.filter(Station.objects.all()).order_by("code")
 
 
+RECENT_ROWS = 200
+
+
 def entry_defaults_for_user(user: Any, kind: str, station: Station | None) -> dict[str, Any]:
     """Sensible defaults for the entry form: today, the platform used last, recent product names."""
     defaults: dict[str, Any] = {"occurred_on": timezone.localdate(), "quantity": 1, "recent_products": []}
@@ -94,12 +97,18 @@ def entry_defaults_for_user(user: Any, kind: str, station: Station | None) -> di
         return defaults
     entries = entries_for_user(user, kind).filter(station=station)
     names = {f.name for f in entries.model._meta.get_fields()}
-    if "platform" in names:
-        last = entries.exclude(platform="").order_by("-recorded_at", "-id").values_list("platform", flat=True)
-        defaults["platform"] = last.first() or ""
+    newest = entries.order_by("-recorded_at", "-id")
+    recent: list[dict[str, str]] = []  # the newest entries' products and platforms, read once
     if "product_name" in names:
-        recent = entries.order_by("-recorded_at", "-id").values_list("product_name", flat=True)[:200]
-        defaults["recent_products"] = list(dict.fromkeys(recent))[:20]
+        fields = ["product_name", "platform"] if "platform" in names else ["product_name"]
+        recent = list(newest.values(*fields)[:RECENT_ROWS])
+        defaults["recent_products"] = list(dict.fromkeys(r["product_name"] for r in recent))[:20]
+    if "platform" in names:
+        # the platform used last: among those entries, or further back when none of them names one
+        platform = next((r["platform"] for r in recent if r.get("platform")), None)
+        if platform is None and (len(recent) == RECENT_ROWS or "product_name" not in names):
+            platform = newest.exclude(platform="").values_list("platform", flat=True).first()
+        defaults["platform"] = platform or ""
     if "carrier" in names:
         last = entries.order_by("-recorded_at", "-id").values_list("carrier", flat=True)
         defaults["carrier"] = last.first() or ""

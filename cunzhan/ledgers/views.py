@@ -188,6 +188,12 @@ def entry_list(request, kind: str):
     )
 
 
+def _only(stations):
+    """The user's one station, or None when there are several (or none)."""
+    first_two = list(stations[:2])
+    return first_two[0] if len(first_two) == 1 else None
+
+
 def _station_for(request, stations, data=None):
     form = StationChoiceForm(data, stations=stations, prefix="s")
     if data is None and request.GET.get("station"):
@@ -207,12 +213,11 @@ def entry_create(request, kind: str):
     stations = selectors.writable_stations_for_user(user)
     data = request.POST or None
     station_form = _station_for(request, stations, data)
-    first_two = list(stations[:2])
-    single_station = first_two[0] if len(first_two) == 1 else None
-    station = single_station
     if request.method == "POST" and station_form.is_valid():
         station = station_form.cleaned_data["station"]
-    # the defaults (two queries) fill an empty form and its product list; a form that is saved
+    else:
+        station = _only(stations)
+    # the defaults (a query or two) fill an empty form and its product list; a form that is saved
     # does not show them, and a filled-in form shows what was entered
     defaults = selectors.entry_defaults_for_user(user, spec.kind, station) if data is None else None
     initial = {k: v for k, v in defaults.items() if k in spec.fields} if defaults else None
@@ -229,6 +234,8 @@ def entry_create(request, kind: str):
             return redirect("ledgers:list", kind=spec.kind)
     if defaults is None:
         defaults = selectors.entry_defaults_for_user(user, spec.kind, station)
+    # a user with one station is not asked for it (a form shown again looks that up only now)
+    single_station = _only(stations) if request.method == "POST" else station
     return render(
         request,
         "ledgers/entry_form.html",

@@ -113,3 +113,34 @@ def test_the_entry_form_remembers_the_last_platform_and_recent_products(world, e
     assert defaults["platform"] == "淘宝"
     assert defaults["recent_products"] == ["复合肥"]
     assert defaults["occurred_on"] == timezone.localdate()
+
+
+@pytest.mark.parametrize("without_platform", [selectors.RECENT_ROWS - 1, selectors.RECENT_ROWS])
+def test_the_last_platform_is_looked_for_behind_the_newest_entries(world, without_platform):
+    """Sales may name no platform: the platform used last is the newest one named, also when the newest
+    200 sales name none; the recent products come from the newest 200."""
+    from cunzhan.ledgers.models import LedgerEntry, ProxySale
+
+    start = timezone.now() - timedelta(days=1)
+
+    def sale(n: int, product: str, platform: str = "") -> ProxySale:
+        return ProxySale(
+            station=world.station_keng,
+            county_code="610828",
+            occurred_on=date(2025, 3, 1),
+            recorded_at=start + timedelta(seconds=n),
+            row_key=LedgerEntry.manual_key(),
+            product_name=product,
+            quantity=Decimal(1),
+            amount=Decimal(10),
+            seller_household="李四",
+            platform=platform,
+        )
+
+    older = [sale(0, "旧货", "抖音")]
+    newer = [sale(n, f"红枣{n % 25}") for n in range(1, without_platform + 1)]
+    ProxySale.objects.bulk_create(older + newer)
+    defaults = selectors.entry_defaults_for_user(world.keeper, "sale", world.station_keng)
+    assert defaults["platform"] == "抖音"
+    assert len(defaults["recent_products"]) == 20 and "旧货" not in defaults["recent_products"]
+    assert defaults["recent_products"][0] == f"红枣{without_platform % 25}"
