@@ -52,11 +52,9 @@ def _menu(role: str) -> list[tuple[str, str]]:
 def _region_name(code: str | None) -> str:
     if not code:
         return ""
-    key = f"cunzhan.region-name.{code}"
-    name = cache.get(key)
-    if name is None:
-        from cunzhan.regions.models import Region
+    from cunzhan.regions.models import Region
 
-        name = Region.objects.filter(code=code).values_list("name", flat=True).first() or ""
-        cache.set(key, name, REGION_NAME_SECONDS)
-    return name
+    def read() -> str:
+        return Region.objects.filter(code=code).values_list("name", flat=True).first() or ""
+
+    return cache.get_or_set(f"cunzhan.region-name.{code}", read, REGION_NAME_SECONDS)

@@ -39,9 +39,4 @@ def recently_counted(user: Any, question: Iterable[Any], count: Callable[[], T])
         dates.local_date(timezone.now()),
         *question,
     )
-    key = ":".join(str(part) for part in parts)
-    found = cache.get(key)
-    if found is None:
-        found = count()
-        cache.set(key, found, seconds)
-    return found
+    return cache.get_or_set(":".join(str(part) for part in parts), count, seconds)
