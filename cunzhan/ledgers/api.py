@@ -97,7 +97,10 @@ def _page(user, queryset, filters: Filters) -> dict[str, Any]:
 
 def _station(user, code: str) -> Station:
     """The station an entry is recorded at, with what the entry needs of it (its scope, county and last
-    activity), not every column."""
+    activity), not every column. A keeper's own station came with the token (no query)."""
+    own = user._state.fields_cache.get("station")
+    if own is not None and own.code == code and user.scope.covers_station(own):
+        return own
     needed = Station.objects.only("code", "county_code", "region", "operating_unit", "last_activity_at")
     return user.scope.get_or_404(needed, code=code)
 
