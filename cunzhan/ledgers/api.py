@@ -75,8 +75,8 @@ class Page(Schema):
     items: list[dict[str, Any]]
 
 
-def _out(user, entry) -> dict[str, Any]:
-    data = selectors.present(user, entry)
+def _out(user, entry, present=None) -> dict[str, Any]:
+    data = (present or selectors.presenter(user))(entry)
     return {
         "id": entry.pk,
         "station": entry.station.code,
@@ -89,9 +89,10 @@ def _out(user, entry) -> dict[str, Any]:
 def _page(user, queryset, filters: Filters) -> dict[str, Any]:
     limit = max(1, min(filters.limit, 500))
     offset = max(0, filters.offset)
+    present = selectors.presenter(user)
     return {
         "count": queryset.count(),
-        "items": [_out(user, e) for e in queryset[offset : offset + limit]],
+        "items": [_out(user, e, present) for e in queryset[offset : offset + limit]],
     }
 
 

@@ -133,3 +133,28 @@ def test_export_page_and_progress_page(world, client):
 def test_the_backlog_page(world, client):
     client.force_login(world.supervisor)
     assert "没有积压的快递" in client.get("/ledgers/parcel/backlog/").content.decode()
+
+
+def test_the_backlog_page_lists_waiting_parcels_with_the_phone_masked_unless_allowed(world, client):
+    from datetime import timedelta
+
+    from cunzhan.ledgers import services
+
+    services.entry_create(
+        acting_user=world.keeper,
+        kind="parcel",
+        station=world.station_keng,
+        direction="in",
+        carrier="中通",
+        tracking_no="ZT-WAITING",
+        arrived_at=timezone.now() - timedelta(hours=50),
+        recipient_phone="13800001234",
+    )
+    client.force_login(world.keeper)
+    page = client.get("/ledgers/parcel/backlog/")
+    html = page.content.decode()
+    assert page.status_code == 200 and "ZT-WAITING" in html and "13800001234" in html
+    assert "JX-0001：1" in html
+    client.force_login(world.supervisor)
+    html = client.get("/ledgers/parcel/backlog/").content.decode()
+    assert "ZT-WAITING" in html and "13800001234" not in html and "138****1234" in html
