@@ -184,7 +184,10 @@ class Parcel(LedgerEntry):
     class Meta(LedgerEntry.Meta):
         verbose_name = _("快递收发台账")
         verbose_name_plural = _("快递收发台账")
-        ordering = ["-arrived_at", "-id"]
+        # newest arrival first. The day leads because a station's parcels are indexed by day in every
+        # monthly partition: the newest twenty are then read from the newest days, not sorted out of the
+        # station's whole history. The day is the arrival's (Asia/Shanghai), so the order is the same.
+        ordering = ["-occurred_on", "-arrived_at", "-id"]
         # A parcel's key is its carrier and tracking number, unique in the county whatever the station
         # or the day: it is looked up by itself, so it leads its own index.
         constraints = [

@@ -144,3 +144,34 @@ def test_the_last_platform_is_looked_for_behind_the_newest_entries(world, withou
     assert defaults["platform"] == "抖音"
     assert len(defaults["recent_products"]) == 20 and "旧货" not in defaults["recent_products"]
     assert defaults["recent_products"][0] == f"红枣{without_platform % 25}"
+
+
+def test_parcels_are_listed_newest_arrival_first_across_the_shanghai_midnight(world, client):
+    """The list is ordered by the arrival's day, then its moment: the same order as by the moment alone,
+    also for parcels either side of midnight in Shanghai (16:00 UTC) and recorded out of order."""
+    from datetime import UTC, datetime
+
+    moments = [
+        datetime(2025, 3, 1, 15, 59, tzinfo=UTC),  # 23:59 on 1 March in Shanghai
+        datetime(2025, 3, 1, 16, 1, tzinfo=UTC),  # 00:01 on 2 March
+        datetime(2025, 3, 1, 1, 0, tzinfo=UTC),
+        datetime(2025, 3, 2, 15, 0, tzinfo=UTC),
+        datetime(2025, 2, 28, 16, 0, tzinfo=UTC),  # 00:00 on 1 March
+    ]
+    for n, moment in enumerate(moments):
+        services.entry_create(
+            acting_user=world.keeper,
+            kind="parcel",
+            station=world.station_keng,
+            direction="in",
+            carrier="中通",
+            tracking_no=f"MID{n}",
+            arrived_at=moment,
+            handed_over_at=moment,
+        )
+    newest_first = [f"MID{n}" for n, _ in sorted(enumerate(moments), key=lambda pair: pair[1], reverse=True)]
+    listed = selectors.for_listing(selectors.entries_for_user(world.keeper, "parcel"))
+    assert [p.tracking_no for p in listed] == newest_first
+    client.force_login(world.keeper)
+    items = client.get("/api/v1/ledgers/parcel?limit=10").json()["items"]
+    assert [i["tracking_no"] for i in items] == newest_first
