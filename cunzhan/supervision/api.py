@@ -177,7 +177,7 @@ def create_inspection(request, payload: InspectionIn):
 
 @router.put("/inspections/{pk}", response=InspectionOut, summary="修改实地察看（已发布的考核期须填更正理由）")
 def update_inspection(request, pk: int, payload: InspectionIn):
-    inspection = selectors.get_inspection_for_user_or_404(request.user, pk)
+    inspection = selectors.inspection_to_change_for_user_or_404(request.user, pk)
     station = get_station_for_user_or_404(request.user, payload.station)
     services.inspection_save(
         acting_user=request.user,
@@ -193,7 +193,7 @@ def update_inspection(request, pk: int, payload: InspectionIn):
         note=payload.note,
         correction_reason=payload.correction_reason,
     )
-    return selectors.get_inspection_for_user_or_404(request.user, pk)
+    return selectors.inspection_as_saved(inspection.pk)
 
 
 @router.post("/inspections/{pk}/photos", response={201: PhotoOut}, summary="上传察看照片（JPEG/PNG/WebP）")

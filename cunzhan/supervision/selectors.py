@@ -53,6 +53,19 @@ def get_inspection_for_user_or_404(user, pk: int) -> Inspection:
     return user.scope.get_or_404(inspections.prefetch_related("ratings", "photos"), pk=pk)
 
 
+def inspection_to_change_for_user_or_404(user, pk: int) -> Inspection:
+    """An inspection about to be saved: its station (for the period check), not its ratings and photos
+    (the save reads the ratings under lock; the answer reads them after)."""
+    user.scope.require("supervision.view")
+    return user.scope.get_or_404(Inspection.objects.select_related("station"), pk=pk)
+
+
+def inspection_as_saved(pk: int) -> Inspection:
+    """What the API answers after a save it has just checked: the inspection as stored (times in UTC,
+    coordinates to the column's places) with its station and ratings, not its photos."""
+    return Inspection.objects.select_related("station").prefetch_related("ratings").get(pk=pk)
+
+
 def photos_for_user(user) -> QuerySet[InspectionPhoto]:
     user.scope.require("supervision.view")
     return user.scope.filter(InspectionPhoto.objects.select_related("inspection"))

@@ -43,7 +43,7 @@ CENT = Decimal("0.01")
 
 
 def _require_station(user, station: Station) -> None:
-    if not user.scope.filter(Station.objects.filter(pk=station.pk)).exists():
+    if not user.scope.covers_station(station):  # what the scope's query decides, from the station at hand
         raise ValidationError(_("服务站 %(code)s 不存在或不在您的管辖范围内。") % {"code": station.code})
 
 
