@@ -132,7 +132,7 @@ FORM_RENDERER = "django.forms.renderers.Jinja2"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "cunzhan.accounts.backends.AccountBackend",  # Django's ModelBackend, its session user read without the ORM
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
