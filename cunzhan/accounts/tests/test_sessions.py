@@ -77,3 +77,29 @@ def test_logging_out_within_the_minute_ends_the_session(world, client):
         client.post("/accounts/logout/")
         response = client.get("/")
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_a_deactivated_user_is_not_let_back_in_by_an_open_session(world, client):
+    log_in(client)
+    assert client.get("/").status_code == 200
+    world.county.is_active = False
+    world.county.save()
+    response = client.get("/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_an_unknown_session_key_is_a_visitor_with_a_fresh_session(world, client):
+    client.cookies["sessionid"] = "x" * 32
+    response = client.get("/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert not Session.objects.filter(session_key="x" * 32).exists()
+
+
+def test_a_page_reads_its_session_and_user_once_each(world, client):
+    log_in(client)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/ledgers/").status_code == 200
+    reads = [q["sql"] for q in queries]
+    assert sum("django_session" in sql and sql.startswith("SELECT") for sql in reads) == 1
+    assert sum('FROM "accounts_user"' in sql for sql in reads) == 1
+    assert client.get("/ledgers/").context["user"] == world.county
