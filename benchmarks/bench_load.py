@@ -199,7 +199,11 @@ def prepare_accounts(keepers: int, supervisors: int) -> dict:
 
 
 def measure_costs(accounts: dict, runs: int = 30) -> None:
-    """Each request of the mix through the test client: queries, Python CPU and wall time (median)."""
+    """Each request of the mix through the test client: queries, Python CPU and wall time (median), and
+    the Python function calls it makes — a count that does not move with the machine's speed (this
+    shared machine's varies by a third within minutes), for comparing code side by side."""
+    import cProfile
+    import pstats
     import statistics
 
     from django.db import connection
@@ -292,10 +296,10 @@ def measure_costs(accounts: dict, runs: int = 30) -> None:
         return (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
 
     print(
-        f"{'request':<28} {'status':>6} {'queries':>8} {'CPU ms':>8} {'DB CPU':>8} {'wall ms':>8}"
-        f"   (median of {runs}; DB CPU: the PostgreSQL backend's, mean)"
+        f"{'request':<28} {'status':>6} {'queries':>8} {'CPU ms':>8} {'DB CPU':>8} {'wall ms':>8} {'calls':>8}"
+        f"   (median of {runs}; DB CPU: the PostgreSQL backend's, mean; calls: Python function calls)"
     )
-    weighted = [0.0, 0.0, 0.0]
+    weighted = [0.0, 0.0, 0.0, 0.0]
     for name, call in requests.items():
         status = call().status_code
         cpu, wall, queries = [], [], 0
@@ -308,15 +312,20 @@ def measure_costs(accounts: dict, runs: int = 30) -> None:
                 cpu.append((time.process_time() - started_cpu) * 1000)
             queries = len(captured.captured_queries)
         db_cpu = (backend_cpu() - db_started) * 1000 / runs
+        profile = cProfile.Profile()
+        for _ in range(5):
+            profile.runcall(call)
+        calls = pstats.Stats(profile).total_calls / 5
         print(
             f"{name:<28} {status:>6} {queries:>8} {statistics.median(cpu):>8.1f} {db_cpu:>8.1f} "
-            f"{statistics.median(wall):>8.1f}"
+            f"{statistics.median(wall):>8.1f} {calls:>8.0f}"
         )
         rate = MIX_RATES.get(name, 0.0)
-        weighted = [weighted[0] + rate, weighted[1] + rate * statistics.median(cpu), weighted[2] + rate * db_cpu]
-    rate, app, db = weighted
+        costs = (1, statistics.median(cpu), db_cpu, calls)
+        weighted = [total + rate * cost for total, cost in zip(weighted, costs, strict=True)]
+    rate, app, db, calls = weighted
     print(
-        f"{'mix (100 + 100/s), per s':<28} {rate:>6.0f} {'':>8} {app:>8.0f} {db:>8.0f}"
+        f"{'mix (100 + 100/s), per s':<28} {rate:>6.0f} {'':>8} {app:>8.0f} {db:>8.0f} {'':>8} {calls / 1000:>7.0f}k"
         f"   ms of CPU per second of the target load: {(app + db) / 1000:.2f} cores"
     )
 
