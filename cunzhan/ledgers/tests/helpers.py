@@ -58,3 +58,19 @@ def purchase_rows(station: str = "JX-0001") -> list[list]:
 
 PURCHASE_HEADER = spec_for("purchase").headers
 AMOUNT = Decimal
+
+
+def record_parcel(world, tracking_no: str, arrived_at, **fields):
+    """A parcel received at 坑镇's village station, recorded by its keeper through the service."""
+    from cunzhan.ledgers import services
+
+    return services.entry_create(
+        acting_user=world.keeper,
+        kind="parcel",
+        station=world.station_keng,
+        direction="in",
+        carrier="中通",
+        tracking_no=tracking_no,
+        arrived_at=arrived_at,
+        **fields,
+    )

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from cunzhan.ledgers import selectors, services
-from cunzhan.ledgers.tests.helpers import GOOD_ID
+from cunzhan.ledgers.tests.helpers import GOOD_ID, record_parcel
 
 pytestmark = pytest.mark.django_db
 
@@ -159,16 +159,7 @@ def test_parcels_are_listed_newest_arrival_first_across_the_shanghai_midnight(wo
         datetime(2025, 2, 28, 16, 0, tzinfo=UTC),  # 00:00 on 1 March
     ]
     for n, moment in enumerate(moments):
-        services.entry_create(
-            acting_user=world.keeper,
-            kind="parcel",
-            station=world.station_keng,
-            direction="in",
-            carrier="中通",
-            tracking_no=f"MID{n}",
-            arrived_at=moment,
-            handed_over_at=moment,
-        )
+        record_parcel(world, f"MID{n}", moment, handed_over_at=moment)
     newest_first = [f"MID{n}" for n, _ in sorted(enumerate(moments), key=lambda pair: pair[1], reverse=True)]
     listed = selectors.for_listing(selectors.entries_for_user(world.keeper, "parcel"))
     assert [p.tracking_no for p in listed] == newest_first

@@ -138,18 +138,9 @@ def test_the_backlog_page(world, client):
 def test_the_backlog_page_lists_waiting_parcels_with_the_phone_masked_unless_allowed(world, client):
     from datetime import timedelta
 
-    from cunzhan.ledgers import services
+    from cunzhan.ledgers.tests.helpers import record_parcel
 
-    services.entry_create(
-        acting_user=world.keeper,
-        kind="parcel",
-        station=world.station_keng,
-        direction="in",
-        carrier="中通",
-        tracking_no="ZT-WAITING",
-        arrived_at=timezone.now() - timedelta(hours=50),
-        recipient_phone="13800001234",
-    )
+    record_parcel(world, "ZT-WAITING", timezone.now() - timedelta(hours=50), recipient_phone="13800001234")
     client.force_login(world.keeper)
     page = client.get("/ledgers/parcel/backlog/")
     html = page.content.decode()
