@@ -12,7 +12,7 @@ class ActivitiesConfig(AppConfig):
         from cunzhan.core.scoping import ScopePaths, register
 
         # county-wide events: everyone in the county sees them, a keeper those its station must attend
-        county_event = ScopePaths(region="county__code", station="required_stations")
+        county_event = ScopePaths(region="county__code", station="required_stations", county_level=True)
         register(m.Training, county_event)
         register(m.MarketingActivity, county_event)
         through_station = ScopePaths(

@@ -70,9 +70,15 @@ def training_list(request):
             "page": _page(request, trainings),
             "q": query,
             "year": year,
-            "can_manage": request.user.scope.can("training.manage"),
+            "can_create": _can_create(request.user, "training.manage"),
         },
     )
+
+
+def _can_create(user, permission: str) -> bool:
+    """Whether to offer the new-event form: the right to manage events and a county to hold them (an
+    administrator has the right but no county; the form would refuse them)."""
+    return user.scope.can(permission) and selectors.county_of_user(user) is not None
 
 
 def _training_form_view(request, training=None):
@@ -306,7 +312,7 @@ def activity_list(request):
     return render(
         request,
         "activities/activity_list.html",
-        {"page": _page(request, activities), "year": year, "can_manage": request.user.scope.can("activity.manage")},
+        {"page": _page(request, activities), "year": year, "can_create": _can_create(request.user, "activity.manage")},
     )
 
 

@@ -40,8 +40,9 @@ class ScopePaths:
     region: str
     operating_unit: str | None = None
     station: str | None = None
-    # rows that belong to a whole county (a scheme, an assessment): users below the county
-    # (township, village, station, operating unit) see their own county's rows
+    # rows that belong to a whole county (a scheme, an assessment, a training): users below the
+    # county (township, village, operating unit) see their own county's rows; a keeper too, unless
+    # the model names the keeper's station (a training: those the station must attend)
     county_level: bool = False
 
 
@@ -99,10 +100,10 @@ class Scope:
         if self.role == Role.ADMIN:
             return None
         paths = paths_for(model)
-        if paths.county_level and self.region_code and len(self.region_code) > 6:
-            return Q(**{paths.region: self.region_code[:6]})
         if self.role == Role.KEEPER and paths.station:
             return Q(**{paths.station: self.station_id}) if self.station_id else Q(pk__in=[])
+        if paths.county_level and self.region_code and len(self.region_code) > 6:
+            return Q(**{paths.region: self.region_code[:6]})
         if self.role == Role.OPERATOR and paths.operating_unit:
             if not self.operating_unit_id:
                 return Q(pk__in=[])

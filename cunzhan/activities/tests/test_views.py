@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 from cunzhan.activities.models import Attendance, AttendanceStatus, ExamResult
 
 
@@ -69,3 +72,53 @@ def test_the_api_lists_and_records_attendance(world, client, training):
         content_type="application/json",
     )
     assert bad.status_code == 422 and "不能有测试结果" in bad.json()["detail"]
+
+
+def test_a_township_supervisor_sees_the_trainings_and_activities_of_the_county(world, client, training, activity):
+    """County-wide events: everyone below the county sees their own county's; a keeper only those its
+    station must attend. (A supervisor's station page links the trainings its station attended.)"""
+    from cunzhan.activities import services
+
+    other = services.training_create(
+        acting_user=world.admin,
+        county=world.regions["360734"],
+        topic="寻乌县培训",
+        start_date=date(2026, 3, 11),
+        days=Decimal(1),
+        is_pre_job=False,
+        required_stations=[world.station_xunwu],
+    )
+    client.force_login(world.supervisor)
+    assert client.get(f"/activities/trainings/{training.pk}/").status_code == 200
+    assert client.get(f"/activities/marketing/{activity.pk}/").status_code == 200
+    assert client.get(f"/activities/trainings/{other.pk}/").status_code == 404
+    listed = client.get("/activities/").content.decode()
+    assert "电商实操培训" in listed and "寻乌县培训" not in listed
+    client.force_login(world.other_keeper)  # 寻乌's keeper: its station attends only the other one
+    assert client.get(f"/activities/trainings/{training.pk}/").status_code == 404
+    assert client.get(f"/activities/trainings/{other.pk}/").status_code == 200
+
+
+NEW_EVENT_FORMS = (
+    ("/activities/", "/activities/trainings/new/"),
+    ("/activities/marketing/", "/activities/marketing/new/"),
+)
+
+
+def test_the_new_event_buttons_show_only_to_those_with_a_county_to_hold_them(world, client):
+    client.force_login(world.admin)  # may manage events, but the form asks for a county account
+    for page, new in (
+        ("/activities/", "/activities/trainings/new/"),
+        ("/activities/marketing/", "/activities/marketing/new/"),
+    ):
+        assert new not in client.get(page).content.decode()
+        assert client.get(new).status_code == 403
+    assert "/assessment/subsidies/" not in client.get("/assessment/").content.decode()
+    client.force_login(world.county)
+    for page, new in (
+        ("/activities/", "/activities/trainings/new/"),
+        ("/activities/marketing/", "/activities/marketing/new/"),
+    ):
+        assert new in client.get(page).content.decode()
+        assert client.get(new).status_code == 200
+    assert "/assessment/subsidies/" in client.get("/assessment/").content.decode()
