@@ -54,4 +54,9 @@ def test_every_linked_page_opens_for_every_demo_role(client):
         statuses = crawl(client)
         assert len(statuses) > 5, (username, statuses)  # the crawl got somewhere
         broken.update({f"{username} {path}": status for path, status in statuses.items() if status not in (200, 302)})
+    client.logout()  # the public: the published rankings and the station directory
+    for start in ("/public/assessments/", "/directory/"):
+        statuses = crawl(client, start)
+        assert len(statuses) > 3, (start, statuses)
+        broken.update({f"public {path}": status for path, status in statuses.items() if status not in (200, 302)})
     assert broken == {}
