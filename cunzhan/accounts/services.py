@@ -207,7 +207,7 @@ def token_authenticate(key: str) -> User | None:
     extra = user.__dict__
     token_id, stale = extra.pop("token_id"), extra.pop("token_stale")
     station = [_from_db(name, extra.pop(f"station__{name}")) for name in TOKEN_STATION_FIELDS]
-    if user.station_id is not None and station[0] == user.station_id:
+    if station[0] is not None:  # the user's own station (joined on it)
         user._state.fields_cache["station"] = Station.from_db(user._state.db, list(TOKEN_STATION_FIELDS), station)
     if stale:
         ApiToken.objects.filter(pk=token_id).update(last_used_at=now)

@@ -135,14 +135,10 @@ def masked_value(spec: LedgerSpec, field: str, value: Any, show: bool) -> Any:
     return MASKERS[field](value or "")
 
 
-def present(user: Any, entry: LedgerEntry) -> dict[str, Any]:
-    """The entry's fields as the user may see them (personal data masked unless allowed)."""
-    return presenter(user)(entry)
-
-
 def presenter(user: Any) -> Callable[[LedgerEntry], dict[str, Any]]:
-    """:func:`present` for the many entries of a list: what the user may see is worked out once, not
-    once per row (each lookup on the request's user goes through its lazy wrapper)."""
+    """A function giving an entry's fields as the user may see them (personal data masked unless
+    allowed). What the user may see is worked out once for all the entries of a list, not once per row
+    (each lookup on the request's user goes through its lazy wrapper)."""
     keeper_of = user.station_id if user.scope.can("pii.view") else None
 
     def present_entry(entry: LedgerEntry) -> dict[str, Any]:

@@ -74,9 +74,9 @@ def test_filters_by_station_date_and_words(world, entries):
 
 def test_only_the_stations_own_keeper_sees_personal_data_unmasked(world, entries):
     mine = entries["JX-0001"]
-    assert selectors.present(world.keeper, mine)["customer_phone"] == "13812341234"
+    assert selectors.presenter(world.keeper)(mine)["customer_phone"] == "13812341234"
     for persona in ("county", "supervisor", "operator", "admin"):
-        shown = selectors.present(world.users[persona], mine)
+        shown = selectors.presenter(world.users[persona])(mine)
         assert shown["customer_phone"] == "138****1234"
         assert shown["customer_id_number"] == f"{GOOD_ID[:6]}********{GOOD_ID[-4:]}"
         assert shown["customer_name"] == "张**"
