@@ -108,20 +108,30 @@ MIDDLEWARE = [
 ROOT_URLCONF = "cunzhan.urls"
 WSGI_APPLICATION = "cunzhan.wsgi.application"
 
+# The pages are Jinja2 templates (``<app>/jinja2/``, cunzhan.core.templating); Django's engine stays for
+# the templates of installed packages (the API's documentation page)
+TEMPLATE_CONTEXT_PROCESSORS = [
+    "django.template.context_processors.request",
+    "django.template.context_processors.i18n",
+    "django.contrib.auth.context_processors.auth",
+    "django.contrib.messages.context_processors.messages",
+    "cunzhan.core.context_processors.navigation",
+]
 TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "environment": "cunzhan.core.templating.Environment",
+            "context_processors": TEMPLATE_CONTEXT_PROCESSORS,
+        },
+    },
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [],
         "APP_DIRS": True,
-        "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.template.context_processors.i18n",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-                "cunzhan.core.context_processors.navigation",
-            ],
-        },
+        "OPTIONS": {"context_processors": TEMPLATE_CONTEXT_PROCESSORS},
     },
 ]
 

@@ -15,3 +15,11 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Boards are counted afresh on every view: tests record data and look at once. The reuse itself is
 # tested with the setting turned on (dashboards/tests/test_board_cache.py).
 DASHBOARD_CACHE_SECONDS = 0
+
+# Pages fail on a method used without parentheses, and the test client sees what they rendered
+# (cunzhan.core.templating)
+TEMPLATES[0] = {  # noqa: F405
+    **TEMPLATES[0],  # noqa: F405
+    "BACKEND": "cunzhan.core.templating.InstrumentedJinja2",
+    "OPTIONS": {**TEMPLATES[0]["OPTIONS"], "environment": "cunzhan.core.templating.CheckedEnvironment"},  # noqa: F405
+}
