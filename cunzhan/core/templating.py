@@ -7,8 +7,9 @@ and how the pages are written for it:
 * a method is called with parentheses (``user.get_role_display()``); Django called it silently. The
   test settings use ``CheckedEnvironment``, which fails a page that prints, tests or loops over a
   method instead of calling it;
-* a related object that does not exist (``RelatedObjectDoesNotExist``) reads as undefined (empty), as
-  Django's ``silent_variable_failure`` did, not an error;
+* what a lookup does not find is empty, and so is anything read from it or called on it: a missing
+  related object (``RelatedObjectDoesNotExist``, as Django's ``silent_variable_failure``), an
+  attribute of ``None``;
 * ``default`` means Django's "if false", not Jinja's "if undefined"; ``date``, ``time``, ``add``,
   ``slice`` and the rest are Django's own filters.
 """
@@ -93,8 +94,19 @@ def _intcomma(value):
     return intcomma(value)
 
 
+class Missing(jinja2.ChainableUndefined):
+    """What a lookup that found nothing gives: empty, and so is anything read from it or called on it
+    (``station.region.full_name()`` with no region), as in Django's templates."""
+
+    __slots__ = ()
+
+    def __call__(self, *args, **kwargs):
+        return self
+
+
 class Environment(jinja2.Environment):
     def __init__(self, **options):
+        options["undefined"] = Missing
         options.setdefault("extensions", []).append("jinja2.ext.i18n")
         options.setdefault("finalize", _finalize)
         super().__init__(**options)
