@@ -74,6 +74,12 @@ def parse_args() -> argparse.Namespace:
         help="instead of the load test: each request of the mix in-process (Django test client), "
         "its queries and Python CPU time",
     )
+    parser.add_argument(
+        "--profile",
+        metavar="REQUEST",
+        help="with --costs: cProfile of that request of the mix; 'mix': the whole mix by package; "
+        "'sql:REQUEST': the request's statements",
+    )
     return parser.parse_args()
 
 
@@ -198,7 +204,7 @@ def prepare_accounts(keepers: int, supervisors: int) -> dict:
 # -- what each request costs ---------------------------------------------------------------------
 
 
-def measure_costs(accounts: dict, runs: int = 30) -> None:
+def measure_costs(accounts: dict, runs: int = 30, profile_name: str | None = None) -> None:
     """Each request of the mix through the test client: queries, Python CPU and wall time (median), and
     the Python function calls it makes — a count that does not move with the machine's speed (this
     shared machine's varies by a third within minutes), for comparing code side by side."""
@@ -286,6 +292,27 @@ def measure_costs(accounts: dict, runs: int = 30) -> None:
         cursor.execute("SELECT pg_backend_pid()")
         backend = cursor.fetchone()[0] if connection.vendor == "postgresql" else None
     ticks = os.sysconf("SC_CLK_TCK")
+    if profile_name and profile_name.startswith("sql:"):
+        call = requests[profile_name[4:]]
+        call()
+        with CaptureQueriesContext(connection) as captured:
+            call()
+        for query in captured.captured_queries:
+            print(f"{query['time']:>6} {query['sql'][:400]}")
+        return
+    if profile_name == "mix":
+        print_mix_profile(requests)
+        return
+    if profile_name:
+        call = requests[profile_name]
+        call()
+        profile = cProfile.Profile()
+        for _ in range(10):
+            profile.runcall(call)
+        stats = pstats.Stats(profile)
+        stats.sort_stats("tottime").print_stats(25)
+        stats.sort_stats("cumulative").print_stats(40)
+        return
 
     def backend_cpu() -> float:
         """CPU seconds of this connection's PostgreSQL backend (same machine: /proc), 0 elsewhere."""
@@ -328,6 +355,36 @@ def measure_costs(accounts: dict, runs: int = 30) -> None:
         f"{'mix (100 + 100/s), per s':<28} {rate:>6.0f} {'':>8} {app:>8.0f} {db:>8.0f} {'':>8} {calls / 1000:>7.0f}k"
         f"   ms of CPU per second of the target load: {(app + db) / 1000:.2f} cores"
     )
+
+
+def print_mix_profile(requests: dict) -> None:
+    """One second of the target load in-process under cProfile: its own time by where the code lives."""
+    import cProfile
+    import pstats
+    from collections import Counter
+
+    for call in requests.values():
+        call()
+    profile = cProfile.Profile()
+    for name, call in requests.items():
+        for _ in range(round(MIX_RATES.get(name, 0.0))):
+            profile.runcall(call)
+    where: Counter = Counter()
+    for (filename, _line, function), (_cc, _nc, tottime, _ct, _callers) in pstats.Stats(profile).stats.items():
+        if "site-packages/" in filename:
+            parts = filename.split("site-packages/", 1)[1].split("/")
+            key = "/".join(parts[:3] if parts[0] == "django" else parts[:1])
+        elif "/cunzhan/" in filename:
+            key = "cunzhan/" + filename.split("/cunzhan/", 1)[1].split("/")[0]
+        elif filename == "~":
+            key = f"builtin {function}"[:60]
+        else:
+            key = filename.rsplit("/", 1)[-1]
+        where[key] += tottime
+    total = sum(where.values())
+    for key, seconds in where.most_common(40):
+        print(f"{key:<60} {seconds * 1000:8.0f} ms {seconds / total:6.1%}")
+    print(f"{'total (profiled, slower than real)':<60} {total * 1000:8.0f} ms")
 
 
 # requests per second of each kind at the target load, as benchmarks/locustfile.py shares it out
@@ -500,7 +557,7 @@ def main() -> None:
         from django.conf import settings
 
         settings.ALLOWED_HOSTS = ["testserver"]
-        measure_costs(accounts)
+        measure_costs(accounts, profile_name=args.profile)
         return
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     users_file, result_file = BENCH_DIR / "load_users.json", BENCH_DIR / "load_result.json"

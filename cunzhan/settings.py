@@ -119,6 +119,7 @@ TEMPLATE_CONTEXT_PROCESSORS = [
 ]
 TEMPLATES = [
     {
+        "NAME": "jinja2",
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [],
         "APP_DIRS": True,

@@ -68,7 +68,7 @@ _LOCALIZED = (datetime.date, datetime.time, Decimal, float)
 
 
 def _filters() -> dict:
-    from cunzhan.dashboards.templatetags.dashboards import count, yuan
+    from cunzhan.dashboards.figures import count, yuan
 
     return {
         "date": _date,
@@ -77,6 +77,7 @@ def _filters() -> dict:
         "d": _default,
         "default_if_none": _default_if_none,
         "add": defaultfilters.add,
+        "length": defaultfilters.length,
         "slice": defaultfilters.slice_filter,
         "linebreaksbr": _linebreaksbr,
         "truncatechars": defaultfilters.truncatechars,
@@ -103,6 +104,11 @@ class Missing(jinja2.ChainableUndefined):
     def __call__(self, *args, **kwargs):
         return self
 
+    def _false(self, other):
+        return False
+
+    __lt__ = __le__ = __gt__ = __ge__ = _false
+
 
 class Environment(jinja2.Environment):
     def __init__(self, **options):
@@ -112,7 +118,7 @@ class Environment(jinja2.Environment):
         super().__init__(**options)
         self.install_gettext_translations(translation, newstyle=True)
         self.filters.update(_filters())
-        from cunzhan.assessment.templatetags.assessment import ref_link
+        from cunzhan.assessment.links import ref_link
 
         self.globals.update(url=url, static=static, ref_link=ref_link)
 
@@ -183,4 +189,3 @@ class InstrumentedTemplate(Template):
     @property
     def name(self):
         return self.template.name
-

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.translation import gettext as _
 
-register = template.Library()
 
-
-@register.filter
 def yuan(value) -> str:
     amount = Decimal(value or 0)
     if abs(amount) >= 10000:
@@ -20,6 +16,5 @@ def yuan(value) -> str:
     return _("%(n)s元") % {"n": intcomma(amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))}
 
 
-@register.filter
 def count(value) -> str:
     return intcomma(int(value or 0))

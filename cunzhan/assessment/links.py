@@ -1,17 +1,15 @@
+"""Links from an assessment's explanation lines to the records behind them, for the pages."""
+
 from __future__ import annotations
 
-from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-
-register = template.Library()
 
 # a line's reference "kind:pk" -> (url name, label); the record pages do their own scoping
 REFS = {"inspection": ("supervision:inspection", "实地察看记录"), "fault": (None, "报修记录")}
 
 
-@register.simple_tag
 def ref_link(ref: str, station_code: str = ""):
     """A link to the record behind an explanation line, where the record has a page."""
     kind, _sep, pk = ref.partition(":")

@@ -1,0 +1,81 @@
+"""The pages' template engine (cunzhan.core.templating): where Jinja2 is made to read as Django's
+templates did, and the test suite's check that a method is called, not printed."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.template import engines
+from django.utils import translation
+
+from cunzhan.core.templating import UncalledMethod
+
+
+def render(source: str, **context) -> str:
+    return engines["jinja2"].from_string(source).render(context)
+
+
+class Person:
+    region = None
+
+    def greeting(self) -> str:
+        return "你好"
+
+
+def test_a_method_is_called_with_parentheses_and_fails_the_page_when_printed_or_tested():
+    assert render("{{ p.greeting() }}", p=Person()) == "你好"
+    for source in ("{{ p.greeting }}", "{% if p.greeting %}x{% endif %}", "{% for c in p.greeting %}{% endfor %}"):
+        with pytest.raises(UncalledMethod, match="greeting"):
+            render(source, p=Person())
+    with pytest.raises(UncalledMethod, match="items"):
+        render("{% for k, v in d.items %}{% endfor %}", d={"a": 1})
+
+
+def test_what_a_lookup_does_not_find_is_empty_even_when_read_from_or_called():
+    person = Person()
+    assert render("[{{ p.region.full_name() }}][{{ p.nothing.at.all }}][{{ nobody }}]", p=person) == "[][][]"
+    assert render("{% if p.region.level > 1 %}big{% else %}small{% endif %}", p=person) == "small"
+
+
+@pytest.mark.django_db
+def test_a_missing_related_object_reads_as_empty(world):
+    # a county office has no station of its own: Django's templates printed nothing for it
+    assert render("[{{ u.station.name }}]", u=world.county) == "[]"
+
+
+def test_printed_times_are_shanghai_time_and_dates_and_numbers_in_the_language_s_format(settings):
+    moment = datetime.datetime(2026, 11, 24, 16, 30, tzinfo=ZoneInfo("UTC"))  # 00:30 the next day in Shanghai
+    with translation.override("zh-hans"):
+        assert render("{{ t|date('Y-m-d H:i') }} {{ t|time('H:i') }}", t=moment) == "2026-11-25 00:30 00:30"
+        assert render("{{ d }}", d=datetime.date(2026, 11, 25)) == "2026年11月25日"
+    with translation.override("en"):
+        assert render("{{ d }}", d=datetime.date(2026, 11, 25)) == "Nov. 25, 2026"
+    assert render("{{ n }}", n=Decimal("12.50")) == "12.50"
+
+
+def test_django_s_filters_keep_their_meanings():
+    assert render("{{ x|default('—') }}|{{ y|default('—') }}", x="", y=0) == "—|—"
+    assert render("{{ x|default_if_none('—') }}|{{ y|default_if_none('—') }}", x=None, y=0) == "—|0"
+    # the joined text is escaped on output, as Django's was
+    assert render("{{ a|add(2) }}|{{ 'q='|add(q)|add('&') }}", a=1, q="李") == "3|q=李&amp;"
+    assert render("{{ x|length }}|{{ y|length }}", x=None, y=[1, 2]) == "0|2"
+    assert render("{{ s|linebreaksbr }}", s="<b>\n") == "&lt;b&gt;<br>"
+    assert render("{{ xs|slice(':2')|join(',') }}", xs=[1, 2, 3]) == "1,2"
+
+
+def test_translated_text_and_its_variables_are_escaped_as_in_django():
+    with translation.override("zh-hans"):
+        html = render("{% trans n=name %}操作人 {{ n }}{% endtrans %}", name="<script>")
+    assert html == "操作人 &lt;script&gt;"
+    with translation.override("en"):
+        assert render("{{ _('退出') }}") == "Log out"
+
+
+def test_the_test_client_sees_what_a_page_rendered(client, world):
+    client.force_login(world.county)
+    page = client.get("/ledgers/")
+    assert page.context["user"] == world.county
+    assert "ledgers/index.html" in [t.name for t in page.templates]
