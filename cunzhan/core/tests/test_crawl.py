@@ -3,7 +3,7 @@
 The role matrix (test_scoping.py) opens each page on the small shared world, mostly empty. Some
 pages break only with rows to show — the parcel backlog page did, with one parcel waiting — so this
 loads the demo (a year of ledgers, inspections, reports) and follows the links each role is shown,
-breadth first from the home page, asking that every linked page opens.
+breadth first from the home page, asking that every linked page opens and shows no Python ``None``.
 """
 
 from __future__ import annotations
@@ -25,12 +25,14 @@ SAME_SHAPE = 2  # pages alike but for a number or a code (forty station pages): 
 # not pages: leaving, switching language, files to download, the API's own documents
 SKIP = re.compile(r"^/(accounts/logout|i18n|static|media|api/)|export|\.(xlsx|csv|json|png|jpg|pdf)(\?|$)")
 LINK = re.compile(r'href="(/[^"#]*)"')
+# Python's None printed to the user (an empty value shown as "None", an operation log's "None → 5")
+SHOWS_NONE = re.compile(r">\s*None\s*<|None →|→ None")
 
 
-def crawl(client, start: str = "/") -> dict[str, int]:
+def crawl(client, start: str = "/") -> dict[str, int | str]:
     """Status of each page reached from ``start`` by same-site links, up to PAGES_PER_USER pages and
-    SAME_SHAPE of each shape."""
-    seen: dict[str, int] = {}
+    SAME_SHAPE of each shape ("shows None" for a page that prints Python's None)."""
+    seen: dict[str, int | str] = {}
     shapes: Counter[str] = Counter()
     queue = deque([start])
     while queue and len(seen) < PAGES_PER_USER:
@@ -42,11 +44,14 @@ def crawl(client, start: str = "/") -> dict[str, int]:
         response = client.get(path)
         seen[path] = response.status_code
         if response.status_code == 200 and response["Content-Type"].startswith("text/html"):
-            queue.extend(LINK.findall(response.content.decode()))
+            html = response.content.decode()
+            queue.extend(LINK.findall(html))
+            if SHOWS_NONE.search(html):
+                seen[path] = "shows None"
     return seen
 
 
-def test_every_linked_page_opens_for_every_demo_role(client):
+def test_every_linked_page_opens_and_shows_no_none_for_every_demo_role(client):
     call_command("demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     broken = {}
     for username in DEMO_USERS:
