@@ -79,3 +79,24 @@ def test_the_test_client_sees_what_a_page_rendered(client, world):
     page = client.get("/ledgers/")
     assert page.context["user"] == world.county
     assert "ledgers/index.html" in [t.name for t in page.templates]
+
+
+def test_every_text_the_pages_translate_has_an_english_translation():
+    """Django's makemessages does not read Jinja2's ``{% trans %}``; this lists what a new page left out
+    of ``locale/en/LC_MESSAGES/django.po`` (add it there, then ``msgfmt``)."""
+    import gettext
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[2]
+    with (package / "locale/en/LC_MESSAGES/django.mo").open("rb") as handle:
+        catalogue = gettext.GNUTranslations(handle)._catalog
+    env = engines["jinja2"].env
+    missing = []
+    for path in sorted(package.glob("*/jinja2/**/*.html")):
+        for line, function, message in env.extract_translations(path.read_text(encoding="utf-8")):
+            text = message[0] if isinstance(message, tuple) else message  # (text, None…) with variables
+            key = (text, 0) if function == "ngettext" else text
+            if key not in catalogue:
+                missing.append(f"{path.relative_to(package)}:{line} {message!r}")
+    assert len(list(package.glob("*/jinja2/**/*.html"))) > 80
+    assert missing == []
