@@ -1,4 +1,4 @@
-"""Load test (issue 9): a province's morning against gunicorn on 127.0.0.1 and PostgreSQL.
+"""Load test (issue 9): a province's morning against the app (granian) on 127.0.0.1 and PostgreSQL.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cunzhan_bench_load .venv/bin/python benchmarks/bench_load.py
 
@@ -12,13 +12,15 @@
    ``--supervisors`` townships with an inspection of each of its stations this half-year, and the
    county offices; each with an API token and a session made in advance, as if logged in once this
    morning (a login is one PBKDF2 hash, ≈ 0.3 s of CPU: paid once per person, not per request);
-3. starts gunicorn on 127.0.0.1 with production settings (``--workers``, ``--threads``);
+3. starts the WSGI server on 127.0.0.1 with production settings: granian, the production server
+   (``--server gunicorn`` for gunicorn's sync workers, as before session 6), ``--workers`` processes
+   of ``--threads`` threads;
 4. runs ``locust --headless`` (``benchmarks/locustfile.py``) with a fixed number of users, each
    paced by ``constant_throughput`` so that together they make ``--write-rate`` writes and
    ``--read-rate`` reads per second, for ``--warmup`` seconds not counted and ``--run-time``
    seconds measured;
 5. prints writes/s, reads/s, p50/p95 and errors, OK or MISSED against the targets (100 writes/s and
-   100 reads/s sustained, p95 < 250 ms, no errors), and stops gunicorn.
+   100 reads/s sustained, p95 < 250 ms, no errors), and stops the server.
 """
 
 from __future__ import annotations
@@ -58,8 +60,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--read-rate", type=float, default=TARGET_READS, help="reads per second, all users")
     parser.add_argument("--run-time", type=int, default=60, help="measured seconds")
     parser.add_argument("--warmup", type=int, default=15, help="seconds before measuring (users spawn meanwhile)")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (gthread if > 1)")
+    parser.add_argument(
+        "--server", choices=["granian", "gunicorn"], default="granian", help="the WSGI server (granian: HTTP in Rust)"
+    )
+    parser.add_argument("--workers", type=int, default=4, help="worker processes")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="Python threads in each worker (granian: blocking, gunicorn: gthread)"
+    )
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument(
         "--conn-max-age",
@@ -407,7 +414,7 @@ MIX_RATES = {
 }
 
 
-# -- gunicorn and locust --------------------------------------------------------------------------
+# -- the server and locust ----------------------------------------------------------------------
 
 
 def database_url(url: str, conn_max_age: int | None) -> str:
@@ -431,7 +438,26 @@ def server_environment(url: str) -> dict[str, str]:
     return env
 
 
-def start_gunicorn(args, url: str, log: Path) -> subprocess.Popen:
+def start_server(args, url: str, log: Path) -> subprocess.Popen:
+    if args.server == "granian":
+        command = [
+            str(Path(sys.executable).parent / "granian"),
+            "--interface",
+            "wsgi",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(args.port),
+            "--workers",
+            str(args.workers),
+            "--blocking-threads",
+            str(args.threads),
+            "--no-ws",
+            "--log-level",
+            "warning",
+            "cunzhan.wsgi:application",
+        ]
+        return _start(command, url, log, args.port)
     command = [
         str(Path(sys.executable).parent / "gunicorn"),
         "cunzhan.wsgi",
@@ -448,6 +474,10 @@ def start_gunicorn(args, url: str, log: Path) -> subprocess.Popen:
     ]
     if args.threads > 1:
         command += ["--worker-class", "gthread", "--threads", str(args.threads)]
+    return _start(command, url, log, args.port)
+
+
+def _start(command: list[str], url: str, log: Path, port: int) -> subprocess.Popen:
     handle = log.open("w")
     server = subprocess.Popen(  # its own process group: stopped with everything it started
         command, cwd=ROOT, env=server_environment(url), stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
@@ -455,15 +485,15 @@ def start_gunicorn(args, url: str, log: Path) -> subprocess.Popen:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited with {server.returncode}; see {log}")
+            raise SystemExit(f"the server exited with {server.returncode}; see {log}")
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{args.port}/healthz", timeout=2) as answer:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
                 if answer.status == 200:
                     return server
         except OSError:
             time.sleep(0.5)
     stop(server)
-    raise SystemExit(f"gunicorn did not answer /healthz within 60 s; see {log}")
+    raise SystemExit(f"the server did not answer /healthz within 60 s; see {log}")
 
 
 def stop(server: subprocess.Popen) -> None:
@@ -569,8 +599,8 @@ def main() -> None:
     connections.close_all()  # this process waits; only the server talks to the database now
     server_url = database_url(url, args.conn_max_age)
     threads = f" × {args.threads} threads" if args.threads > 1 else ""
-    print(f"gunicorn: {args.workers} workers{threads} on 127.0.0.1:{args.port}, DATABASE_URL={server_url}")
-    server = start_gunicorn(args, server_url, BENCH_DIR / "gunicorn.log")
+    print(f"{args.server}: {args.workers} workers{threads} on 127.0.0.1:{args.port}, DATABASE_URL={server_url}")
+    server = start_server(args, server_url, BENCH_DIR / f"{args.server}.log")
     load_before = os.getloadavg()[0]
     try:
         run_locust(args, users_file, result_file)
