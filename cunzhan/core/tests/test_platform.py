@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -70,6 +71,52 @@ def test_check_deploy_is_clean_under_production_settings(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_production_server_serves_the_app_its_assets_and_keeps_the_connection(tmp_path):
+    """granian as the README starts it: the health check, a page, a packaged asset, two requests on one
+    connection (keep-alive)."""
+    import http.client
+    import socket
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environment = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DEBUG")}
+    environment.update(
+        SECRET_KEY="a-long-random-production-secret-key-that-is-over-fifty-characters-long-x9",
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_SSL_REDIRECT="false",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        CUNZHAN_VAR_DIR=str(tmp_path),
+    )
+    command = [str(Path(sys.executable).parent / "granian"), "--interface", "wsgi", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--workers", "1", "--blocking-threads", "1", "cunzhan.wsgi:application"]
+    server = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        connection = None
+        for _ in range(100):
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                connection.request("GET", "/healthz")
+                break
+            except OSError:
+                connection = None
+                time.sleep(0.2)
+        assert connection is not None, "granian did not answer"
+        health = connection.getresponse()
+        assert (health.status, json.loads(health.read())["database"]) == (200, "ok")
+        connection.request("GET", "/static/bootstrap/css/bootstrap.min.css")  # the same connection
+        asset = connection.getresponse()
+        assert asset.status == 200 and len(asset.read()) > 100_000
+        connection.request("GET", "/accounts/login/")
+        login = connection.getresponse()
+        assert login.status == 200 and "登录" in login.read().decode()
+        connection.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
