@@ -6,7 +6,10 @@ from cunzhan.core import views as core_views
 from cunzhan.core.api import api
 from cunzhan.stations.urls import public_urlpatterns as station_public_urlpatterns
 
+# Django tries the patterns in order for every request: the API (the phone app's writes, most of the
+# requests) first, then the pages
 urlpatterns = [
+    path("api/v1/", api.urls),
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -22,5 +25,4 @@ urlpatterns = [
     path("dashboards/", include("cunzhan.dashboards.urls")),
     path("public/assessments/", include(assessment_public_urlpatterns)),
     path("directory/", include((station_public_urlpatterns, "directory"))),
-    path("api/v1/", api.urls),
 ]

@@ -166,12 +166,13 @@ def _register_routers() -> None:
     from cunzhan.stations.api import router as stations_router
     from cunzhan.supervision.api import router as supervision_router
 
+    # the order in which requests are matched: the phone app's ledger entries first
+    api.add_router("/ledgers", ledgers_router)
+    api.add_router("/supervision", supervision_router)
     api.add_router("/", accounts_router)
     api.add_router("/regions", regions_router)
     api.add_router("/stations", stations_router)
     api.add_router("/activities", activities_router)
-    api.add_router("/supervision", supervision_router)
-    api.add_router("/ledgers", ledgers_router)
     api.add_router("/reports", reports_router)
     api.add_router("/assessments", assessment_router)
     api.add_router("/dashboards", dashboards_router)
