@@ -99,14 +99,14 @@ def entry_defaults_for_user(user: Any, kind: str, station: Station | None) -> di
     entries = entries_for_user(user, kind).filter(station=station)
     names = {f.name for f in entries.model._meta.get_fields()}
     newest = entries.order_by("-recorded_at", "-id")
-    recent: list[dict[str, str]] = []  # the newest entries' products and platforms, read once
+    recent: list[tuple[str, ...]] = []  # the newest entries' (product[, platform]), read once as tuples
     if "product_name" in names:
         fields = ["product_name", "platform"] if "platform" in names else ["product_name"]
-        recent = list(newest.values(*fields)[:RECENT_ROWS])
-        defaults["recent_products"] = list(dict.fromkeys(r["product_name"] for r in recent))[:20]
+        recent = list(newest.values_list(*fields)[:RECENT_ROWS])
+        defaults["recent_products"] = list(dict.fromkeys(row[0] for row in recent))[:20]
     if "platform" in names:
         # the platform used last: among those entries, or further back when none of them names one
-        platform = next((r["platform"] for r in recent if r.get("platform")), None)
+        platform = next((row[1] for row in recent if row[1]), None)
         if platform is None and (len(recent) == RECENT_ROWS or "product_name" not in names):
             platform = newest.exclude(platform="").values_list("platform", flat=True).first()
         defaults["platform"] = platform or ""
