@@ -1,8 +1,9 @@
 """The pages' template engine: Jinja2, with Django's filters and meanings where the pages rely on them.
 
-The pages were Django templates; Jinja2 renders the same HTML at a fraction of the CPU (issue 9: the
-template engine was three quarters of the dashboard's Python). What differs from Django's language,
-and how the pages are written for it:
+The pages were Django templates until session 6 of issue 9. Jinja2 compiles a template to Python once
+where Django's engine walks its nodes on every render: the same HTML (506 pages compared) for a tenth
+less of a page's Python, a third less of the statistics page's (BENCHMARKS.md). What differs from
+Django's language, and how the pages are written for it:
 
 * a method is called with parentheses (``user.get_role_display()``); Django called it silently. The
   test settings use ``CheckedEnvironment``, which fails a page that prints, tests or loops over a
@@ -25,7 +26,6 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.template import defaultfilters
 from django.template.backends.jinja2 import Jinja2, Template
 from django.templatetags.static import static
-from django.test import signals
 from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import localize
@@ -74,7 +74,6 @@ def _filters() -> dict:
         "date": _date,
         "time": _time,
         "default": _default,
-        "d": _default,
         "default_if_none": _default_if_none,
         "add": defaultfilters.add,
         "length": defaultfilters.length,
@@ -83,16 +82,9 @@ def _filters() -> dict:
         "truncatechars": defaultfilters.truncatechars,
         "timesince": defaultfilters.timesince_filter,
         "stringformat": defaultfilters.stringformat,
-        "intcomma": _intcomma,
         "yuan": yuan,
         "count": count,
     }
-
-
-def _intcomma(value):
-    from django.contrib.humanize.templatetags.humanize import intcomma
-
-    return intcomma(value)
 
 
 class Missing(jinja2.ChainableUndefined):
@@ -182,8 +174,10 @@ class InstrumentedJinja2(Jinja2):
 class InstrumentedTemplate(Template):
     def render(self, context=None, request=None):
         context = {} if context is None else context
+        from django.test.signals import template_rendered  # the test settings' engine only
+
         html = super().render(context, request)
-        signals.template_rendered.send(sender=self, template=self, context=context)
+        template_rendered.send(sender=self, template=self, context=context)
         return html
 
     @property
