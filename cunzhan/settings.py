@@ -125,7 +125,7 @@ TEMPLATES = [
         "APP_DIRS": True,
         "OPTIONS": {
             "environment": "cunzhan.core.templating.Environment",
-            "context_processors": TEMPLATE_CONTEXT_PROCESSORS,
+            "context_processors": [*TEMPLATE_CONTEXT_PROCESSORS, "cunzhan.core.templating.translations"],
         },
     },
     {

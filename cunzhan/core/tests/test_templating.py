@@ -11,7 +11,7 @@ import pytest
 from django.template import engines
 from django.utils import translation
 
-from cunzhan.core.templating import UncalledMethod
+from cunzhan.core.templating import UncalledMethod, translations
 
 
 def render(source: str, **context) -> str:
@@ -100,3 +100,24 @@ def test_every_text_the_pages_translate_has_an_english_translation():
                 missing.append(f"{path.relative_to(package)}:{line} {message!r}")
     assert len(list(package.glob("*/jinja2/**/*.html"))) > 80
     assert missing == []
+
+
+def test_a_page_s_texts_are_in_the_request_s_language_with_their_variables_escaped(rf):
+    """The pages' own ``_``/``gettext``/``ngettext`` (cunzhan.core.templating.translations), one
+    language after the other in the same process."""
+    template = engines["jinja2"].from_string(
+        "{{ _('退出') }}|{% trans t=moment %}数据截至 {{ t }}{% endtrans %}|"
+        "{% trans n=count %}共 {{ n }} 条{% pluralize %}共 {{ n }} 条{% endtrans %}"
+    )
+
+    def page(language: str, count: int) -> str:
+        with translation.override(language):
+            return template.render({"moment": "<b>", "count": count}, request=rf.get("/"))
+
+    assert page("zh-hans", 1) == "退出|数据截至 &lt;b&gt;|共 1 条"
+    assert page("en", 1) == "Log out|figures as of &lt;b&gt;|1 item in total"
+    assert page("en", 2) == "Log out|figures as of &lt;b&gt;|2 items in total"
+    assert page("zh-hans", 3) == "退出|数据截至 &lt;b&gt;|共 3 条"  # each language keeps its own texts
+    with translation.override("en"):
+        own = translations(rf.get("/"))  # what the pages' engine puts in every page's context
+    assert (own["_"]("退出"), own["gettext"]("数据截至 %(t)s", t="&")) == ("Log out", "figures as of &amp;")
