@@ -110,13 +110,6 @@ WSGI_APPLICATION = "cunzhan.wsgi.application"
 
 # The pages are Jinja2 templates (``<app>/jinja2/``, cunzhan.core.templating); Django's engine stays for
 # the templates of installed packages (the API's documentation page)
-TEMPLATE_CONTEXT_PROCESSORS = [
-    "django.template.context_processors.request",
-    "django.template.context_processors.i18n",
-    "django.contrib.auth.context_processors.auth",
-    "django.contrib.messages.context_processors.messages",
-    "cunzhan.core.context_processors.navigation",
-]
 TEMPLATES = [
     {
         "NAME": "jinja2",
@@ -125,15 +118,17 @@ TEMPLATES = [
         "APP_DIRS": True,
         "OPTIONS": {
             "environment": "cunzhan.core.templating.Environment",
-            "context_processors": [*TEMPLATE_CONTEXT_PROCESSORS, "cunzhan.core.templating.translations"],
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "cunzhan.core.context_processors.navigation",
+                "cunzhan.core.templating.translations",
+            ],
         },
     },
-    {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
-        "APP_DIRS": True,
-        "OPTIONS": {"context_processors": TEMPLATE_CONTEXT_PROCESSORS},
-    },
+    {"BACKEND": "django.template.backends.django.DjangoTemplates", "DIRS": [], "APP_DIRS": True},
 ]
 
 # Form widgets drawn from Django's own Jinja2 copies of its widget templates: the same HTML (the ledger

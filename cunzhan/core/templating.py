@@ -37,14 +37,6 @@ def url(name: str, *args, **kwargs) -> str:
     return reverse(name, args=args or None, kwargs=kwargs or None)
 
 
-def _default(value, arg=""):
-    return value or arg
-
-
-def _default_if_none(value, arg=""):
-    return arg if value is None else value
-
-
 def _linebreaksbr(value):
     return defaultfilters.linebreaksbr(value, autoescape=True)
 
@@ -74,8 +66,8 @@ def _filters() -> dict:
     return {
         "date": _date,
         "time": _time,
-        "default": _default,
-        "default_if_none": _default_if_none,
+        "default": defaultfilters.default,
+        "default_if_none": defaultfilters.default_if_none,
         "add": defaultfilters.add,
         "length": defaultfilters.length,
         "slice": defaultfilters.slice_filter,
