@@ -44,6 +44,9 @@ from _common import ensure_database, setup_django  # noqa: E402  (benchmarks/ is
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/cunzhan_bench_load"
 SECRET = "benchmark-only-secret-key-0123456789-abcdefghijklmnop"  # noqa: S105
 TARGET_WRITES, TARGET_READS, TARGET_P95_MS = 100.0, 100.0, 250.0
+# Each locust user paces itself (constant_throughput) and the window cuts requests at its edges, so a
+# server that keeps up shows 99.5-100 % of the offered rate: 2 % is allowed for that, and said so
+PACING = " (2 % allowed for locust's pacing)"
 TOKEN_NAME = "load test"  # noqa: S105  a label, not a secret
 BENCH_DIR = ROOT / "var" / "bench"
 
@@ -154,7 +157,10 @@ def prepare_accounts(keepers: int, supervisors: int) -> dict:
     from cunzhan.supervision.models import Inspection
     from cunzhan.supervision.rating_items import RATING_ITEMS
 
-    stations = list(Station.objects.filter(status__in=CERTIFIED_STATUSES).order_by("code")[:keepers])
+    certified = list(Station.objects.filter(status__in=CERTIFIED_STATUSES).order_by("code"))
+    # spread over the whole province when there are more stations than keepers (every n-th by code),
+    # so that the morning touches many counties' ledgers, not the first county's only
+    stations = certified[:: max(len(certified) // keepers, 1)][:keepers]
     if not stations:
         raise SystemExit("no certified station to record ledgers at")
     accounts: dict[str, list[dict]] = {"keeper": [], "supervisor": [], "office": []}
@@ -559,8 +565,8 @@ def report(result: dict, args, load: tuple[float, float]) -> bool:
     for example in result["error_examples"]:
         print("  error:", example)
     checks = [
-        (f"writes/s ≥ {TARGET_WRITES:g}", writes["per_second"] >= TARGET_WRITES * 0.98, writes["per_second"]),
-        (f"reads/s ≥ {TARGET_READS:g}", reads["per_second"] >= TARGET_READS * 0.98, reads["per_second"]),
+        (f"writes/s ≥ {TARGET_WRITES:g}{PACING}", writes["per_second"] >= TARGET_WRITES * 0.98, writes["per_second"]),
+        (f"reads/s ≥ {TARGET_READS:g}{PACING}", reads["per_second"] >= TARGET_READS * 0.98, reads["per_second"]),
         (f"p95 writes < {TARGET_P95_MS:g} ms", (writes["p95_ms"] or 1e9) < TARGET_P95_MS, writes["p95_ms"]),
         (f"p95 reads < {TARGET_P95_MS:g} ms", (reads["p95_ms"] or 1e9) < TARGET_P95_MS, reads["p95_ms"]),
         ("no errors (warm-up included)", result["errors_total"] == 0, result["errors_total"]),
