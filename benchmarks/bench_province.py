@@ -73,6 +73,12 @@ def main() -> None:
         (viewer, f"/dashboards/?month={slug}"),
         (keeper, "/ledgers/parcel/"),
         (keeper, "/ledgers/parcel/backlog/"),
+        (keeper, "/ledgers/"),
+        (office, "/ledgers/"),
+        (office, "/ledgers/parcel/"),
+        (office, "/ledgers/parcel/backlog/"),
+        (viewer, "/ledgers/"),
+        (viewer, "/ledgers/parcel/"),
     ]
     for user, path in pages:
         client.force_login(user)

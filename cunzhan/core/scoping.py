@@ -44,6 +44,11 @@ class ScopePaths:
     # county (township, village, operating unit) see their own county's rows; a keeper too, unless
     # the model names the keeper's station (a training: those the station must attend)
     county_level: bool = False
+    # a lookup to the row's own county code, where the row carries one (the ledgers: always its
+    # station's, set when the row is made; a station never changes region). A county's or wider scope
+    # is then read by that code, from the rows' county index, instead of through every station of the
+    # region; a scope below the county adds it to the station's region.
+    county: str | None = None
 
 
 _REGISTRY: dict[type[Model], ScopePaths] = {}
@@ -113,7 +118,14 @@ class Scope:
     def _region_q(self, paths: ScopePaths) -> Q:
         if not self.region_code:
             return Q(pk__in=[])
-        return Q(**{f"{paths.region}__startswith": self.region_code})
+        code = self.region_code
+        if paths.county and len(code) <= 6:
+            # a county or wider: the row's own county code says it all, with no join to the station
+            return Q(**{paths.county: code}) if len(code) == 6 else Q(**{f"{paths.county}__startswith": code})
+        condition = Q(**{f"{paths.region}__startswith": code})
+        if paths.county:
+            condition &= Q(**{paths.county: code[:6]})
+        return condition
 
     def filter(self, queryset: QuerySet) -> QuerySet:
         condition = self.condition(queryset.model)

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpResponse
-from ninja import File, Query, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.orm import create_schema
 
@@ -29,12 +29,18 @@ class Filters(Schema):
     date_to: date | None = None
     q: str = ""
     source: str = ""
+    county: str = Field("", description="县级区划代码：只列该县的记录（省、市级用户按县查看）")
     limit: int = 50
     offset: int = 0
 
     def entry_filter(self) -> selectors.EntryFilter:
         return selectors.EntryFilter(
-            station=self.station, date_from=self.date_from, date_to=self.date_to, q=self.q, source=self.source
+            station=self.station,
+            date_from=self.date_from,
+            date_to=self.date_to,
+            q=self.q,
+            source=self.source,
+            county=self.county,
         )
 
 

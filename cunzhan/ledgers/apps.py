@@ -12,7 +12,12 @@ class LedgersConfig(AppConfig):
         from cunzhan.core.scoping import ScopePaths, register
         from cunzhan.ledgers.models import ENTRY_MODELS, ImportBatch
 
-        paths = ScopePaths(region="station__region__code", operating_unit="station__operating_unit", station="station")
+        paths = ScopePaths(
+            region="station__region__code",
+            operating_unit="station__operating_unit",
+            station="station",
+            county="county_code",
+        )
         for model in ENTRY_MODELS:
             register(model, paths)
             auditlog.register(model)

@@ -13,6 +13,8 @@ from django.utils import timezone
 from cunzhan.core import privacy
 from cunzhan.ledgers.models import MODEL_BY_KIND, Direction, ImportBatch, LedgerEntry
 from cunzhan.ledgers.specs import SPEC_BY_MODEL, LedgerSpec, spec_for
+from cunzhan.regions.models import Region
+from cunzhan.reports.selectors import county_choices
 from cunzhan.stations.models import Station
 
 BACKLOG_HOURS = 48  # scheme parameter (jia-2020 item 9): parcels not handed over within 48 h
@@ -35,8 +37,11 @@ class EntryFilter:
     date_to: date | None = None
     q: str = ""  # product, platform, carrier or tracking number contains
     source: str = ""  # "manual" or "import"
+    county: str = ""  # county code (a user whose scope spans several counties reads one at a time)
 
     def apply(self, queryset: QuerySet) -> QuerySet:
+        if self.county:
+            queryset = queryset.filter(county_code=self.county)
         if self.station:
             queryset = queryset.filter(station__code=self.station)
         if self.date_from:
@@ -55,6 +60,25 @@ class EntryFilter:
         elif self.source == "import":
             queryset = queryset.filter(batch__isnull=False)
         return queryset
+
+
+def listing_counties_for_user(user: Any) -> list[Region]:
+    """The counties a user whose scope spans several (a city, the province, an administrator) picks
+    from on the ledger pages, which show one county at a time: a province's newest entries or its
+    totals would read tens of millions of rows, a county's are read from its own index. Empty for a
+    user within one county or station (no query for them: keepers open these pages all day)."""
+    scope = user.scope
+    if scope.role is None or scope.station_id or (scope.region_code and len(scope.region_code) >= 6):
+        return []
+    counties = county_choices(user)
+    return counties if len(counties) > 1 else []
+
+
+def listing_county(counties: list[Region], requested: str | None) -> Region | None:
+    """The requested county among ``counties``, else the first; None without a choice to make."""
+    if not counties:
+        return None
+    return next((county for county in counties if county.code == requested), counties[0])
 
 
 def filtered_entries_for_user(user: Any, kind: str, entry_filter: EntryFilter) -> QuerySet[LedgerEntry]:
@@ -77,8 +101,9 @@ def parcel_backlog_for_user(user: Any, *, now: datetime | None = None, hours: in
     )
 
 
-def entry_counts_for_user(user: Any) -> dict[str, int]:
-    return {kind: entries_for_user(user, kind).count() for kind in MODEL_BY_KIND}
+def entry_counts_for_user(user: Any, entry_filter: EntryFilter | None = None) -> dict[str, int]:
+    only = entry_filter or EntryFilter()
+    return {kind: only.apply(entries_for_user(user, kind)).count() for kind in MODEL_BY_KIND}
 
 
 def writable_stations_for_user(user: Any) -> QuerySet[Station]:

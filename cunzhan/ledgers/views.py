@@ -6,6 +6,7 @@ import threading
 import uuid
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -52,7 +53,13 @@ def _parse_date(value: str) -> date | None:
         return None
 
 
-def _entry_filter(request) -> selectors.EntryFilter:
+def _county(request) -> tuple[list, Any]:
+    """The county choices of a user whose scope spans several, and the one shown (else [], None)."""
+    counties = selectors.listing_counties_for_user(request.user)
+    return counties, selectors.listing_county(counties, request.GET.get("county"))
+
+
+def _entry_filter(request, county=None) -> selectors.EntryFilter:
     get = request.GET
     return selectors.EntryFilter(
         station=get.get("station", "").strip(),
@@ -60,6 +67,7 @@ def _entry_filter(request) -> selectors.EntryFilter:
         date_to=_parse_date(get.get("to", "")),
         q=get.get("q", "").strip(),
         source=get.get("source", ""),
+        county=county.code if county else "",
     )
 
 
@@ -150,21 +158,28 @@ def _pk_url(name: str, kind: str) -> str:
     return reverse(name, args=[kind, 0]).replace("/0/", "/{pk}/")
 
 
-def _filter_query(request) -> str:
+def _filter_query(request, county=None) -> str:
     keep = {k: request.GET[k] for k in ("station", "from", "to", "q", "source") if request.GET.get(k)}
+    if county:
+        keep = {"county": county.code, **keep}
     return urlencode(keep)
 
 
 @login_required
 def index(request):
     user = request.user
-    counts = selectors.entry_counts_for_user(user)
+    counties, county = _county(request)
+    only = selectors.EntryFilter(county=county.code if county else "")
+    counts = selectors.entry_counts_for_user(user, only)
     return render(
         request,
         "ledgers/index.html",
         {
+            "counties": counties,
+            "county": county,
+            "county_query": f"?county={county.code}" if county else "",
             "ledgers": [(spec, counts[kind]) for kind, spec in SPECS.items()],
-            "backlog": selectors.parcel_backlog_for_user(user).count(),
+            "backlog": only.apply(selectors.parcel_backlog_for_user(user)).count(),
             "can_write": user.scope.can("ledger.write"),
             "can_import": user.scope.can("ledger.import"),
             "batches": selectors.batches_for_user(user)[:10],
@@ -176,11 +191,13 @@ def index(request):
 def entry_list(request, kind: str):
     spec = _spec(kind)
     user = request.user
-    entries = selectors.for_listing(selectors.filtered_entries_for_user(user, spec.kind, _entry_filter(request)))
+    counties, county = _county(request)
+    entry_filter = _entry_filter(request, county)
+    entries = selectors.for_listing(selectors.filtered_entries_for_user(user, spec.kind, entry_filter))
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     can_write = user.scope.can("ledger.write")
     rows = _rows(request, spec, page, can_write)
-    query = _filter_query(request)
+    query = _filter_query(request, county)
     return render(
         request,
         "ledgers/list.html",
@@ -189,7 +206,13 @@ def entry_list(request, kind: str):
             "columns": spec.columns,
             "page": page,
             "rows": rows,
-            "filter": request.GET,
+            "counties": counties,
+            "county": county,
+            # the filter as shown (and exported): the county only where there is one to choose
+            "filter": {
+                **{k: v for k, v in request.GET.items() if k != "county"},
+                **({"county": county.code} if county else {}),
+            },
             "querystring": f"{query}&" if query else "",
             "export_query": query,
             "stations": selectors.writable_stations_for_user(user) if can_write else None,
@@ -353,6 +376,7 @@ def export(request, kind: str):
     if fmt not in ("xlsx", "csv"):
         raise Http404
     unmasked = request.GET.get("unmasked") == "1"
+    _counties, county = _county(request)
     handle = tempfile.TemporaryFile()  # noqa: SIM115  handed to FileResponse, which closes it
     try:
         if fmt == "csv":
@@ -364,7 +388,7 @@ def export(request, kind: str):
                 kind=spec.kind,
                 target=text,
                 fmt="csv",
-                entry_filter=_entry_filter(request),
+                entry_filter=_entry_filter(request, county),
                 unmasked=unmasked,
                 reason=request.GET.get("reason", ""),
             )
@@ -376,14 +400,14 @@ def export(request, kind: str):
                 kind=spec.kind,
                 target=handle,
                 fmt="xlsx",
-                entry_filter=_entry_filter(request),
+                entry_filter=_entry_filter(request, county),
                 unmasked=unmasked,
                 reason=request.GET.get("reason", ""),
             )
     except ValidationError as exc:
         handle.close()
         messages.error(request, "；".join(exc.messages))
-        return redirect(f"{reverse('ledgers:list', args=[spec.kind])}?{_filter_query(request)}")
+        return redirect(f"{reverse('ledgers:list', args=[spec.kind])}?{_filter_query(request, county)}")
     except PermissionDenied:
         handle.close()
         raise

@@ -96,3 +96,31 @@ def test_the_refresh_command_rebuilds_every_county(world):
     StationMonth.objects.all().delete()
     call_command("dashboards_refresh", "--full")
     assert month_row(world.station_keng, date(2026, 2, 1)).purchase_orders == 1
+
+
+def test_a_refresh_of_many_counties_recounts_only_those_with_new_rows(world):
+    from cunzhan.dashboards.aggregates import refresh_counties
+
+    def xunwu(day):
+        services.entry_create(
+            acting_user=world.admin,
+            kind="purchase",
+            station=world.station_xunwu,
+            occurred_on=day,
+            product_name="脐橙箱",
+            quantity=Decimal("1"),
+            amount=Decimal("2"),
+            platform="淘宝",
+        )
+
+    purchase(world, date(2026, 3, 2))
+    xunwu(date(2026, 3, 2))
+    assert refresh_counties(["610828", "360734"]) == 2  # a station-month in each
+    assert refresh_counties(["610828", "360734"]) == 0
+    purchase(world, date(2026, 5, 2), station=world.station_dian)
+    assert refresh_counties(["610828", "360734"]) == 1  # only 佳县 has a new row
+    xunwu(date(2026, 5, 3))
+    xunwu(date(2026, 6, 3))
+    assert refresh_counties(["360734", "610828"]) == 2  # only 寻乌县: two station-months
+    assert month_row(world.station_xunwu, date(2026, 6, 1)).purchase_orders == 1
+    assert refresh_county("610828") == refresh_county("360734") == 0
