@@ -18,7 +18,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def purchases(world):
     """One purchase at each of the three stations: two in 佳县 (610828), one in 寻乌县 (360734)."""
-    for station, product in ((world.station_keng, "复合肥"), (world.station_dian, "种子"), (world.station_xunwu, "脐橙箱")):
+    made = ((world.station_keng, "复合肥"), (world.station_dian, "种子"), (world.station_xunwu, "脐橙箱"))
+    for station, product in made:
         services.entry_create(
             acting_user=world.admin,
             kind="purchase",
