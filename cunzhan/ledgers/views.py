@@ -6,7 +6,6 @@ import threading
 import uuid
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -32,6 +31,7 @@ from cunzhan.ledgers import exporters, selectors, services
 from cunzhan.ledgers.forms import ImportForm, StationChoiceForm, entry_form_class
 from cunzhan.ledgers.importers import import_ledger
 from cunzhan.ledgers.specs import SPECS, LedgerSpec
+from cunzhan.regions.models import Region
 
 PAGE_SIZE = 50
 SYNC_IMPORT_BYTES = 512 * 1024  # larger files import in the background, the page shows progress
@@ -53,13 +53,13 @@ def _parse_date(value: str) -> date | None:
         return None
 
 
-def _county(request) -> tuple[list, Any]:
+def _county(request) -> tuple[list[Region], Region | None]:
     """The county choices of a user whose scope spans several, and the one shown (else [], None)."""
     counties = selectors.listing_counties_for_user(request.user)
     return counties, selectors.listing_county(counties, request.GET.get("county"))
 
 
-def _entry_filter(request, county=None) -> selectors.EntryFilter:
+def _entry_filter(request, county: Region | None = None) -> selectors.EntryFilter:
     get = request.GET
     return selectors.EntryFilter(
         station=get.get("station", "").strip(),
@@ -158,7 +158,7 @@ def _pk_url(name: str, kind: str) -> str:
     return reverse(name, args=[kind, 0]).replace("/0/", "/{pk}/")
 
 
-def _filter_query(request, county=None) -> str:
+def _filter_query(request, county: Region | None = None) -> str:
     keep = {k: request.GET[k] for k in ("station", "from", "to", "q", "source") if request.GET.get(k)}
     if county:
         keep = {"county": county.code, **keep}
