@@ -26,8 +26,8 @@ from cunzhan.dashboards.aggregates import refresh_counties, refresh_county
 from cunzhan.dashboards.models import StationMonth
 from cunzhan.ledgers.models import Direction, Parcel
 from cunzhan.regions.models import Region
+from cunzhan.regions.selectors import county_choices
 from cunzhan.reports.models import Kind, Report, ReportSettings
-from cunzhan.reports.selectors import county_choices
 from cunzhan.reports.statistics import Figures
 from cunzhan.reports.status import periods_due_between
 from cunzhan.stations.models import CERTIFIED_STATUSES, Station

@@ -14,7 +14,7 @@ from cunzhan.core import privacy
 from cunzhan.ledgers.models import MODEL_BY_KIND, Direction, ImportBatch, LedgerEntry
 from cunzhan.ledgers.specs import SPEC_BY_MODEL, LedgerSpec, spec_for
 from cunzhan.regions.models import Region
-from cunzhan.reports.selectors import county_choices
+from cunzhan.regions.selectors import county_choices
 from cunzhan.stations.models import Station
 
 BACKLOG_HOURS = 48  # scheme parameter (jia-2020 item 9): parcels not handed over within 48 h

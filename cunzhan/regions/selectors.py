@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from cunzhan.regions.models import Region
+from cunzhan.regions.models import Level, Region
+from cunzhan.stations.models import Station
 
 
 def regions_for_user(user) -> QuerySet[Region]:
@@ -23,3 +24,17 @@ def get_region_for_user_or_404(user, code: str) -> Region:
 def children_for_user(user, region: Region | None) -> QuerySet[Region]:
     qs = regions_for_user(user)
     return qs.filter(parent=region) if region else qs.filter(level=1)
+
+
+def county_choices(user) -> list[Region]:
+    """The counties the user may look at, for a county selector (dashboards, statistics, ledgers)."""
+    scope = user.scope
+    if scope.role is None:
+        return []
+    if scope.station_id:
+        code = Station.objects.filter(pk=scope.station_id).values_list("county_code", flat=True).first()
+        return list(Region.objects.filter(code=code))
+    prefix = scope.region_code or ""
+    if len(prefix) >= 6:
+        return list(Region.objects.filter(code=prefix[:6]))
+    return list(Region.objects.filter(level=Level.COUNTY, code__startswith=prefix).order_by("code"))

@@ -16,7 +16,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from cunzhan.core import dates
-from cunzhan.regions.models import Level, Region
+from cunzhan.regions.models import Region
+from cunzhan.regions.selectors import county_choices
 from cunzhan.reports.models import AdhocRequest, Kind, Report, ReportSettings, UpwardTransmission
 from cunzhan.reports.status import (
     ReportPeriod,
@@ -30,20 +31,6 @@ from cunzhan.reports.status import (
 from cunzhan.stations.models import CERTIFIED_STATUSES, Station
 
 # -- counties ------------------------------------------------------------------------------------
-
-
-def county_choices(user: Any) -> list[Region]:
-    """The counties the user may look at, for the county selector."""
-    scope = user.scope
-    if scope.role is None:
-        return []
-    if scope.station_id:
-        code = Station.objects.filter(pk=scope.station_id).values_list("county_code", flat=True).first()
-        return list(Region.objects.filter(code=code))
-    prefix = scope.region_code or ""
-    if len(prefix) >= 6:
-        return list(Region.objects.filter(code=prefix[:6]))
-    return list(Region.objects.filter(level=Level.COUNTY, code__startswith=prefix).order_by("code"))
 
 
 def resolve_county(user: Any, requested: str | None) -> Region | None:

@@ -18,6 +18,7 @@ from cunzhan.core import dates
 from cunzhan.core.forms import apply_validation_error
 from cunzhan.core.recent import recently_counted
 from cunzhan.regions.models import Region
+from cunzhan.regions.selectors import county_choices
 from cunzhan.reports import drafts, exporters, selectors, services
 from cunzhan.reports.forms import AdhocRequestForm, ReportSettingsForm, UpwardPrepareForm
 from cunzhan.reports.models import Kind, ReportSettings
@@ -223,7 +224,7 @@ def board(request):
         "reports/board.html",
         {
             "county": county,
-            "counties": selectors.county_choices(user),
+            "counties": county_choices(user),
             "period": period,
             "kind": kind,
             "rows": rows,
@@ -280,7 +281,7 @@ def statistics(request):
         "reports/statistics.html",
         {
             "county": county,
-            "counties": selectors.county_choices(user),
+            "counties": county_choices(user),
             "stats": stats,
             "mode": mode,
             "group": group,
