@@ -208,6 +208,7 @@ def entry_list(request, kind: str):
             "rows": rows,
             "counties": counties,
             "county": county,
+            "county_query": f"?county={county.code}" if county else "",
             # the filter as shown (and exported): the county only where there is one to choose
             "filter": {
                 **{k: v for k, v in request.GET.items() if k != "county"},
