@@ -113,6 +113,28 @@ def check_header(header: Sequence[str], required: Sequence[str]) -> dict[str, in
     return positions
 
 
+# Options for every workbook the product writes. A text cell is always text: xlsxwriter would
+# otherwise store "=cmd|..." as a live formula and "http://..." as a link (formula injection).
+WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False}
+
+# A CSV cell that starts with one of these is read by spreadsheet programs as a formula; OWASP
+# ("CSV Injection") advises a leading apostrophe, which they show as text and do not print.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def workbook(target: IO[bytes] | str | Path, **options: Any) -> xlsxwriter.Workbook:
+    """An xlsxwriter workbook with the product's safe defaults (see WORKBOOK_OPTIONS)."""
+    return xlsxwriter.Workbook(target, {**options, **WORKBOOK_OPTIONS})
+
+
+def csv_safe(value: Any) -> Any:
+    """A CSV cell that no spreadsheet program will run: text starting with a formula character gets
+    a leading apostrophe; numbers, dates and other text are left as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def write_xlsx(
     target: IO[bytes] | str | Path,
     header: Sequence[str],
@@ -122,14 +144,12 @@ def write_xlsx(
     widths: Sequence[int] | None = None,
 ) -> None:
     """Write one sheet in constant memory: rows are streamed, never held."""
-    book = xlsxwriter.Workbook(
+    book = workbook(
         target,
-        {
-            "constant_memory": True,
-            "in_memory": False,
-            "default_date_format": "yyyy-mm-dd hh:mm:ss",
-            "remove_timezone": True,
-        },
+        constant_memory=True,
+        in_memory=False,
+        default_date_format="yyyy-mm-dd hh:mm:ss",
+        remove_timezone=True,
     )
     ws = book.add_worksheet(sheet)
     bold = book.add_format({"bold": True, "bg_color": "#E2EFDA", "border": 1})
@@ -145,4 +165,4 @@ def write_xlsx(
 def write_csv(target: IO[str], header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     writer = csv.writer(target)
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([csv_safe(v) for v in row] for row in rows)

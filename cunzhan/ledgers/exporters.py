@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from cunzhan.core.audit import log_event
 from cunzhan.core.roles import Role
-from cunzhan.core.tabular import write_csv, write_xlsx
+from cunzhan.core.tabular import workbook, write_csv, write_xlsx
 from cunzhan.ledgers.parsing import TZ
 from cunzhan.ledgers.selectors import EntryFilter, filtered_entries_for_user, masked_value
 from cunzhan.ledgers.specs import STATION_HEADER, LedgerSpec, spec_for
@@ -111,9 +111,7 @@ def write_template(spec: LedgerSpec, target: IO, fmt: str = "xlsx") -> None:
     if fmt == "csv":
         write_csv(target, spec.headers, template_rows(spec))
         return
-    import xlsxwriter
-
-    book = xlsxwriter.Workbook(target, {"in_memory": True})
+    book = workbook(target, in_memory=True)
     sheet = book.add_worksheet(spec.label)
     bold = book.add_format({"bold": True, "bg_color": "#E2EFDA", "border": 1})
     text = book.add_format({"num_format": "@"})

@@ -9,11 +9,11 @@ from datetime import date
 from decimal import Decimal
 from typing import IO, Any
 
-import xlsxwriter
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cunzhan.core import dates
+from cunzhan.core.tabular import workbook
 from cunzhan.regions.models import Region
 from cunzhan.reports import selectors
 from cunzhan.reports.models import Kind, UpwardKind
@@ -64,7 +64,7 @@ class PrintBook:
     fit to one page wide, page numbers in the footer and a signature line at the end."""
 
     def __init__(self, target: IO[bytes]) -> None:
-        self.book = xlsxwriter.Workbook(target, {"constant_memory": True, "in_memory": False})
+        self.book = workbook(target, constant_memory=True, in_memory=False)
         self.title = self.book.add_format({"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"})
         self.sub = self.book.add_format({"font_size": 10})
         self.head = self.book.add_format(
