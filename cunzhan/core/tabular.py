@@ -15,17 +15,21 @@ import xlsxwriter
 from django.utils.translation import gettext as _
 from python_calamine import CalamineWorkbook
 
+from cunzhan.core.uploads import FileRefused, Limits, check_file, check_rows, is_spreadsheet, size_of
+
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 CSV_SUFFIXES = {".csv", ".txt"}
 
 
 @dataclass(frozen=True)
 class CellError:
-    row: int  # 1-based, as the spreadsheet shows it (the header is row 1)
+    row: int  # 1-based, as the spreadsheet shows it (the header is row 1); 0 for the file as a whole
     column: str  # the header text, e.g. "站点编码"
     message: str
 
     def __str__(self) -> str:
+        if self.row == 0:  # the file as a whole
+            return self.message
         if self.column:
             return _("第 %(row)d 行“%(column)s”列：%(message)s") % {
                 "row": self.row,
@@ -49,50 +53,78 @@ def suffix_of(name: str) -> str:
     return Path(name).suffix.lower()
 
 
-def read_table(source: str | Path | IO[bytes], *, name: str | None = None) -> tuple[list[str], Iterator[list[Any]]]:
+def read_table(
+    source: str | Path | IO[bytes], *, name: str | None = None, limits: Limits | None = None
+) -> tuple[list[str], Iterator[list[Any]]]:
     """The header row (stripped strings) and an iterator over the data rows of the first sheet.
 
     ``source`` is a path or a binary file object; ``name`` gives the file name when the object has none.
-    Raises ImportRejected for an unreadable file or an unsupported type.
+    A workbook is read as one whatever its name says (an .xlsx renamed .csv still reads). Raises
+    ImportRejected for a file over the upload limits (:mod:`cunzhan.core.uploads`, checked before
+    anything is parsed), an unreadable file or an unsupported type. The errors of the file as a
+    whole are row 0.
     """
+    limits = limits or Limits.from_settings()
     name = name or (str(source) if isinstance(source, str | Path) else getattr(source, "name", "") or "")
     suffix = suffix_of(name)
     try:
-        if suffix in SPREADSHEET_SUFFIXES:
-            rows = _spreadsheet_rows(source)
+        if suffix not in SPREADSHEET_SUFFIXES | CSV_SUFFIXES:
+            raise FileRefused(_("不支持的文件类型“%(suffix)s”，请上传 .xlsx 或 .csv 文件") % {"suffix": suffix or "?"})
+        if size_of(source) == 0:
+            raise FileRefused(_("文件是空的"))
+        check_file(source, limits)
+        if is_spreadsheet(source):
+            rows = _spreadsheet_rows(source, limits)
         elif suffix in CSV_SUFFIXES:
-            rows = _csv_rows(source)
+            rows = _csv_rows(source, limits)
         else:
-            raise ImportRejected(
-                [
-                    CellError(
-                        0,
-                        "",
-                        _("不支持的文件类型“%(suffix)s”，请上传 .xlsx 或 .csv 文件") % {"suffix": suffix or "?"},
-                    )
-                ]
-            )
+            raise FileRefused(unreadable_message())
         header = next(rows, None)
+    except FileRefused as exc:
+        raise ImportRejected([CellError(0, "", exc.message)]) from exc
     except ImportRejected:
         raise
-    except Exception as exc:  # calamine and csv raise many kinds; all mean "unreadable"
-        raise ImportRejected([CellError(0, "", _("文件无法读取：%(error)s") % {"error": exc})]) from exc
+    except Exception as exc:  # calamine raises many kinds (CalamineError, XmlError, ...); all mean unreadable
+        raise ImportRejected([CellError(0, "", unreadable_message())]) from exc
     if header is None:
-        raise ImportRejected([CellError(1, "", _("文件是空的"))])
+        raise ImportRejected([CellError(0, "", _("文件是空的"))])
     return [str(h).strip() if h is not None else "" for h in header], rows
 
 
-def _spreadsheet_rows(source: str | Path | IO[bytes]) -> Iterator[list[Any]]:
+def check_upload(source: str | Path | IO[bytes], limits: Limits | None = None) -> None:
+    """ImportRejected when the file is over the upload limits: call it before reading a file into
+    memory (:func:`read_table` calls it itself)."""
+    try:
+        check_file(source, limits)
+    except FileRefused as exc:
+        raise ImportRejected([CellError(0, "", exc.message)]) from exc
+
+
+def unreadable_message() -> str:
+    return _(
+        "无法读取此文件：它不是有效的 Excel 表格（.xlsx、.xls 或 .ods），也不是 CSV 文本。"
+        "请用 Excel 或 WPS 打开下载的模板，填好后“另存为” .xlsx 或“CSV UTF-8”再上传。"
+    )
+
+
+def _spreadsheet_rows(source: str | Path | IO[bytes], limits: Limits) -> Iterator[list[Any]]:
     if isinstance(source, str | Path):
         book = CalamineWorkbook.from_path(str(source))
     else:
         book = CalamineWorkbook.from_filelike(source)
+    if not book.sheet_names:
+        raise FileRefused(_("文件中没有工作表"))
     sheet = book.get_sheet_by_index(0)
+    check_rows(sheet.height - 1, limits)  # before the cells become Python objects
     return iter(sheet.to_python(skip_empty_area=False))
 
 
-def _csv_rows(source: str | Path | IO[bytes]) -> Iterator[list[Any]]:
+def _csv_rows(source: str | Path | IO[bytes], limits: Limits) -> Iterator[list[Any]]:
     raw = Path(source).read_bytes() if isinstance(source, str | Path) else source.read()
+    if b"\x00" in raw:
+        raise FileRefused(
+            _("文件含有二进制内容，不是 CSV 文本表格。请上传 .xlsx 文件，或在 Excel 中另存为“CSV UTF-8”。")
+        )
     for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK by default
         try:
             text = raw.decode(encoding)
@@ -100,17 +132,65 @@ def _csv_rows(source: str | Path | IO[bytes]) -> Iterator[list[Any]]:
         except UnicodeDecodeError:
             continue
     else:
-        raise ImportRejected([CellError(0, "", _("CSV 文件编码无法识别，请保存为 UTF-8"))])
-    return iter(csv.reader(io.StringIO(text)))
+        raise FileRefused(_("CSV 文件编码无法识别，请在 Excel 中另存为“CSV UTF-8”"))
+    return _checked_csv(csv.reader(io.StringIO(text)), limits)
+
+
+def _checked_csv(reader: Iterator[list[str]], limits: Limits) -> Iterator[list[str]]:
+    """The CSV's rows; ImportRejected, naming the row, for a cell over the csv module's field limit
+    (which a real table never reaches) or more rows than the limit."""
+    row = 0
+    try:
+        for row, values in enumerate(reader, start=1):
+            if row > limits.max_rows + 1:
+                check_rows(row - 1, limits)
+            yield values
+    except FileRefused as exc:
+        raise ImportRejected([CellError(0, "", exc.message)]) from exc
+    except csv.Error as exc:
+        raise ImportRejected(
+            [
+                CellError(
+                    row + 1,
+                    "",
+                    _("此行有一个单元格超过 %(max)s 个字符或引号不成对，文件不像是台账表格，未读取。")
+                    % {"max": f"{csv.field_size_limit():,}"},
+                )
+            ]
+        ) from exc
 
 
 def check_header(header: Sequence[str], required: Sequence[str]) -> dict[str, int]:
-    """Column positions by header text; ImportRejected naming every missing column."""
-    positions = {h: i for i, h in enumerate(header) if h}
-    missing = [c for c in required if c not in positions]
-    if missing:
-        raise ImportRejected([CellError(1, c, _("缺少此列，请使用下载的模板")) for c in missing])
-    return positions
+    """Column positions by header text; ImportRejected naming every missing column and every
+    column that appears twice (which of the two holds the data would be a guess)."""
+    places: dict[str, list[int]] = {}
+    for i, h in enumerate(header):
+        if h:
+            places.setdefault(h, []).append(i)
+    errors = [
+        CellError(
+            1,
+            h,
+            _("此列出现了 %(n)d 次（第 %(columns)s 列），请只保留一列")
+            % {"n": len(at), "columns": "、".join(map(column_letter, at))},
+        )
+        for h, at in places.items()
+        if len(at) > 1
+    ]
+    errors += [CellError(1, c, _("缺少此列，请使用下载的模板")) for c in required if c not in places]
+    if errors:
+        raise ImportRejected(errors)
+    return {h: at[0] for h, at in places.items()}
+
+
+def column_letter(index: int) -> str:
+    """A spreadsheet's name of the 0-based column ``index``: A, B, …, Z, AA, AB, …"""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 # Options for every workbook the product writes. A text cell is always text: xlsxwriter would

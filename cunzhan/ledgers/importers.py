@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from psycopg.copy import QueuedLibpqWriter
 
 from cunzhan.core.audit import log_event
-from cunzhan.core.tabular import CellError, ImportRejected, check_header, read_table
+from cunzhan.core.tabular import CellError, ImportRejected, check_header, check_upload, read_table
 from cunzhan.ledgers.models import ImportBatch, Parcel
 from cunzhan.ledgers.parsing import PG, SQLITE, TZ, Context, convert_column
 from cunzhan.ledgers.specs import STATION_HEADER, LedgerSpec, spec_for
@@ -144,6 +144,7 @@ def import_ledger(
     progress = progress or _no_progress
     started = time.perf_counter()
     name = name or (str(source) if isinstance(source, str | Path) else getattr(source, "name", "") or "file")
+    check_upload(source)  # before the file is read into memory
     if isinstance(source, str | Path):
         digest = hashlib.sha256(Path(source).read_bytes()).hexdigest()
         table_source: Any = source

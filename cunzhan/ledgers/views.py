@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cunzhan.core.forms import apply_validation_error
-from cunzhan.core.tabular import ImportRejected
+from cunzhan.core.tabular import ImportRejected, check_upload
 from cunzhan.ledgers import exporters, selectors, services
 from cunzhan.ledgers.forms import ImportForm, StationChoiceForm, entry_form_class
 from cunzhan.ledgers.importers import import_ledger
@@ -433,10 +433,11 @@ def import_upload(request, kind: str):
     context = {"spec": spec, "form": form, "errors": None, "result": None}
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        if upload.size > SYNC_IMPORT_BYTES:
-            token = _start_background_import(user, spec.kind, upload)
-            return redirect("ledgers:import_progress", token=token)
         try:
+            check_upload(upload)  # over a limit: said at once, not after a trip to the background
+            if upload.size > SYNC_IMPORT_BYTES:
+                token = _start_background_import(user, spec.kind, upload)
+                return redirect("ledgers:import_progress", token=token)
             result = import_ledger(acting_user=user, kind=spec.kind, source=upload, name=upload.name)
         except ImportRejected as exc:
             context["errors"] = exc.errors[:ERRORS_SHOWN]
