@@ -14,6 +14,7 @@ from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.orm import create_schema
 
+from cunzhan.core.concurrency import ConflictOut, EditConflict
 from cunzhan.core.tabular import ImportRejected
 from cunzhan.ledgers import exporters, selectors, services
 from cunzhan.ledgers.importers import import_ledger
@@ -89,6 +90,7 @@ def _out(user, entry, present=None) -> dict[str, Any]:
         **{k: (str(v) if hasattr(v, "as_tuple") else v) for k, v in data.items()},
         "recorded_at": entry.recorded_at,
         "source": entry.source,
+        "version": entry.version,
     }
 
 
@@ -135,6 +137,14 @@ def _register(spec: LedgerSpec) -> None:
 
     Create.__name__ = f"{name}Create"
 
+    class Patch(entry_patch):  # type: ignore[valid-type, misc]
+        version: int = Field(
+            ...,
+            description="读取记录时得到的 version，原样交回。记录在此之后已被他人修改则答 409，不做任何修改。",
+        )
+
+    Patch.__name__ = f"{name}Patch"
+
     @router.get(f"/{kind}", response=Page, summary=f"{spec.label}台账", operation_id=f"list_{kind}")
     def list_entries(request, filters: Query[Filters]):
         entries = selectors.filtered_entries_for_user(request.user, kind, filters.entry_filter())
@@ -151,14 +161,24 @@ def _register(spec: LedgerSpec) -> None:
     def get_entry(request, pk: int):
         return _out(request.user, selectors.get_entry_for_user_or_404(request.user, kind, pk))
 
-    @router.patch(f"/{kind}/{{int:pk}}", response=dict, summary=f"修改{spec.label}", operation_id=f"update_{kind}")
-    def update_entry(request, pk: int, payload: entry_patch):  # type: ignore[valid-type]
+    @router.patch(
+        f"/{kind}/{{int:pk}}",
+        response={200: dict, 409: ConflictOut},
+        summary=f"修改{spec.label}",
+        description="须交回读取记录时得到的 version；记录在此之后已被他人修改则答 409，不做任何修改。",
+        operation_id=f"update_{kind}",
+    )
+    def update_entry(request, pk: int, payload: Patch):
         entry = selectors.get_entry_for_user_or_404(request.user, kind, pk)
         changes = payload.dict(exclude_unset=True)
+        version = changes.pop("version")
         if not selectors.pii_visible(request.user, entry) and set(changes) & set(spec.pii_fields):
             raise ValidationError(dict.fromkeys(set(changes) & set(spec.pii_fields), "无权查看的个人信息不能修改。"))
-        entry = services.entry_update(acting_user=request.user, entry=entry, **changes)
-        return _out(request.user, entry)
+        try:
+            entry = services.entry_update(acting_user=request.user, entry=entry, version=version, **changes)
+        except EditConflict as exc:
+            return Status(409, {"detail": exc.message})
+        return Status(200, _out(request.user, entry))
 
     @router.delete(
         f"/{kind}/{{int:pk}}", response={204: None}, summary=f"删除{spec.label}", operation_id=f"delete_{kind}"

@@ -20,7 +20,7 @@ class LedgersConfig(AppConfig):
         )
         for model in ENTRY_MODELS:
             register(model, paths)
-            auditlog.register(model)
+            auditlog.register(model, exclude_fields=["version"])
         # a batch may span stations: its region is the common region of its stations
         register(ImportBatch, ScopePaths(region="region_code", station="station"))
         auditlog.register(ImportBatch)

@@ -52,6 +52,17 @@ def _entry_form_class(kind: str) -> type[forms.ModelForm]:
     )
 
 
+class VersionForm(forms.Form):
+    """The version of the entry the editor loaded, so that a save over someone else's correction is
+    refused (cunzhan.core.concurrency)."""
+
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=0,
+        error_messages=dict.fromkeys(("required", "invalid", "min_value"), _("页面缺少版本信息，请刷新后重新编辑。")),
+    )
+
+
 class StationChoiceForm(forms.Form):
     station = forms.ModelChoiceField(
         label=_("服务站"),

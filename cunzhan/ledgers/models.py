@@ -102,6 +102,10 @@ class LedgerEntry(models.Model):
     )
     # 32 hex digits: a 128-bit hash of the row's natural key (random for an entry made by hand)
     row_key = models.CharField(_("行键"), max_length=32, editable=False)
+    # bumped by every correction: an editor hands back the version it loaded, and a save over
+    # someone else's is refused (cunzhan.core.concurrency). A database default, so that a bulk
+    # import's COPY, which names its columns, needs no change.
+    version = models.PositiveIntegerField(_("版本"), db_default=1, editable=False)
 
     class Meta:
         abstract = True

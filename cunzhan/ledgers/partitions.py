@@ -132,7 +132,7 @@ def _create(cursor, table: str, month: date) -> None:
         cursor.execute(f'CREATE TABLE "{name}" PARTITION OF "{table}" FOR VALUES {bounds}')
         return
     # the month's rows arrived before its partition: move them out of the default partition
-    cursor.execute(f'CREATE TABLE "{name}" (LIKE "{table}" INCLUDING DEFAULTS INCLUDING STORAGE)')
+    cursor.execute(f'CREATE TABLE "{name}" (LIKE "{table}" INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE)')
     cursor.execute(
         f'WITH moved AS (DELETE FROM "{table}_default" WHERE occurred_on >= %s AND occurred_on < %s RETURNING *) '  # noqa: S608
         f'INSERT INTO "{name}" SELECT * FROM moved',

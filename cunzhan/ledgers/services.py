@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from auditlog.models import LogEntry
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import DateTimeField, DecimalField, Max, OuterRef, Subquery, Value
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from cunzhan.core import privacy
 from cunzhan.core.audit import acting
+from cunzhan.core.concurrency import EditConflict, conflict_parts
 from cunzhan.ledgers.importers import lock_county, lock_parcel, parcel_key
 from cunzhan.ledgers.models import ENTRY_MODELS, LedgerEntry, Parcel
 from cunzhan.ledgers.parsing import TZ
@@ -57,17 +59,41 @@ def entry_create(*, acting_user: Any, kind: str, station: Station, **values: Any
 
 
 @transaction.atomic
-def entry_update(*, acting_user: Any, entry: LedgerEntry, **values: Any) -> LedgerEntry:
-    """Correct an entry; the operation log keeps the values before and after."""
+def entry_update(*, acting_user: Any, entry: LedgerEntry, version: int, **values: Any) -> LedgerEntry:
+    """Correct an entry; the operation log keeps the values before and after.
+
+    ``version`` is the entry's version the editor loaded. When someone has corrected the entry since,
+    EditConflict says who and when, and nothing is saved.
+    """
     acting_user.scope.require("ledger.write")
-    acting_user.scope.exists_or_404(type(entry).objects.all(), pk=entry.pk)
+    model = type(entry)
+    acting_user.scope.exists_or_404(model.objects.all(), pk=entry.pk)
+    # lock and re-read: of two editors who loaded the same version, the second waits here for the
+    # first to commit, then finds the version moved on
+    current = model.objects.select_for_update().filter(pk=entry.pk).values_list("version", flat=True).get()
+    if current != version:
+        raise _edit_conflict(acting_user, entry)
     _assign(entry, values)
     _clean(entry)
     if not isinstance(entry, Parcel):  # a parcel's check has taken the county's lock already
-        lock_county(type(entry), entry.county_code, shared=True)
+        lock_county(model, entry.county_code, shared=True)
+    entry.version = current + 1
     with acting(acting_user):
         entry.save()
     return entry
+
+
+def _edit_conflict(acting_user: Any, entry: LedgerEntry) -> EditConflict:
+    """Who corrected the entry last, and when: the operation log knows (an entry keeps no editor)."""
+    last = LogEntry.objects.get_for_object(entry).select_related("actor").order_by("-timestamp").first()
+    parts = conflict_parts(
+        acting_user=acting_user,
+        editor=last.actor if last else None,
+        edited_at=last.timestamp if last else None,
+    )
+    if parts["self"]:
+        return EditConflict(_("这条记录已在其他页面被您修改（%(when)s），请刷新后重新编辑，您的修改未保存。") % parts)
+    return EditConflict(_("这条记录已被他人（%(who)s，%(when)s）修改，请刷新后重新编辑，您的修改未保存。") % parts)
 
 
 @transaction.atomic

@@ -28,7 +28,7 @@ from django.views.decorators.http import require_POST
 from cunzhan.core.forms import apply_validation_error
 from cunzhan.core.tabular import ImportRejected, check_upload
 from cunzhan.ledgers import exporters, selectors, services
-from cunzhan.ledgers.forms import ImportForm, StationChoiceForm, entry_form_class
+from cunzhan.ledgers.forms import ImportForm, StationChoiceForm, VersionForm, entry_form_class
 from cunzhan.ledgers.importers import import_ledger
 from cunzhan.ledgers.specs import SPECS, LedgerSpec
 from cunzhan.regions.models import Region
@@ -299,20 +299,28 @@ def entry_edit(request, kind: str, pk: int):
         fields = spec.fields
     form_class = entry_form_class(spec)
     form = form_class(request.POST or None, instance=entry)
+    version_form = VersionForm(request.POST or None, initial={"version": entry.version}, prefix="v")
     for field in set(spec.fields) - set(fields):
         del form.fields[field]
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and version_form.is_valid():
         try:
-            services.entry_update(acting_user=user, entry=entry, **{f: form.cleaned_data[f] for f in fields})
-        except ValidationError as exc:
+            services.entry_update(
+                acting_user=user,
+                entry=entry,
+                version=version_form.cleaned_data["version"],
+                **{f: form.cleaned_data[f] for f in fields},
+            )
+        except ValidationError as exc:  # an EditConflict too: shown above the form, the user's values kept
             apply_validation_error(form, exc)
         else:
             messages.success(request, _("已修改，修改前后的内容记入操作日志。"))
             return redirect("ledgers:list", kind=spec.kind)
+    for error in version_form.errors.get("version", []):
+        form.add_error(None, error)
     return render(
         request,
         "ledgers/entry_form.html",
-        {"spec": spec, "form": form, "editing": entry, "recent_products": []},
+        {"spec": spec, "form": form, "version_form": version_form, "editing": entry, "recent_products": []},
     )
 
 

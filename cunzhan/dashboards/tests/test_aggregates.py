@@ -63,7 +63,9 @@ def test_rows_added_in_bulk_are_picked_up_by_id(world):
 def test_a_correction_that_moves_an_entry_recounts_both_months(world):
     entry = purchase(world, date(2026, 3, 2), "100.00")
     refresh_county("610828")
-    services.entry_update(acting_user=world.operator, entry=entry, occurred_on=date(2026, 4, 2), amount="80.00")
+    services.entry_update(
+        acting_user=world.operator, entry=entry, version=entry.version, occurred_on=date(2026, 4, 2), amount="80.00"
+    )
     refresh_county("610828")
     assert month_row(world.station_keng, date(2026, 3, 1)) is None
     assert month_row(world.station_keng, date(2026, 4, 1)).purchase_amount == Decimal("80.00")

@@ -64,7 +64,9 @@ def test_a_correction_committing_after_a_refresh_is_counted_by_the_next(world):
     refresh_counties(["610828", "360734"])
     # its operation log entry has its id once this returns
     writer, release = held_open(
-        lambda: services.entry_update(acting_user=world.keeper, entry=entry, occurred_on=date(2025, 6, 6))
+        lambda: services.entry_update(
+            acting_user=world.keeper, entry=entry, version=entry.version, occurred_on=date(2025, 6, 6)
+        )
     )
     record(world.other_keeper, world.station_xunwu, "4.00")  # a newer log entry, committed first
     services.entry_create(  # something new in the county, so that this refresh recounts

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -32,7 +33,9 @@ def test_a_keeper_records_lists_corrects_and_deletes_through_the_api(world, clie
     assert body["amount"] == "236.50" and body["customer_phone"] == "13800001234"
     listed = client.get("/api/v1/ledgers/purchase?station=JX-0001&date_from=2025-01-01").json()
     assert listed["count"] == 1 and listed["items"][0]["id"] == body["id"]
-    patched = client.patch(f"/api/v1/ledgers/purchase/{body['id']}", {"amount": "200"}, content_type="application/json")
+    patched = client.patch(
+        f"/api/v1/ledgers/purchase/{body['id']}", {"amount": "200", "version": body["version"]}, "application/json"
+    )
     assert patched.status_code == 200 and patched.json()["amount"] == "200.00"
     assert client.delete(f"/api/v1/ledgers/purchase/{body['id']}").status_code == 204
     assert ProxyPurchase.objects.count() == 0
@@ -172,3 +175,24 @@ def test_a_keepers_token_records_only_at_the_keepers_station(world, client):
     )
     assert answer.status_code == 404
     assert ProxyPurchase.objects.count() == 0
+
+
+def test_two_corrections_from_the_same_version_the_second_is_refused_with_409(world, client):
+    """Two clerks load the same entry; the first saves, the second is told who saved and nothing of
+    theirs is written (no silent lost update)."""
+    client.force_login(world.keeper)
+    body = client.post("/api/v1/ledgers/purchase", NEW, content_type="application/json").json()
+    url = f"/api/v1/ledgers/purchase/{body['id']}"
+    assert body["version"] == 1
+    first = client.patch(url, {"amount": "200", "version": 1}, "application/json")
+    assert first.status_code == 200 and first.json()["version"] == 2
+    client.force_login(world.operator)
+    second = client.patch(url, {"amount": "999", "version": 1}, "application/json")
+    assert second.status_code == 409
+    assert second.json()["detail"].startswith("这条记录已被他人（keeper，")
+    assert "您的修改未保存" in second.json()["detail"]
+    assert ProxyPurchase.objects.get().amount == Decimal("200.00")
+    without = client.patch(url, {"amount": "999"}, "application/json")
+    assert without.status_code == 422  # the version is required
+    again = client.patch(url, {"amount": "150", "version": 2}, "application/json")
+    assert again.status_code == 200 and again.json()["amount"] == "150.00"

@@ -66,7 +66,7 @@ def test_the_primary_key_holds_the_county_and_the_month(table):
 def test_a_month_has_its_own_partition_and_an_entry_moves_with_its_date(world):
     entry = record(world, date(2025, 6, 30))
     assert home_of(entry) == "ledgers_proxypurchase_p202506"
-    services.entry_update(acting_user=world.keeper, entry=entry, occurred_on=date(2025, 7, 1))
+    services.entry_update(acting_user=world.keeper, entry=entry, version=entry.version, occurred_on=date(2025, 7, 1))
     assert home_of(entry) == "ledgers_proxypurchase_p202507"
     assert ProxyPurchase.objects.get(pk=entry.pk).occurred_on == date(2025, 7, 1)
 

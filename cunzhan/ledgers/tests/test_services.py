@@ -89,7 +89,7 @@ def test_bad_values_are_refused_with_the_field_named(world, overrides, field):
 
 def test_corrections_and_deletions_are_in_the_operation_log(world):
     entry = record(world.keeper, world.station_keng)
-    services.entry_update(acting_user=world.keeper, entry=entry, amount=Decimal("200.00"))
+    services.entry_update(acting_user=world.keeper, entry=entry, version=entry.version, amount=Decimal("200.00"))
     pk = entry.pk
     services.entry_delete(acting_user=world.keeper, entry=entry)
     log = LogEntry.objects.filter(object_pk=str(pk), content_type__model="proxypurchase").order_by("timestamp")
@@ -122,6 +122,8 @@ def test_a_parcel_tracking_number_is_recorded_once_per_county(world):
         services.entry_create(acting_user=world.keeper, kind="parcel", station=world.station_keng, **earlier)
     assert "tracking_no" in caught.value.message_dict
     with pytest.raises(ValidationError) as caught:
-        services.entry_update(acting_user=world.keeper, entry=parcel, handed_over_at=arrived - timedelta(hours=1))
+        services.entry_update(
+            acting_user=world.keeper, entry=parcel, version=parcel.version, handed_over_at=arrived - timedelta(hours=1)
+        )
     assert "handed_over_at" in caught.value.message_dict
     assert Parcel.objects.count() == 1

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 
 import pytest
 from django.core.cache import cache
@@ -8,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
+from cunzhan.ledgers import services
 from cunzhan.ledgers.models import ProxyPurchase
 from cunzhan.ledgers.tests.helpers import PURCHASE_HEADER, purchase_rows, write_xlsx
 
@@ -74,8 +76,9 @@ def test_edit_and_delete_pages(world, client):
     assert client.get(edit_url).status_code == 200
     response = client.post(
         edit_url,
-        {"occurred_on": "2025-03-01", "product_name": "复合肥", "quantity": "1", "amount": "99.5", "platform": "淘宝"},
-    )
+        {"occurred_on": "2025-03-01", "product_name": "复合肥", "quantity": "1", "amount": "99.5", "platform": "淘宝",
+         "v-version": "1"},
+    )  # fmt: skip
     assert response.status_code == 302
     entry.refresh_from_db()
     assert str(entry.amount) == "99.50"
@@ -84,6 +87,27 @@ def test_edit_and_delete_pages(world, client):
     client.force_login(world.keeper)
     assert client.post(reverse("ledgers:delete", args=["purchase", entry.pk])).status_code == 302
     assert not ProxyPurchase.objects.exists()
+
+
+def test_an_edit_over_someone_elses_correction_is_refused_keeping_what_was_typed(world, client):
+    entry = services.entry_create(
+        acting_user=world.keeper, kind="purchase", station=world.station_keng, occurred_on=date(2025, 3, 1),
+        product_name="复合肥", quantity=1, amount="120", platform="拼多多",
+    )  # fmt: skip
+    edit_url = reverse("ledgers:edit", args=["purchase", entry.pk])
+    client.force_login(world.operator)
+    assert 'name="v-version" value="1"' in client.get(edit_url).content.decode()
+    services.entry_update(acting_user=world.keeper, entry=entry, version=1, amount="130")  # meanwhile
+    page = client.post(
+        edit_url,
+        {"occurred_on": "2025-03-01", "product_name": "复合肥", "quantity": "1", "amount": "99.5", "platform": "淘宝",
+         "v-version": "1"},
+    )  # fmt: skip
+    html = page.content.decode()
+    assert page.status_code == 200 and "这条记录已被他人（keeper，" in html
+    assert 'value="99.5"' in html  # what the operator typed is still there
+    entry.refresh_from_db()
+    assert (str(entry.amount), entry.version) == ("130.00", 2)
 
 
 def test_the_import_page_shows_each_error_and_then_imports(world, client, tmp_path):

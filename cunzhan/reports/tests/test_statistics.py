@@ -56,7 +56,9 @@ def test_figures_follow_corrections_and_deletions(world):
     entry = purchase(world.station_keng, date(2025, 2, 14), amount="1000.00")
     whole = (date(2025, 1, 1), date(2025, 3, 31))
     before = statistics.station_figures(world.county, "610828", *whole)  # aggregates built here
-    ledger_services.entry_update(acting_user=world.keeper, entry=entry, occurred_on=date(2025, 3, 2))
+    ledger_services.entry_update(
+        acting_user=world.keeper, entry=entry, version=entry.version, occurred_on=date(2025, 3, 2)
+    )
     assert statistics.station_figures(world.county, "610828", *whole) == before  # moved within the span
     feb = (date(2025, 2, 1), date(2025, 2, 28))
     assert statistics.station_figures(world.county, "610828", *feb) == from_ledgers(world.county, *feb)
