@@ -318,7 +318,9 @@ def _load_month(conn, kind: str, month: date) -> int:
         cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
         sequence = cursor.fetchone()[0]  # looked up once: as an expression it would be once per row
         cursor.execute(f'DROP TABLE IF EXISTS "{staging}"')
-        cursor.execute(f'CREATE TABLE "{staging}" (LIKE "{table}" INCLUDING DEFAULTS INCLUDING STORAGE)')
+        cursor.execute(
+            f'CREATE TABLE "{staging}" (LIKE "{table}" INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE)'
+        )
         inner = ", ".join(f"{expression} AS {column}" for column, expression in columns.items())
         outer = ", ".join(derived.get(column, column) for column in columns)
         names = ", ".join(columns)
