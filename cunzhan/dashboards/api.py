@@ -12,6 +12,7 @@ from ninja import Router
 from cunzhan.dashboards import selectors
 from cunzhan.dashboards.charts import CHARTS, Where, recent_chart_table
 from cunzhan.dashboards.selectors import Window
+from cunzhan.regions.selectors import county_for_user
 
 router = Router(tags=["看板"])
 
@@ -25,9 +26,7 @@ def summary(request, county: str | None = None, month: str | None = None) -> dic
     """Key figures of one county at the caller's scope: the month and the year to date."""
     user = request.user
     now = timezone.now()
-    region = selectors.resolve_county(user, county)
-    if region is None:
-        raise Http404(_("请指定您管辖范围内的县。"))
+    region = county_for_user(user, county)
     board = selectors.recent_county_dashboard(user, region, Window.parse(month, now=now))
     return {
         "county": region.code,
@@ -52,8 +51,8 @@ def chart(request, name: str, county: str | None = None, month: str | None = Non
     user.scope.require("statistics.view")
     now = timezone.now()
     choices = selectors.counties_for_user(user)
-    region = selectors.resolve_county(user, county, choices=choices)
-    counties = [region] if region else choices
+    # one county when asked for (404 outside the scope), else all the user's counties
+    counties = [county_for_user(user, county, choices=choices)] if county else choices
     return recent_chart_table(
         name, Where(user=user, counties=counties, window=Window.parse(month, now=now), now=now)
     ).as_json()

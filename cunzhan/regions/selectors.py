@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
 
 from cunzhan.regions.models import Level, Region
 from cunzhan.stations.models import Station
@@ -38,3 +41,20 @@ def county_choices(user) -> list[Region]:
     if len(prefix) >= 6:
         return list(Region.objects.filter(code=prefix[:6]))
     return list(Region.objects.filter(level=Level.COUNTY, code__startswith=prefix).order_by("code"))
+
+
+def county_for_user(user, requested: str | None, *, choices: list[Region] | None = None) -> Region:
+    """The county an API call is about: the requested one when the user may see it (404 otherwise);
+    without one, the user's only county. A user over several counties must name one: ValidationError
+    (422), since the request is incomplete, not aimed at something hidden."""
+    choices = county_choices(user) if choices is None else choices
+    if requested:
+        for county in choices:
+            if county.code == requested:
+                return county
+        raise Http404(_("未找到该县，或不在您的管辖范围内。"))
+    if len(choices) == 1:
+        return choices[0]
+    if not choices:
+        raise Http404(_("您的管辖范围内没有县。"))
+    raise ValidationError({"county": [_("您管辖多个县，请用 county 参数给出县级区划代码。")]})

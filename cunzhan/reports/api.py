@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from ninja import Field, Router, Schema
@@ -15,6 +16,7 @@ from ninja import Status as Reply
 from cunzhan.core import dates
 from cunzhan.core.concurrency import ConflictOut, EditConflict
 from cunzhan.regions.models import Region
+from cunzhan.regions.selectors import county_choices, county_for_user
 from cunzhan.reports import drafts, exporters, selectors, services
 from cunzhan.reports.models import Kind, ReportSettings
 from cunzhan.reports.statistics import FIGURE_NAMES, county_statistics
@@ -25,10 +27,11 @@ router = Router(tags=["报表"])
 
 
 def _county(request, code: str | None) -> Region:
-    county = selectors.resolve_county(request.user, code)
-    if county is None or (code and county.code != code):
-        raise Http404("未找到该县，或不在您的管辖范围内。")
-    return county
+    """The county asked for (404 outside the scope); without one, as on the pages, the user's first
+    county (the answer names it)."""
+    if not code and (choices := county_choices(request.user)):
+        return choices[0]
+    return county_for_user(request.user, code)
 
 
 def _month(month: str | None) -> tuple[int, int]:
@@ -37,7 +40,7 @@ def _month(month: str | None) -> tuple[int, int]:
     try:
         return dates.parse_month(month)
     except ValueError:
-        raise Http404("月份格式应为 YYYY-MM。") from None
+        raise ValidationError({"month": ["月份格式应为 YYYY-MM。"]}) from None
 
 
 class BoardRowOut(Schema):
@@ -68,7 +71,7 @@ def status_board(request, county: str | None = None, month: str | None = None, w
     try:
         period = period_from_slug(settings, Kind.WEEKLY, week) if week else monthly_period(settings, *_month(month))
     except ValueError:
-        raise Http404("周次格式应为 YYYY-Www。") from None
+        raise ValidationError({"week": ["周次格式应为 YYYY-Www。"]}) from None
     rows = selectors.period_board(request.user, region.code, period)
     return {
         "county": region.code,
@@ -347,9 +350,9 @@ def upward_list(request):
 def upward_prepare(request, payload: UpwardIn):
     user = request.user
     user.scope.require("upward.export")
-    county = _county(request, payload.county)
     if payload.kind not in ("register", "statistics"):
-        raise Http404("类型应为 register 或 statistics。")
+        raise ValidationError({"kind": ["类型应为 register（认定站点名录）或 statistics（月度统计）。"]})
+    county = _county(request, payload.county)
     period = ""
     if payload.kind == "statistics":
         year, month = _month(payload.period or None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -45,6 +46,21 @@ def test_character_class_message_is_chinese():
     with pytest.raises(ValidationError) as info:
         CharacterClassValidator(3).validate("abcdefgh")
     assert "至少 3 类" in info.value.messages[0]
+
+
+@pytest.mark.parametrize("password", ["Ab1#", "keeper", "password", "abcdefgh", "12345678", ""])
+def test_every_password_message_is_chinese(world, client, password):
+    """Through the page, in the interface's language: no message of Django's left in English."""
+    client.force_login(world.keeper)
+    page = client.post(
+        "/accounts/password/",
+        {"old_password": PASSWORD, "new_password": password, "new_password_again": password},
+    )
+    assert page.status_code == 200
+    texts = re.findall(r'<div class="invalid-feedback">(.*?)</div>', page.content.decode(), re.S)
+    assert texts, page.content.decode()[-2000:]
+    for text in texts:
+        assert re.search(r"[\u4e00-\u9fff]", text) and not re.search(r"[A-Za-z]{4,}", text), text
 
 
 def test_four_bad_passwords_do_not_lock_the_fifth_does(world, client):
