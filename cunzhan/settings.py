@@ -168,6 +168,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# The failure log is kept whole for 180 days like the other logs (purge-logs removes older rows). axes
+# would otherwise delete a user's newest failures past a thousand on each further failure, which the
+# log's trigger and the runtime role refuse: from then on every failed login of that name would fail.
+AXES_ACCESS_FAILURE_LOG_PER_USER_LIMIT = 2**62
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0) or None
 
