@@ -55,6 +55,9 @@ elif DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
     # per request. It cut the database's CPU in the load test's mix by a quarter.
     if env.bool("DB_PREPARED_STATEMENTS", default=True):
         DATABASES["default"]["OPTIONS"].update(server_side_binding=True, prepare_threshold=5)
+# PostgreSQL, least privilege (docs/deployment.md): the role the app runs as, given its grants by
+# ``cunzhan grant-runtime`` after every ``migrate`` and ``restore`` (run as the tables' owner) when named
+DATABASE_RUNTIME_ROLE = env.str("DATABASE_RUNTIME_ROLE", default="")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # PostgreSQL: the first month given its own ledger partition (older dates go to the default partition)
 LEDGER_PARTITIONS_FROM = env.str("LEDGER_PARTITIONS_FROM", default="2025-01")
