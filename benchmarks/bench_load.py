@@ -458,6 +458,7 @@ def start_server(args, url: str, log: Path) -> subprocess.Popen:
             str(args.workers),
             "--blocking-threads",
             str(args.threads),
+            "--respawn-failed-workers",  # as in production (README)
             "--no-ws",
             "--log-level",
             "warning",

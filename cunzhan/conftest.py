@@ -123,3 +123,21 @@ def _default_language():
     translation.deactivate()
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _flush_past_the_log_guard():
+    """Django empties the database after each transactional test with one TRUNCATE of every table, and
+    PostgreSQL refuses TRUNCATE of the log tables (core migration 0003). The test database's superuser
+    skips triggers for that one transaction (``session_replication_role``: only a superuser may set it)."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    sql_flush = DatabaseOperations.sql_flush
+
+    def sql_flush_past_triggers(self, style, tables, **options):
+        statements = sql_flush(self, style, tables, **options)
+        return ["SET LOCAL session_replication_role = replica", *statements] if statements else statements
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DatabaseOperations, "sql_flush", sql_flush_past_triggers)
+        yield

@@ -55,6 +55,9 @@ elif DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
     # per request. It cut the database's CPU in the load test's mix by a quarter.
     if env.bool("DB_PREPARED_STATEMENTS", default=True):
         DATABASES["default"]["OPTIONS"].update(server_side_binding=True, prepare_threshold=5)
+# PostgreSQL, least privilege (docs/deployment.md): the role the app runs as, given its grants by
+# ``cunzhan grant-runtime`` after every ``migrate`` and ``restore`` (run as the tables' owner) when named
+DATABASE_RUNTIME_ROLE = env.str("DATABASE_RUNTIME_ROLE", default="")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # PostgreSQL: the first month given its own ledger partition (older dates go to the default partition)
 LEDGER_PARTITIONS_FROM = env.str("LEDGER_PARTITIONS_FROM", default="2025-01")
@@ -168,6 +171,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# The failure log is kept whole for 180 days like the other logs (purge-logs removes older rows). axes
+# would otherwise delete a user's newest failures past a thousand on each further failure, which the
+# log's trigger and the runtime role refuse: from then on every failed login of that name would fail.
+AXES_ACCESS_FAILURE_LOG_PER_USER_LIMIT = 2**62
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0) or None
 

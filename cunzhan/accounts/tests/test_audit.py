@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from auditlog.models import LogEntry
+from axes.models import AccessFailureLog, AccessLog
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
@@ -81,3 +82,33 @@ def test_the_database_refuses_to_rewrite_or_delete_recent_log_rows(world):
         LogEntry.objects.filter(pk=entry.pk).delete()
     old = timezone.now() - timedelta(days=181)
     assert LogEntry.objects.filter(timestamp__lt=old).count() == 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the database-level guard exists on PostgreSQL only")
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "TRUNCATE auditlog_logentry",
+        "TRUNCATE axes_accesslog",
+        "TRUNCATE axes_accessfailurelog",
+        "TRUNCATE accounts_user CASCADE",  # reaches the operation log through its actor
+    ],
+)
+def test_the_database_refuses_to_empty_a_log_even_for_the_owner_of_the_tables(world, client, statement):
+    services.token_create(user=world.keeper, name="证据")
+    client.post("/accounts/login/", {"username": "county", "password": PASSWORD})
+    client.post("/accounts/logout/")
+    client.post("/accounts/login/", {"username": "keeper", "password": "wrong"})
+    with pytest.raises(DatabaseError, match="日志只读，不能清空"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the test's own rows: no foreign key check pending
+        cursor.execute(statement)
+    assert LogEntry.objects.exists() and AccessLog.objects.exists() and AccessFailureLog.objects.exists()
+
+
+def test_every_failed_login_is_kept_past_a_thousand_for_one_name(world, client):
+    AccessFailureLog.objects.bulk_create(
+        AccessFailureLog(username="keeper", user_agent="", http_accept="", path_info="/accounts/login/")
+        for _ in range(1000)
+    )
+    assert client.post("/accounts/login/", {"username": "keeper", "password": "wrong"}).status_code == 200
+    assert AccessFailureLog.objects.filter(username="keeper").count() == 1001

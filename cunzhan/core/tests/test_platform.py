@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -73,13 +76,18 @@ def test_check_deploy_is_clean_under_production_settings(tmp_path):
     assert "no issues" in result.stdout
 
 
-def test_the_production_server_serves_the_app_its_assets_and_keeps_the_connection(tmp_path):
-    """granian as the README starts it: the health check, a page, a packaged asset, two requests on one
-    connection (keep-alive)."""
-    import http.client
-    import socket
-    import time
+def readme_server_command() -> list[str]:
+    """The production command exactly as the README gives it."""
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    return shlex.split(re.search(r"For production: `(granian [^`]+)`", readme).group(1))
 
+
+@pytest.fixture(scope="module")
+def production_server(tmp_path_factory):
+    """granian started as the README says, on a free port of 127.0.0.1; the process and the port."""
+    import socket
+
+    var = tmp_path_factory.mktemp("server")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -88,35 +96,89 @@ def test_the_production_server_serves_the_app_its_assets_and_keeps_the_connectio
         SECRET_KEY="a-long-random-production-secret-key-that-is-over-fifty-characters-long-x9",
         ALLOWED_HOSTS="127.0.0.1",
         SECURE_SSL_REDIRECT="false",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        CUNZHAN_VAR_DIR=str(tmp_path),
+        DATABASE_URL=f"sqlite:///{var / 'db.sqlite3'}",
+        CUNZHAN_VAR_DIR=str(var),
     )
-    command = [str(Path(sys.executable).parent / "granian"), "--interface", "wsgi", "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--workers", "1", "--blocking-threads", "1", "cunzhan.wsgi:application"]
+    program, *arguments = readme_server_command()
+    command = [str(Path(sys.executable).parent / program), *arguments, "--host", "127.0.0.1", "--port", str(port)]
     server = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        connection = None
-        for _ in range(100):
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                connection.request("GET", "/healthz")
+        for _ in range(150):
+            if health(port) == 200:
                 break
-            except OSError:
-                connection = None
-                time.sleep(0.2)
-        assert connection is not None, "granian did not answer"
-        health = connection.getresponse()
-        assert (health.status, json.loads(health.read())["database"]) == (200, "ok")
-        connection.request("GET", "/static/bootstrap/css/bootstrap.min.css")  # the same connection
-        asset = connection.getresponse()
-        assert asset.status == 200 and len(asset.read()) > 100_000
-        connection.request("GET", "/accounts/login/")
-        login = connection.getresponse()
-        assert login.status == 200 and "登录" in login.read().decode()
-        connection.close()
+            time.sleep(0.2)
+        yield server, port
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def health(port: int) -> int | None:
+    """The health check's status, or None when nothing answers."""
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", "/healthz")
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    except OSError:
+        return None
+    finally:
+        connection.close()
+
+
+def workers(server: subprocess.Popen) -> set[int]:
+    """The process ids of granian's workers: the children of its main process (none once it is gone)."""
+    try:
+        return {
+            int(pid)
+            for task in Path(f"/proc/{server.pid}/task").iterdir()
+            for pid in (task / "children").read_text().split()
+        }
+    except FileNotFoundError:
+        return set()
+
+
+def test_the_production_server_serves_the_app_its_assets_and_keeps_the_connection(production_server):
+    """granian as the README starts it: the health check, a page, a packaged asset, two requests on one
+    connection (keep-alive)."""
+    import http.client
+
+    _server, port = production_server
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("GET", "/healthz")
+    health_check = connection.getresponse()
+    assert (health_check.status, json.loads(health_check.read())["database"]) == (200, "ok")
+    connection.request("GET", "/static/bootstrap/css/bootstrap.min.css")  # the same connection
+    asset = connection.getresponse()
+    assert asset.status == 200 and len(asset.read()) > 100_000
+    connection.request("GET", "/accounts/login/")
+    login = connection.getresponse()
+    assert login.status == 200 and "登录" in login.read().decode()
+    connection.close()
+
+
+def test_the_production_server_replaces_a_worker_that_dies_and_goes_on_serving(production_server):
+    server, port = production_server
+    command = readme_server_command()
+    count = int(command[command.index("--workers") + 1])
+    assert health(port) == 200, "granian did not answer"
+    assert len(workers(server)) == count
+    killed = min(workers(server))
+    os.kill(killed, signal.SIGKILL)
+
+    def replaced() -> bool:
+        now = workers(server)
+        return killed not in now and len(now) == count
+
+    deadline = time.monotonic() + 30  # granian waits --respawn-interval (3.5 s) before it respawns
+    while time.monotonic() < deadline and server.poll() is None and not replaced():
+        time.sleep(0.2)
+    assert server.poll() is None, "granian shut down: " + server.stdout.read().decode()[-2000:]
+    assert replaced()
+    assert [health(port) for _ in range(2 * count)] == [200] * (2 * count)
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import ProgrammingError, connection
 
 from cunzhan.ledgers import partitions
 
@@ -19,7 +19,7 @@ def _month(text: str) -> date:
 class Command(BaseCommand):
     help = (
         "在 PostgreSQL 上为四本台账建好按月分区（默认：从配置的首月到当月之后 LEDGER_PARTITIONS_AHEAD 个月，"
-        "默认 2 个月；每月运行一次即可）。"
+        "默认 2 个月；每月运行一次即可）。须以数据表的属主角色运行：应用的运行角色不能建表（docs/deployment.md）。"
     )
 
     def add_arguments(self, parser):
@@ -32,5 +32,12 @@ class Command(BaseCommand):
             return
         if first and last and first > last:
             raise CommandError("起始月份晚于截止月份")
-        created = partitions.ensure(first, last)
+        try:
+            created = partitions.ensure(first, last)
+        except ProgrammingError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) != "42501":  # insufficient_privilege
+                raise
+            raise CommandError(
+                "当前数据库角色无权建表：ledger-partitions 须以数据表的属主角色运行（docs/deployment.md）"
+            ) from exc
         self.stdout.write(f"新建分区 {len(created)} 个" + (f"：{'、'.join(created)}" if created else ""))
