@@ -15,6 +15,7 @@ from cunzhan.assessment import exporters, selectors, services
 from cunzhan.assessment.forms import CloseRectificationForm, ComputeForm, CorrectForm, RectifyForm, SchemeForm
 from cunzhan.assessment.models import PeriodKind, Rectification, SchemeVersion, Status
 from cunzhan.core.forms import apply_validation_error
+from cunzhan.core.money import round_money
 from cunzhan.core.tabular import write_xlsx
 from cunzhan.regions.models import Level, Region
 from cunzhan.regions.selectors import home_region_for_user
@@ -286,7 +287,7 @@ def subsidies(request):
             for tier, label in Tier.choices:
                 raw = request.POST.get(f"{grade}:{tier}", "").strip()
                 try:
-                    amounts[(grade, tier)] = Decimal(raw).quantize(Decimal("0.01")) if raw else None
+                    amounts[(grade, tier)] = round_money(Decimal(raw)) if raw else None
                 except InvalidOperation:
                     errors.append(
                         _("“%(grade)s / %(tier)s”的金额“%(raw)s”不是数字") % {"grade": grade, "tier": label, "raw": raw}

@@ -22,10 +22,10 @@ from decimal import Decimal
 from django.db import connection, transaction
 
 from cunzhan.core import dates
+from cunzhan.core.dates import SHANGHAI
 
 PROVINCE = "61"
 STATIONS = 17_000
-TZ = dates.SHANGHAI
 
 Write = Callable[[str], None]
 
@@ -59,7 +59,7 @@ def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> i
 
 
 def _at(day: date, hour: int = 10, minute: int = 0) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=TZ)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=SHANGHAI)
 
 
 def generate(options: Options, write: Write, progress_bar: Callable | None = None) -> dict[str, int]:
@@ -95,7 +95,7 @@ def generate(options: Options, write: Write, progress_bar: Callable | None = Non
             county_code=s.county_code,
             tier=s.tier,
             busy=_busy(rng),
-            active_from=s.certified_at.astimezone(TZ).date(),
+            active_from=s.certified_at.astimezone(SHANGHAI).date(),
         )
         for s in stations
     ]
@@ -320,7 +320,7 @@ def _activities(counties, stations, staff, options: Options, rng: random.Random)
                 created_by=office,
                 is_demo=True,
             )
-            owed = [s for s in members if s.certified_at.astimezone(TZ).date() <= day]
+            owed = [s for s in members if s.certified_at.astimezone(SHANGHAI).date() <= day]
             training.required_stations.set(owed)
             attendance += copy_rows(
                 "activities_attendance",
@@ -346,7 +346,7 @@ def _activities(counties, stations, staff, options: Options, rng: random.Random)
             created_by=operator,
             is_demo=True,
         )
-        owed = [s for s in members if s.certified_at.astimezone(TZ).date() <= start]
+        owed = [s for s in members if s.certified_at.astimezone(SHANGHAI).date() <= start]
         activity.required_stations.set(owed)
         joined = [s for s in owed if rng.random() < 0.9]
         participation += copy_rows(
@@ -377,7 +377,7 @@ def _supervision(stations, staff, options: Options, rng: random.Random) -> dict[
     halves = [(f"H{n}", _latest(month, 10, first, today)) for n, month in ((1, 6), (2, 12))]
     for half, day in halves:
         for s in stations:
-            if s.certified_at.astimezone(TZ).date() > day:
+            if s.certified_at.astimezone(SHANGHAI).date() > day:
                 continue
             inspector = staff[(s.county_code, Role.SUPERVISOR)]
             inspections.append(

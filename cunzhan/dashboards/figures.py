@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
-
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.translation import gettext as _
 
+from cunzhan.core.money import as_decimal, round_money
+
 
 def yuan(value) -> str:
-    amount = Decimal(value or 0)
+    amount = as_decimal(value)
     if abs(amount) >= 10000:
-        wan = (amount / 10000).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        wan = round_money(amount / 10000)
         return _("%(n)s万元") % {"n": intcomma(wan)}
-    return _("%(n)s元") % {"n": intcomma(amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))}
+    return _("%(n)s元") % {"n": intcomma(round_money(amount))}
 
 
 def count(value) -> str:

@@ -21,6 +21,7 @@ from cunzhan.assessment.models import Assessment, AssessmentResult, Rectificatio
 from cunzhan.assessment.models import Status as AssessmentStatus
 from cunzhan.assessment.selectors import rectifications_for_user
 from cunzhan.core import dates
+from cunzhan.core.money import round_money
 from cunzhan.core.recent import recently_counted
 from cunzhan.dashboards.aggregates import refresh_counties, refresh_county
 from cunzhan.dashboards.models import StationMonth
@@ -45,7 +46,6 @@ STORED = [
     "services",
     "services_amount",
 ]
-ZERO = Decimal("0.00")
 BACKLOG_HOURS = 48
 
 
@@ -56,10 +56,7 @@ def _sums() -> dict[str, Sum]:
 def figures_of(row: dict[str, Any]) -> Figures:
     # amounts to 2 places whatever the database returns for a sum (SQLite drops trailing zeros)
     f = Figures(
-        **{
-            name: Decimal(row.get(name) or 0).quantize(ZERO) if name.endswith("amount") else row.get(name) or 0
-            for name in STORED
-        }
+        **{name: round_money(row.get(name)) if name.endswith("amount") else row.get(name) or 0 for name in STORED}
     )
     f.goods_orders, f.goods_amount = f.sale_orders - f.farm_orders, f.sale_amount - f.farm_amount
     return f

@@ -11,10 +11,10 @@ from decimal import Decimal
 from django.db import connection
 from django.utils import timezone
 
+from cunzhan.core.dates import SHANGHAI
 from cunzhan.core.privacy import id_check_character
 from cunzhan.ledgers.importers import parcel_key
 from cunzhan.ledgers.models import MODEL_BY_KIND, Direction, ImportBatch, Kind, ServiceKind
-from cunzhan.ledgers.parsing import TZ
 from cunzhan.stations.models import Station, Tier
 
 FIRST_DAY = date(2025, 1, 1)
@@ -41,7 +41,7 @@ GIVEN = ["秀英", "建国", "桂兰", "志强", "海燕", "红梅", "文斌", "
 
 
 def _moment(day: date, rng: random.Random, start: int = 8, end: int = 19) -> datetime:
-    return datetime.combine(day, time(rng.randrange(start, end), rng.randrange(60)), tzinfo=TZ)
+    return datetime.combine(day, time(rng.randrange(start, end), rng.randrange(60)), tzinfo=SHANGHAI)
 
 
 def _phone(rng: random.Random) -> str:

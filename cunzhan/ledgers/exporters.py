@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cunzhan.core.audit import log_event
+from cunzhan.core.dates import SHANGHAI
 from cunzhan.core.roles import Role
 from cunzhan.core.tabular import workbook, write_csv, write_xlsx
-from cunzhan.ledgers.parsing import TZ
 from cunzhan.ledgers.selectors import EntryFilter, filtered_entries_for_user, masked_value
 from cunzhan.ledgers.specs import STATION_HEADER, LedgerSpec, spec_for
 
@@ -46,11 +46,11 @@ def export_rows(spec: LedgerSpec, entries: QuerySet, *, unmasked: bool) -> Itera
             elif kind == "bool":
                 value = _("是") if value else _("否")
             elif kind == "datetime" and value is not None:
-                value = timezone.localtime(value, TZ).strftime("%Y-%m-%d %H:%M")
+                value = timezone.localtime(value, SHANGHAI).strftime("%Y-%m-%d %H:%M")
             elif kind in ("amount", "quantity"):
                 value = float(value)
             out.append(masked_value(spec, field, value, unmasked))
-        out.append(timezone.localtime(recorded_at, TZ).strftime("%Y-%m-%d %H:%M:%S"))
+        out.append(timezone.localtime(recorded_at, SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"))
         out.append(_("导入 #%(id)s") % {"id": batch_id} if batch_id else _("手工录入"))
         yield out
 

@@ -49,6 +49,12 @@ def _entry_form_class(kind: str) -> type[forms.ModelForm]:
         fields=spec.fields,
         widgets={c.field: _widget(c) for c in spec.columns},
         field_classes={c.field: forms.DateTimeField for c in spec.columns if c.kind == "datetime"},
+        # the import's and the API's wording, not Django's ("确认小数不超过 2 位.")
+        error_messages={
+            c.field: {"max_decimal_places": _("最多保留 %(max)s 位小数。")}
+            for c in spec.columns
+            if c.kind in ("amount", "quantity")
+        },
     )
 
 

@@ -32,9 +32,10 @@ from django.utils.translation import gettext as _
 from psycopg.copy import QueuedLibpqWriter
 
 from cunzhan.core.audit import log_event
+from cunzhan.core.dates import SHANGHAI
 from cunzhan.core.tabular import CellError, ImportRejected, check_header, check_upload, read_table
 from cunzhan.ledgers.models import ImportBatch, Parcel
-from cunzhan.ledgers.parsing import PG, SQLITE, TZ, Context, convert_column
+from cunzhan.ledgers.parsing import PG, SQLITE, Context, convert_column
 from cunzhan.ledgers.specs import STATION_HEADER, LedgerSpec, spec_for
 from cunzhan.stations.models import Station
 
@@ -230,7 +231,7 @@ def _plan(acting_user: Any, spec: LedgerSpec, header: list[str], rows: list[list
         station_ids=station_ids,
         stations=stations,
         errors=errors,
-        ctx=Context(today=now.astimezone(TZ).date(), now=now, dialect=dialect),
+        ctx=Context(today=now.astimezone(SHANGHAI).date(), now=now, dialect=dialect),
     )
 
 

@@ -23,9 +23,10 @@ from zoneinfo import ZoneInfo
 from django.utils.translation import gettext as _
 
 from cunzhan.core import privacy
+from cunzhan.core.dates import SHANGHAI
+from cunzhan.core.money import has_more_places, quantize, round_money
 from cunzhan.core.tabular import CellError
 
-TZ = ZoneInfo("Asia/Shanghai")
 EARLIEST = date(2000, 1, 1)
 MAX_AMOUNT = Decimal("999999999999.99")
 MAX_QUANTITY = Decimal("999999999.999")
@@ -68,7 +69,7 @@ def _blank(value: Any) -> bool:
 
 
 def parse_date(value: Any, *, today: date | None = None) -> date:
-    today = today or datetime.now(TZ).date()
+    today = today or datetime.now(SHANGHAI).date()
     if _blank(value):
         raise CellInvalid(_("日期不能为空"))
     if isinstance(value, datetime):
@@ -109,7 +110,7 @@ def _excel_serial(value: float) -> datetime:
 
 def parse_datetime(value: Any, *, now: datetime | None = None) -> datetime:
     """A moment in Asia/Shanghai (naive cells are read as Beijing time), not in the future."""
-    now = now or datetime.now(TZ)
+    now = now or datetime.now(SHANGHAI)
     if _blank(value):
         raise CellInvalid(_("时间不能为空"))
     if isinstance(value, datetime):
@@ -130,10 +131,10 @@ def parse_datetime(value: Any, *, now: datetime | None = None) -> datetime:
     else:
         raise CellInvalid(_("“%(value)s”不是日期时间，请写成 2025-03-01 14:30") % {"value": _shown(value)})
     if result.tzinfo is None:
-        result = result.replace(tzinfo=TZ)
+        result = result.replace(tzinfo=SHANGHAI)
     if result > now + timedelta(minutes=5):
-        raise CellInvalid(_("时间 %(value)s 晚于现在") % {"value": f"{result.astimezone(TZ):%Y-%m-%d %H:%M}"})
-    if result.astimezone(TZ).date() < EARLIEST:
+        raise CellInvalid(_("时间 %(value)s 晚于现在") % {"value": f"{result.astimezone(SHANGHAI):%Y-%m-%d %H:%M}"})
+    if result.astimezone(SHANGHAI).date() < EARLIEST:
         raise CellInvalid(_("时间早于 2000 年，请检查"))
     return result
 
@@ -169,9 +170,9 @@ def parse_amount(value: Any) -> Decimal:
         raise CellInvalid(_("金额不能为负数（%(value)s）") % {"value": _shown(value)})
     if amount > MAX_AMOUNT:
         raise CellInvalid(_("金额过大（%(value)s）") % {"value": _shown(value)})
-    if amount != amount.quantize(Decimal("0.01")):
+    if has_more_places(amount, 2):
         raise CellInvalid(_("金额最多保留两位小数（%(value)s）") % {"value": _shown(value)})
-    return amount.quantize(Decimal("0.01"))
+    return round_money(amount)
 
 
 def parse_quantity(value: Any) -> Decimal:
@@ -183,9 +184,9 @@ def parse_quantity(value: Any) -> Decimal:
         raise CellInvalid(_("数量须大于 0（%(value)s）") % {"value": _shown(value)})
     if quantity > MAX_QUANTITY:
         raise CellInvalid(_("数量过大（%(value)s）") % {"value": _shown(value)})
-    if quantity != quantity.quantize(Decimal("0.001")):
+    if has_more_places(quantity, 3):
         raise CellInvalid(_("数量最多保留三位小数（%(value)s）") % {"value": _shown(value)})
-    return quantity.quantize(Decimal("0.001"))
+    return quantize(quantity, 3)
 
 
 def parse_text(value: Any, *, max_length: int, required: bool = True) -> str:
@@ -310,11 +311,11 @@ def _parse_cell(column: Column, value: Any, ctx: Context) -> Any:
         return parse_datetime(value, now=ctx.now)
     if kind == "amount":
         if not column.required and _blank(value):
-            return Decimal(column.default or 0).quantize(Decimal("0.01"))
+            return round_money(column.default or 0)
         return parse_amount(value)
     if kind == "quantity":
         if not column.required and _blank(value):
-            return Decimal(column.default or 1).quantize(Decimal("0.001"))
+            return quantize(column.default or 1, 3)
         return parse_quantity(value)
     if kind == "phone":
         return parse_phone(value)

@@ -20,13 +20,14 @@ from django.utils.translation import gettext as _
 from cunzhan.core import privacy
 from cunzhan.core.audit import acting
 from cunzhan.core.concurrency import EditConflict, conflict_parts
+from cunzhan.core.dates import SHANGHAI
+from cunzhan.core.money import as_decimal, has_more_places, quantize
 from cunzhan.ledgers.importers import lock_county, lock_parcel, parcel_key
 from cunzhan.ledgers.models import ENTRY_MODELS, LedgerEntry, Parcel
-from cunzhan.ledgers.parsing import TZ
 from cunzhan.ledgers.specs import SPEC_BY_MODEL, spec_for
 from cunzhan.stations.models import Station
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=TZ)
+_EPOCH = datetime(1970, 1, 1, tzinfo=SHANGHAI)
 # A station's last activity is kept to the minute: an entry within a minute of the one that set it
 # leaves it (dormant stations are found by the day), and the station's row is not written for each.
 ACTIVITY_PRECISION = timedelta(minutes=1)
@@ -143,10 +144,7 @@ def _assign(entry: LedgerEntry, values: dict[str, Any]) -> None:
         if value is None and not model_field.null:  # an omitted optional value (API, form)
             value = model_field.get_default()
         elif isinstance(model_field, DecimalField) and value is not None:
-            try:
-                value = Decimal(str(value)).quantize(Decimal(1).scaleb(-model_field.decimal_places))
-            except InvalidOperation:
-                raise ValidationError({field: _("请填写数字。")}) from None
+            value = _decimal_of(field, model_field, value)
         setattr(entry, field, value)
     for field in ("customer_phone", "recipient_phone"):
         if hasattr(entry, field) and getattr(entry, field):
@@ -155,8 +153,28 @@ def _assign(entry: LedgerEntry, values: dict[str, Any]) -> None:
         entry.customer_id_number = privacy.normalize_id_number(entry.customer_id_number)
     if isinstance(entry, Parcel):
         if entry.arrived_at:
-            entry.occurred_on = timezone.localtime(entry.arrived_at, TZ).date()
+            entry.occurred_on = timezone.localtime(entry.arrived_at, SHANGHAI).date()
         entry.row_key = parcel_key(entry.carrier or "", entry.tracking_no or "")
+
+
+def _decimal_of(field: str, model_field: DecimalField, value: Any) -> Decimal:
+    """An entered number with no more places than its column keeps: 1.005 yuan is refused, as the
+    import and the form refuse it, never rounded behind the keeper's back."""
+    try:
+        number = as_decimal(value)
+    except InvalidOperation:
+        raise ValidationError({field: _("请填写数字。")}) from None
+    if not number.is_finite():
+        raise ValidationError({field: _("请填写数字。")})
+    places = model_field.decimal_places
+    if has_more_places(number, places):
+        raise ValidationError(
+            {
+                field: _("%(label)s最多保留 %(n)d 位小数（%(value)s）。")
+                % {"label": model_field.verbose_name, "n": places, "value": value}
+            }
+        )
+    return quantize(number, places)
 
 
 def _clean(entry: LedgerEntry) -> None:

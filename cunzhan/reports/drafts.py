@@ -19,20 +19,19 @@ from typing import Any
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from cunzhan.core.money import quantize, round_money
 from cunzhan.ledgers.models import ConvenienceService, Direction, Parcel, ProxyPurchase, ProxySale, ServiceKind
 
 FORMAT = "cunzhan-report/1"
 SECTIONS = ("purchase", "sale", "parcel", "service")
-CENT = Decimal("0.01")
-MILLI = Decimal("0.001")
 
 
 def money(value: Decimal | int | str | None) -> str:
-    return str(Decimal(value or 0).quantize(CENT))
+    return str(round_money(value))
 
 
 def qty(value: Decimal | int | str | None) -> str:
-    return str(Decimal(value or 0).quantize(MILLI))
+    return str(quantize(value, 3))
 
 
 def build_lines(station_id: int, start: date, end: date) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cunzhan.core import dates
+from cunzhan.core.money import round_money
 from cunzhan.core.tabular import workbook
 from cunzhan.regions.models import Region
 from cunzhan.reports import selectors
@@ -210,7 +211,7 @@ def write_county_statistics(target: IO[bytes], county: Region, stats: CountyStat
 
 
 def _decimal(value: Decimal) -> str:
-    return str(Decimal(value).quantize(Decimal("0.01")))
+    return str(round_money(value))
 
 
 def upward_payload(user: Any, *, county: Region, kind: str, period: str = "") -> dict[str, Any]:

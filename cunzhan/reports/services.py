@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from cunzhan.core import dates
 from cunzhan.core.audit import acting, log_event
 from cunzhan.core.concurrency import EditConflict, conflict_parts
+from cunzhan.core.money import has_more_places
 from cunzhan.regions.models import Region
 from cunzhan.reports import drafts
 from cunzhan.reports.models import (
@@ -88,7 +89,7 @@ def _clean_fix(line: dict[str, Any], fix: dict[str, Any]) -> dict[str, Any]:
         raise ValidationError(_("“%(line)s”的数值格式不正确。") % {"line": line["label"]}) from None
     if count < 0 or (quantity is not None and quantity < 0) or (amount is not None and amount < 0):
         raise ValidationError(_("“%(line)s”的数值不能为负数。") % {"line": line["label"]})
-    if amount is not None and amount != amount.quantize(drafts.CENT):
+    if amount is not None and has_more_places(amount, 2):
         raise ValidationError(_("金额最多两位小数（精确到分）。"))
     return {
         "count": count,

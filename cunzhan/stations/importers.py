@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cunzhan.core.audit import log_event
+from cunzhan.core.money import quantize
 from cunzhan.core.tabular import CellError, ImportRejected, check_header, read_table, write_xlsx
 from cunzhan.regions.models import Region
 from cunzhan.stations.models import OperatingUnit, ResponsiblePerson, Station, StationEvent, Status, Tier
@@ -132,7 +133,7 @@ def _decimal(text: str, places: int) -> Decimal:
     number = Decimal(text)
     if not number.is_finite():
         raise InvalidOperation
-    return number.quantize(Decimal(1).scaleb(-places))
+    return quantize(number, places)
 
 
 class _RowReader:

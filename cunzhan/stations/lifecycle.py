@@ -10,13 +10,11 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext_lazy as _
 
+from cunzhan.core.dates import SHANGHAI
 from cunzhan.stations.models import Status
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 S = Status
 

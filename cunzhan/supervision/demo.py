@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from cunzhan.accounts.models import User
+from cunzhan.core.money import round_score
 from cunzhan.core.periods import SHANGHAI, Period, is_frozen
 from cunzhan.stations.models import Station
 from cunzhan.supervision import services
@@ -31,7 +32,7 @@ HALF_PERIODS = ((2025, "H1", date(2025, 6, 20)), (2025, "H2", date(2025, 12, 15)
 
 def _score(rng: random.Random, maximum: Decimal, quality: float) -> Decimal:
     raw = float(maximum) * min(1.0, max(0.0, quality + rng.uniform(-0.15, 0.1)))
-    return min(maximum, (Decimal(round(raw * 2)) / 2).quantize(Decimal("0.01")))
+    return min(maximum, round_score(Decimal(round(raw * 2)) / 2))
 
 
 def load_supervision(ctx) -> None:

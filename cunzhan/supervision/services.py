@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from cunzhan.core.audit import acting, log_event, log_updates
 from cunzhan.core.models import Half
+from cunzhan.core.money import has_more_places, round_score
 from cunzhan.core.periods import Period, ensure_editable
 from cunzhan.core.roles import Role
 from cunzhan.stations.models import Station
@@ -38,8 +39,6 @@ from cunzhan.supervision.models import (
 )
 from cunzhan.supervision.photos import EXTENSIONS, validate_photo
 from cunzhan.supervision.rating_items import ITEMS_BY_KEY
-
-CENT = Decimal("0.01")
 
 
 def _require_station(user, station: Station) -> None:
@@ -92,9 +91,9 @@ def parse_score(key: str, raw: Any) -> Decimal | None:
             _("“%(label)s”最高 %(max)s 分，不能填 %(value)s")
             % {"label": item.label, "max": _fmt(item.max), "value": _fmt(value)}
         )
-    if value != value.quantize(CENT):
+    if has_more_places(value, 2):
         raise ValidationError(_("“%(label)s”最多保留两位小数") % {"label": item.label})
-    return value.quantize(CENT)
+    return round_score(value)
 
 
 def validate_ratings(ratings: Mapping[str, tuple[Any, str]]) -> dict[str, tuple[Decimal, str]]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import cached_property
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
+
+from cunzhan.core.money import quantize
 
 SCHEMES_DIR = Path(__file__).resolve().parent.parent / "schemes"
 RULES = {"rated", "training", "marketing", "reporting", "orders", "parcel"}
@@ -71,12 +72,8 @@ class Scheme:
     def max_total(self) -> Decimal:
         return sum((i.max for i in self.items), Decimal(0))
 
-    @cached_property
-    def _quantum(self) -> Decimal:
-        return Decimal(1).scaleb(-self.decimals)
-
     def round(self, value: Decimal) -> Decimal:
-        return value.quantize(self._quantum, rounding=ROUND_HALF_UP)
+        return quantize(value, self.decimals)
 
     def grade(self, total: Decimal) -> str:
         for grade in self.grades:  # sorted highest first

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cunzhan.core.dates import SHANGHAI
 from cunzhan.core.tabular import CellError
 from cunzhan.ledgers import parsing
 from cunzhan.ledgers.parsing import CellInvalid, Context, convert_column
@@ -15,7 +16,7 @@ from cunzhan.ledgers.specs import SPECS
 from cunzhan.ledgers.tests.helpers import GOOD_ID
 
 TODAY = date(2026, 4, 1)
-NOW = datetime(2026, 4, 1, 12, 0, tzinfo=parsing.TZ)
+NOW = datetime(2026, 4, 1, 12, 0, tzinfo=SHANGHAI)
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 # anything a spreadsheet cell or a CSV field can hold

@@ -1,0 +1,43 @@
+"""Money and scores are Decimal, rounded by these helpers only: 2 places, ROUND_HALF_UP (DOMAIN.md).
+
+``Decimal.quantize`` without a rounding mode rounds half to even (1.005 → 1.00): every rounding of
+the product goes through :func:`quantize` so that 1.005 is 1.01 everywhere. A float (SQLite returns
+sums as floats) is read through its shortest text, so 282890.87 stays 282890.87 and 1.005 stays 1.005.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+Number = Decimal | int | float | str
+
+
+def as_decimal(value: Number | None) -> Decimal:
+    """``value`` as a Decimal (None is 0; a float through its shortest text, not its binary value)."""
+    if value is None:
+        return Decimal(0)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return value if isinstance(value, Decimal) else Decimal(value)
+
+
+def quantize(value: Number | None, places: int = 2) -> Decimal:
+    """``value`` rounded half up to ``places`` decimal places."""
+    return as_decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def round_money(value: Number | None) -> Decimal:
+    """Yuan to the fen: 2 places, half up."""
+    return quantize(value, 2)
+
+
+def round_score(value: Number | None) -> Decimal:
+    """A score to 2 places, half up (DOMAIN.md: item scores and totals)."""
+    return quantize(value, 2)
+
+
+def has_more_places(value: Decimal, places: int) -> bool:
+    """Whether ``value`` has digits beyond ``places`` decimal places (1.005 has more than 2; 1.50 has not):
+    an entered amount like that is refused, not rounded behind the clerk's back."""
+    return value != quantize(value, places)

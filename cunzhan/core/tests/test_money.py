@@ -1,0 +1,84 @@
+"""One rounding rule (DOMAIN.md: 2 places, ROUND_HALF_UP): computed money and scores round half up
+through cunzhan.core.money; an entered amount with more places than it keeps is refused on every entry
+path (page, API, import) rather than rounded behind the clerk's back."""
+
+from __future__ import annotations
+
+import ast
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from cunzhan.assessment.engine.scheme import load_scheme
+from cunzhan.core.money import as_decimal, has_more_places, quantize, round_money, round_score
+from cunzhan.dashboards.figures import yuan
+from cunzhan.ledgers.models import ProxyPurchase
+from cunzhan.ledgers.tests.helpers import PURCHASE_HEADER, write_csv
+
+PACKAGE = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (Decimal("1.005"), Decimal("1.01")),  # half-even would give 1.00
+        (Decimal("1.015"), Decimal("1.02")),
+        (Decimal("-1.005"), Decimal("-1.01")),
+        (1.005, Decimal("1.01")),  # a float read through its shortest text, not 1.00499999…
+        (282890.87000000000, Decimal("282890.87")),  # as SQLite returns a sum
+        ("2.675", Decimal("2.68")),
+        (None, Decimal("0.00")),
+        (7, Decimal("7.00")),
+    ],
+)
+def test_money_and_scores_round_half_up(value, expected):
+    assert round_money(value) == expected and str(round_money(value)) == str(expected)
+    assert round_score(value) == expected
+
+
+def test_other_places_and_the_more_places_check():
+    assert quantize("0.0005", 3) == Decimal("0.001")
+    assert as_decimal(0.1) == Decimal("0.1")
+    assert has_more_places(Decimal("1.005"), 2) and not has_more_places(Decimal("1.50"), 2)
+
+
+def test_the_engine_and_the_boards_round_half_up():
+    scheme = load_scheme("jia-2020")
+    assert scheme.round(Decimal("3.425")) == Decimal("3.43")  # e.g. 10 × 137 / 400
+    assert yuan(Decimal("10050")) == "1.01万元" and yuan(1.005) == "1.01元"
+
+
+def test_no_rounding_outside_the_helper():
+    """Every quantize in the code is cunzhan.core.money's (a bare one rounds half to even)."""
+    bare = []
+    for path in PACKAGE.rglob("*.py"):
+        if "migrations" in path.parts or "tests" in path.parts or path.name == "money.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and node.attr == "quantize":
+                bare.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}")
+    assert bare == []
+
+
+NEW = {"station": "JX-0001", "occurred_on": "2025-03-01", "product_name": "复合肥", "quantity": "1", "platform": "淘宝"}
+
+
+def test_an_amount_with_three_places_is_refused_on_every_entry_path(world, client, tmp_path):
+    client.force_login(world.keeper)
+    api = client.post("/api/v1/ledgers/purchase", {**NEW, "amount": "1.005"}, "application/json")
+    assert api.status_code == 422 and api.json()["errors"] == {"amount": ["金额（元）最多保留 2 位小数（1.005）。"]}
+    page = client.post(
+        "/ledgers/purchase/new/",
+        {"s-station": world.station_keng.pk, **{k: v for k, v in NEW.items() if k != "station"}, "amount": "1.005"},
+    )
+    assert page.status_code == 200 and "最多保留 2 位小数。" in page.content.decode()
+    row = ["JX-0001", date(2025, 3, 1).isoformat(), "复合肥", "1", "1.005", "淘宝", "", "", ""]
+    imported = client.post(
+        "/api/v1/ledgers/purchase/import", {"file": write_csv(tmp_path / "a.csv", PURCHASE_HEADER, [row]).open("rb")}
+    )
+    assert imported.status_code == 422 and imported.json()["errors"][0]["message"] == "金额最多保留两位小数（1.005）"
+    assert ProxyPurchase.objects.count() == 0
+    two_places = client.post("/api/v1/ledgers/purchase", {**NEW, "amount": "1.50"}, "application/json")
+    assert two_places.status_code == 201 and two_places.json()["amount"] == "1.50"
