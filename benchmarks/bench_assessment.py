@@ -208,7 +208,7 @@ def generate() -> None:
                     for pk in pks
                 ]
         Attendance.objects.bulk_create(attendance, batch_size=5000)
-    from cunzhan.dashboards.aggregates import refresh_counties
+    from cunzhan.ledgers.aggregates import refresh_counties
 
     t = time.perf_counter()
     refresh_counties(sorted(by_county))  # a running system keeps them current as rows arrive

@@ -215,7 +215,7 @@ def main() -> None:
     from django.test import Client
     from django.utils import timezone
 
-    from cunzhan.dashboards.aggregates import rebuild_county
+    from cunzhan.ledgers.aggregates import rebuild_county
     from cunzhan.ledgers.models import ENTRY_MODELS, ProxyPurchase
     from cunzhan.stations.models import Station
 

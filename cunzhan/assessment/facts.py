@@ -73,8 +73,8 @@ def _orders_by_station(
             _count_by_station("ledgers.ProxyPurchase", ids, start, end),
             _count_by_station("ledgers.ProxySale", ids, start, end),
         )
-    from cunzhan.dashboards.aggregates import refresh_counties
-    from cunzhan.dashboards.models import StationMonth
+    from cunzhan.ledgers.aggregates import refresh_counties
+    from cunzhan.ledgers.models import StationMonth
 
     refresh_counties(county_codes)
     rows = (

@@ -12,7 +12,7 @@ The runtime role gets:
 * on the log tables SELECT and INSERT only, plus UPDATE of the columns in ``LOG_UPDATED_COLUMNS``;
 * on ``django_migrations`` SELECT (``showmigrations`` and ``check`` read it; only ``migrate`` writes);
 * on the sequences SELECT (the dashboards read the ledgers' newest id from their sequences,
-  cunzhan.dashboards.aggregates._tops); USAGE (``nextval``) only on a sequence that is not an identity
+  cunzhan.ledgers.aggregates._tops); USAGE (``nextval``) only on a sequence that is not an identity
   column's (an INSERT draws an identity's next value without it), never UPDATE (``setval``);
 * by default, on tables and sequences the owner creates later (next month's partition, a new model's
   table), the business grants. A new *log* table needs this module and migration 0003 extended.

@@ -495,11 +495,11 @@ def _reports(stations, options: Options) -> int:
 
 
 def _aggregates(county_codes: list[str]) -> None:
-    from cunzhan.dashboards.aggregates import mark_current
+    from cunzhan.ledgers.aggregates import mark_current
 
     mark_current(county_codes)  # the ledger generator wrote the monthly aggregates as it went
     with connection.cursor() as cursor:
         # the aggregates were written ledger by ledger (four row versions each): clean them now
-        cursor.execute("VACUUM ANALYZE dashboards_stationmonth")
+        cursor.execute("VACUUM ANALYZE ledgers_stationmonth")
         cursor.execute("VACUUM ANALYZE stations_station")
         cursor.execute("ANALYZE")

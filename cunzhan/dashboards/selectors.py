@@ -23,9 +23,8 @@ from cunzhan.assessment.selectors import rectifications_for_user
 from cunzhan.core import dates
 from cunzhan.core.money import round_money
 from cunzhan.core.recent import recently_counted
-from cunzhan.dashboards.aggregates import refresh_counties, refresh_county
-from cunzhan.dashboards.models import StationMonth
-from cunzhan.ledgers.models import Direction, Parcel
+from cunzhan.ledgers.aggregates import refresh_counties, refresh_county
+from cunzhan.ledgers.models import Direction, Parcel, StationMonth
 from cunzhan.regions.models import Region
 from cunzhan.regions.selectors import county_choices
 from cunzhan.reports.models import Kind, Report, ReportSettings

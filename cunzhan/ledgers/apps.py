@@ -10,7 +10,7 @@ class LedgersConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from cunzhan.core.scoping import ScopePaths, register
-        from cunzhan.ledgers.models import ENTRY_MODELS, ImportBatch
+        from cunzhan.ledgers.models import ENTRY_MODELS, ImportBatch, StationMonth
 
         paths = ScopePaths(
             region="station__region__code",
@@ -24,6 +24,10 @@ class LedgersConfig(AppConfig):
         # a batch may span stations: its region is the common region of its stations
         register(ImportBatch, ScopePaths(region="region_code", station="station"))
         auditlog.register(ImportBatch)
+        register(
+            StationMonth,
+            ScopePaths(region="station__region__code", operating_unit="station__operating_unit", station="station"),
+        )
         post_migrate.connect(_partitions_ahead, sender=self)
 
 

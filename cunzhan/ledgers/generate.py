@@ -253,7 +253,7 @@ def load_months(
     return totals
 
 
-# the monthly aggregate columns each ledger fills (dashboards.StationMonth), as SQL over its rows
+# the monthly aggregate columns each ledger fills (ledgers.StationMonth), as SQL over its rows
 AGGREGATES = {
     "purchase": {"purchase_orders": "count(*)", "purchase_amount": "sum(amount)"},
     "sale": {
@@ -278,7 +278,7 @@ def _aggregate(cursor, kind: str, table: str) -> None:
     every = [column for columns in AGGREGATES.values() for column in columns]
     values = [mine.get(column, "0") for column in every]
     cursor.execute(
-        f"INSERT INTO dashboards_stationmonth (station_id, county_code, month, {', '.join(every)}) "  # noqa: S608
+        f"INSERT INTO ledgers_stationmonth (station_id, county_code, month, {', '.join(every)}) "  # noqa: S608
         f"SELECT station_id, county_code, date_trunc('month', occurred_on)::date, {', '.join(values)} "
         f'FROM "{table}" GROUP BY 1, 2, 3 '
         "ON CONFLICT (station_id, month) DO UPDATE SET " + ", ".join(f"{column} = EXCLUDED.{column}" for column in mine)

@@ -1,6 +1,6 @@
 """County and operating-unit statistics aggregated from the ledgers by the database.
 
-Whole months are read from the maintained per-station monthly aggregates (dashboards.StationMonth);
+Whole months are read from the maintained per-station monthly aggregates (ledgers.StationMonth);
 days outside whole months (a week, a half month) from the ledgers, grouped by station in four
 queries, one per ledger, each restricted to the user's stations and to the date range through the
 ledgers' (station, occurred_on) index. The resulting few hundred station rows
@@ -131,8 +131,8 @@ def station_figures(user: Any, county_code: str, start: date, end: date) -> dict
 
 
 def _from_aggregates(result: dict[int, Figures], user: Any, county_code: str, first: date, last: date) -> None:
-    from cunzhan.dashboards.aggregates import refresh_county
-    from cunzhan.dashboards.models import StationMonth
+    from cunzhan.ledgers.aggregates import refresh_county
+    from cunzhan.ledgers.models import StationMonth
 
     refresh_county(county_code)
     rows = (

@@ -440,7 +440,7 @@ def test_gathering_many_counties_takes_a_fixed_number_of_queries(county_world, d
         certify(s)
         inspect(s, w.supervisor)
         purchases(s, 2)
-    from cunzhan.dashboards.aggregates import refresh_counties
+    from cunzhan.ledgers.aggregates import refresh_counties
 
     assert refresh_counties(["610828", "360734"]) == 40  # the new station-months, recounted
     with django_assert_max_num_queries(len(one.captured_queries)):

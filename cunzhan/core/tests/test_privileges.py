@@ -17,8 +17,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from cunzhan.conftest import PASSWORD
-from cunzhan.dashboards.aggregates import refresh_county
 from cunzhan.ledgers import partitions
+from cunzhan.ledgers.aggregates import refresh_county
 from cunzhan.ledgers.importers import import_ledger
 from cunzhan.ledgers.models import Parcel, ProxyPurchase
 from cunzhan.ledgers.services import entry_create

@@ -9,10 +9,9 @@ from django.db import connection
 from django.db.models import Count, Max, Min, Sum
 
 from cunzhan.core import province
-from cunzhan.dashboards.models import StationMonth
 from cunzhan.ledgers import generate
 from cunzhan.ledgers.importers import parcel_key
-from cunzhan.ledgers.models import Parcel, ProxyPurchase, ProxySale
+from cunzhan.ledgers.models import Parcel, ProxyPurchase, ProxySale, StationMonth
 from cunzhan.reports.models import Report
 from cunzhan.stations.models import Station
 

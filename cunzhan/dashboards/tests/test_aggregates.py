@@ -6,10 +6,9 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
-from cunzhan.dashboards.aggregates import rebuild_county, refresh_county
-from cunzhan.dashboards.models import StationMonth
 from cunzhan.ledgers import services
-from cunzhan.ledgers.models import ProxyPurchase
+from cunzhan.ledgers.aggregates import rebuild_county, refresh_county
+from cunzhan.ledgers.models import ProxyPurchase, StationMonth
 
 
 def purchase(world, day: date, amount: str = "100.00", station=None, acting_user=None):
@@ -101,7 +100,7 @@ def test_the_refresh_command_rebuilds_every_county(world):
 
 
 def test_a_refresh_of_many_counties_recounts_only_those_with_new_rows(world):
-    from cunzhan.dashboards.aggregates import refresh_counties
+    from cunzhan.ledgers.aggregates import refresh_counties
 
     def xunwu(day):  # 寻乌县, outside the operator's unit
         purchase(world, day, station=world.station_xunwu, acting_user=world.admin)

@@ -10,10 +10,9 @@ import pytest
 from django.db import connection
 
 from cunzhan.core.tests.threads import WAIT, held_open, in_thread, postgres_only
-from cunzhan.dashboards.aggregates import refresh_counties, refresh_county
-from cunzhan.dashboards.models import StationMonth
 from cunzhan.ledgers import services
-from cunzhan.ledgers.models import ProxyPurchase
+from cunzhan.ledgers.aggregates import refresh_counties, refresh_county
+from cunzhan.ledgers.models import ProxyPurchase, StationMonth
 
 pytestmark = [postgres_only, pytest.mark.django_db(transaction=True)]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from cunzhan.dashboards.aggregates import rebuild_county, refresh_county
+from cunzhan.ledgers.aggregates import rebuild_county, refresh_county
 from cunzhan.stations.models import Station
 
 

@@ -30,9 +30,16 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from cunzhan.core import dates
-from cunzhan.dashboards.models import AggregateState, StationMonth
 from cunzhan.ledgers.importers import writes_settled
-from cunzhan.ledgers.models import ConvenienceService, Direction, Parcel, ProxyPurchase, ProxySale
+from cunzhan.ledgers.models import (
+    AggregateState,
+    ConvenienceService,
+    Direction,
+    Parcel,
+    ProxyPurchase,
+    ProxySale,
+    StationMonth,
+)
 from cunzhan.stations.models import Station
 
 log = logging.getLogger(__name__)
