@@ -4,6 +4,7 @@ from cunzhan.accounts.urls import auth_urlpatterns
 from cunzhan.assessment.urls import public_urlpatterns as assessment_public_urlpatterns
 from cunzhan.core import views as core_views
 from cunzhan.core.api import api
+from cunzhan.stations.region_views import urlpatterns as region_urlpatterns
 from cunzhan.stations.urls import public_urlpatterns as station_public_urlpatterns
 
 # Django tries the patterns in order for every request: the API (the phone app's writes, most of the
@@ -15,7 +16,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     *auth_urlpatterns,
     path("accounts/", include("cunzhan.accounts.urls")),
-    path("regions/", include("cunzhan.regions.urls")),
+    path("regions/", include((region_urlpatterns, "regions"))),
     path("stations/", include("cunzhan.stations.urls")),
     path("activities/", include("cunzhan.activities.urls")),
     path("supervision/", include("cunzhan.supervision.urls")),

@@ -6,7 +6,6 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from cunzhan.regions.models import Level, Region
-from cunzhan.stations.models import Station
 
 
 def regions_for_user(user) -> QuerySet[Region]:
@@ -34,10 +33,7 @@ def county_choices(user) -> list[Region]:
     scope = user.scope
     if scope.role is None:
         return []
-    if scope.station_id:
-        code = Station.objects.filter(pk=scope.station_id).values_list("county_code", flat=True).first()
-        return list(Region.objects.filter(code=code))
-    prefix = scope.region_code or ""
+    prefix = scope.region_code or ""  # a keeper's is the station's region (accounts.services)
     if len(prefix) >= 6:
         return list(Region.objects.filter(code=prefix[:6]))
     return list(Region.objects.filter(level=Level.COUNTY, code__startswith=prefix).order_by("code"))

@@ -3,9 +3,9 @@ from __future__ import annotations
 import json
 import sys
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from cunzhan.accounts.models import User
 from cunzhan.stations import exporters, selectors
 
 
@@ -22,7 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("-o", "--output", help="输出文件；JSON 可省略，输出到标准输出")
 
     def handle(self, *args, username, certified, format, output, **options):
-        user = User.objects.filter(username=username, is_active=True).first()
+        user = get_user_model().objects.filter(username=username, is_active=True).first()
         if user is None:
             raise CommandError(f"账号 {username} 不存在或已停用。")
         if format == "xlsx" and not output:

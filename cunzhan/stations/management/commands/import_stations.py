@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from cunzhan.accounts.models import User
 from cunzhan.core.tabular import ImportRejected
 from cunzhan.stations.importers import import_stations
 
@@ -17,7 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--as", dest="username", required=True, help="以该账号的身份和管辖范围导入")
 
     def handle(self, *args, file, username, **options):
-        user = User.objects.filter(username=username, is_active=True).first()
+        user = get_user_model().objects.filter(username=username, is_active=True).first()
         if user is None:
             raise CommandError(f"账号 {username} 不存在或已停用。")
         path = Path(file)

@@ -1,8 +1,12 @@
+"""The region browser (/regions/): a region, the regions under it, and how many of the user's
+stations it holds. It lives with the stations, which know their regions (regions know no app above them)."""
+
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.shortcuts import render
+from django.urls import path
 
 from cunzhan.regions.selectors import children_for_user, get_region_for_user_or_404, home_region_for_user
 from cunzhan.stations.selectors import stations_for_user
@@ -26,3 +30,9 @@ def region_detail(request, code: str | None = None):
             "station_count": stations.count(),
         },
     )
+
+
+urlpatterns = [
+    path("", region_detail, name="detail_root"),
+    path("<str:code>/", region_detail, name="detail"),
+]
