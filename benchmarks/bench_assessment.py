@@ -242,7 +242,7 @@ def run(year: int = 2025, period: str = "H1") -> float:
     from django.db import connection
 
     from cunzhan.accounts.models import User
-    from cunzhan.assessment import services
+    from cunzhan.assessment import computation, services
 
     admin = User.objects.filter(is_superuser=True).order_by("pk").first()
     now = datetime(year, 7, 10, tzinfo=TZ) if period == "H1" else datetime(year + 1, 1, 10, tzinfo=TZ)
@@ -251,7 +251,7 @@ def run(year: int = 2025, period: str = "H1") -> float:
         cursor.execute("ANALYZE")
     phases = {"gather": 0.0, "engine": 0.0, "write": 0.0}
     originals = {
-        name: getattr(services, f)
+        name: getattr(computation, f)
         for name, f in (("gather", "_gather"), ("engine", "_evaluate"), ("write", "_write_results"))
     }
 
@@ -266,7 +266,7 @@ def run(year: int = 2025, period: str = "H1") -> float:
         return call
 
     for name, attr in (("gather", "_gather"), ("engine", "_evaluate"), ("write", "_write_results")):
-        setattr(services, attr, timed(name))
+        setattr(computation, attr, timed(name))
     if os.environ.get("BENCH_PROCESSES"):  # e.g. 2: the engine in two processes
         from django.conf import settings
 
@@ -279,11 +279,11 @@ def run(year: int = 2025, period: str = "H1") -> float:
         elapsed = time.perf_counter() - start
     finally:
         for name, attr in (("gather", "_gather"), ("engine", "_evaluate"), ("write", "_write_results")):
-            setattr(services, attr, originals[name])
+            setattr(computation, attr, originals[name])
     cpu_after = os.times()
     from django.conf import settings
 
-    processes = getattr(settings, "ASSESSMENT_PROCESSES", 1)
+    processes = settings.ASSESSMENT_PROCESSES
     python_cpu = sum(cpu_after[:4]) - sum(cpu[:4])  # this process and its forked helper
     summary(f"assessment_compute_many, {len(counties)} counties", elapsed)
     other = elapsed - sum(phases.values())

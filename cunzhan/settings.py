@@ -247,6 +247,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
 
+# The assessment's engine in this many processes for a province-sized batch (cunzhan.assessment.computation;
+# slower than one on a shared 2-core machine, BENCHMARKS.md)
+ASSESSMENT_PROCESSES = env.int("ASSESSMENT_PROCESSES", default=1)
+
 # A county board (dashboard page, /api/v1/dashboards/summary) counted within this many seconds for
 # the same scope, county and month is shown again, with the time it was counted; 0 counts every time
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=30)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from cunzhan.assessment.models import SubsidyRule
-from cunzhan.assessment.services import default_scheme
+from cunzhan.assessment.selectors import default_scheme
 from cunzhan.regions.models import Region
 
 # 佳县 demo: yearly subsidy (元) by grade and tier

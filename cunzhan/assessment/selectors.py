@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from django.db.models import Count, F, Q, QuerySet
 
-from cunzhan.assessment.models import Assessment, AssessmentResult, Rectification, Status
+from cunzhan.assessment.engine.scheme import load_scheme
+from cunzhan.assessment.models import Assessment, AssessmentResult, Rectification, SchemeVersion, Status
 from cunzhan.regions.models import Region
+
+DEFAULT_SCHEME = "jia-2020"
 
 
 def assessments_for_user(user) -> QuerySet[Assessment]:
@@ -66,4 +69,36 @@ def public_results(county: Region, year: int, period: str) -> tuple[Assessment |
         return None, AssessmentResult.objects.none()
     return assessment, assessment.results.select_related("station").order_by(
         F("rank").asc(nulls_last=True), "station__code"
+    )
+
+
+# -- schemes and published versions (read by the services, the computation, the views and the command) --
+
+
+def default_scheme() -> SchemeVersion:
+    """The shipped scheme as a stored version (created on first use)."""
+    scheme = SchemeVersion.objects.filter(code=DEFAULT_SCHEME, county__isnull=True).order_by("-version").first()
+    if scheme is None:
+        data = load_scheme(DEFAULT_SCHEME).raw
+        scheme = SchemeVersion.objects.create(
+            code=DEFAULT_SCHEME, version=int(data.get("version", 1)), name=data["name"], data=data
+        )
+    return scheme
+
+
+def scheme_for_county(county: Region) -> SchemeVersion:
+    """The county's newest own version, else the shipped default."""
+    own = SchemeVersion.objects.filter(county=county).order_by("-created_at", "-version").first()
+    return own or default_scheme()
+
+
+def current_version(county: Region, year: int, period: str) -> Assessment | None:
+    return Assessment.objects.filter(county=county, year=year, period=period).order_by("-version").first()
+
+
+def current_published(county: Region, year: int, period: str) -> Assessment | None:
+    return (
+        Assessment.objects.filter(county=county, year=year, period=period, status=Status.PUBLISHED)
+        .order_by("-version")
+        .first()
     )

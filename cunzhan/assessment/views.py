@@ -214,9 +214,9 @@ def scheme_list(request):
         "assessment/schemes.html",
         {
             "schemes": schemes,
-            "default": services.default_scheme(),
+            "default": selectors.default_scheme(),
             "county": county,
-            "current": services.scheme_for_county(county) if county else None,
+            "current": selectors.scheme_for_county(county) if county else None,
         },
     )
 
@@ -225,7 +225,7 @@ def scheme_list(request):
 def scheme_detail(request, pk: int):
     user = request.user
     user.scope.require("assessment.manage")
-    default = services.default_scheme()
+    default = selectors.default_scheme()
     scheme = default if pk == default.pk else user.scope.get_or_404(SchemeVersion.objects.all(), pk=pk)
     form = SchemeForm(request.POST or None, initial={"data": json.dumps(scheme.data, ensure_ascii=False, indent=2)})
     if request.method == "POST" and form.is_valid():

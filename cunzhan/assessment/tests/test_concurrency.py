@@ -11,7 +11,7 @@ from datetime import date, datetime
 import pytest
 from django.db import connection
 
-from cunzhan.assessment import facts, services
+from cunzhan.assessment import computation, facts, services
 from cunzhan.assessment.tests.test_services import certify, inspect
 from cunzhan.core.dates import SHANGHAI
 from cunzhan.ledgers.importers import import_ledger
@@ -92,9 +92,9 @@ def test_an_assessment_and_an_import_at_once_count_the_ledgers_before_or_after_i
                 time.sleep(0.02)
         return gathered
 
-    # the name is looked up in both modules: compute_period → facts.gather_period, H1/H2 → services._gather
+    # the name is looked up in both modules: compute_period → facts.gather_period, H1/H2 → computation._gather
     monkeypatch.setattr(facts, "gather_period_many", pausing_gather)
-    monkeypatch.setattr(services, "gather_period_many", pausing_gather)
+    monkeypatch.setattr(computation, "gather_period_many", pausing_gather)
     outcome: dict[str, object] = {}
 
     def run(name, work):

@@ -12,10 +12,10 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
 
-from cunzhan.assessment import services
+from cunzhan.assessment import computation, selectors, services
+from cunzhan.assessment.computation import period_of
 from cunzhan.assessment.facts import gather_period
 from cunzhan.assessment.models import Assessment, Status
-from cunzhan.assessment.services import period_of
 from cunzhan.ledgers.models import ProxyPurchase
 from cunzhan.stations.models import Station
 from cunzhan.supervision.models import Inspection, InspectionRating
@@ -240,7 +240,7 @@ def test_the_scheme_is_locked_once_used_by_a_published_result(county_world):
     data["items"] = [dict(i) for i in data["items"]]
     data["items"][5]["per_late"] = "1"
     services.scheme_update(acting_user=w.county, scheme=scheme, data=data)
-    assert services.scheme_for_county(county).pk == scheme.pk
+    assert selectors.scheme_for_county(county).pk == scheme.pk
     inspect(w.station_keng, w.supervisor)
     inspect(w.station_dian, w.supervisor)
     a = services.assessment_compute(acting_user=w.county, county=county, year=2025, period="H1")
@@ -257,7 +257,7 @@ def test_the_scheme_is_locked_once_used_by_a_published_result(county_world):
 
 def test_facts_are_gathered_with_a_fixed_number_of_queries(county_world, django_assert_max_num_queries):
     w = county_world
-    scheme = services.default_scheme()
+    scheme = selectors.default_scheme()
     from cunzhan.assessment.engine import parse_scheme
 
     period = period_of(parse_scheme(scheme.data), 2025, "H1")
@@ -390,7 +390,7 @@ def test_many_counties_at_once_give_the_per_county_results(county_world, monkeyp
     assert expected["JX-0001"]["facts"]["late"] == 1 and expected["XW-0001"]["facts"]["parcel_complaints"] == 1
     assert expected["XW-0001"]["facts"]["missed_activities"] == 1 and expected["XW-0001"]["rank"] == 1
     # the batch recomputes the same open drafts; with processes=2 a forked process takes one county
-    monkeypatch.setattr(services, "PARALLEL_MIN_STATIONS", 0)
+    monkeypatch.setattr(computation, "PARALLEL_MIN_STATIONS", 0)
     monkeypatch.setattr("django.conf.settings.ASSESSMENT_PROCESSES", processes, raising=False)
     many = services.assessment_compute_many(acting_user=w.admin, counties=counties, year=2025, period="H1", now=now)
     assert [a.pk for a in many] == [a.pk for a in one_by_one]
@@ -421,7 +421,7 @@ def test_gathering_many_counties_takes_a_fixed_number_of_queries(county_world, d
 
     w = county_world
     _two_counties_with_facts(w)
-    period = period_of(parse_scheme(services.default_scheme().data), 2025, "H1")
+    period = period_of(parse_scheme(selectors.default_scheme().data), 2025, "H1")
     gather_period_many(["610828", "360734"], period)  # builds the monthly aggregates
     with django_assert_max_num_queries(22) as one:
         gather_period_many(["610828"], period)

@@ -5,10 +5,11 @@ import json
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from cunzhan.assessment.computation import compute_period
 from cunzhan.assessment.engine import parse_scheme
 from cunzhan.assessment.engine.evaluate import PeriodResult, assess_annual, rank
 from cunzhan.assessment.facts import gather_supervision
-from cunzhan.assessment.services import compute_period, current_published, scheme_for_county
+from cunzhan.assessment.selectors import current_published, scheme_for_county
 from cunzhan.regions.models import Level, Region
 
 
