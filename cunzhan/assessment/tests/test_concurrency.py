@@ -124,7 +124,7 @@ def test_an_assessment_and_an_import_at_once_count_the_ledgers_before_or_after_i
         assert not isinstance(outcome[name], BaseException), (name, outcome[name])
     assert outcome["import"].rows_created == 400 and ProxyPurchase.objects.count() == 400
 
-    for module in (facts, services):
+    for module in (facts, computation):
         monkeypatch.setattr(module, "gather_period_many", gather)
     after = results(compute())
     assert before != after  # the import matters to the scores, so a mix would show
