@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from cunzhan.accounts.urls import auth_urlpatterns
 from cunzhan.assessment.urls import public_urlpatterns as assessment_public_urlpatterns
+from cunzhan.core import errors
 from cunzhan.core import views as core_views
 from cunzhan.core.api import api
 from cunzhan.stations.region_views import urlpatterns as region_urlpatterns
@@ -27,3 +28,9 @@ urlpatterns = [
     path("public/assessments/", include(assessment_public_urlpatterns)),
     path("directory/", include((station_public_urlpatterns, "directory"))),
 ]
+
+# Chinese pages in the site's layout, JSON under /api/ (cunzhan.core.errors)
+handler400 = errors.bad_request
+handler403 = errors.permission_denied
+handler404 = errors.page_not_found
+handler500 = errors.server_error

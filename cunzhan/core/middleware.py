@@ -40,10 +40,10 @@ class BadInputMiddleware:
 
     def process_exception(self, request, exception):
         from django.db import DataError, IntegrityError
-        from django.http import HttpResponseBadRequest
-        from django.template.loader import render_to_string
+
+        from cunzhan.core.errors import error_page
 
         if not isinstance(exception, OverflowError | ValueError | DataError | IntegrityError):
             return None
         logging.getLogger(__name__).warning("rejected input on %s %s", request.method, request.path, exc_info=exception)
-        return HttpResponseBadRequest(render_to_string("400.html", request=request))
+        return error_page(request, 400, back=True)

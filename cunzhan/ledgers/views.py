@@ -111,7 +111,7 @@ _ROW = """<tr>
 </tr>"""
 _ACTIONS = """<td class="text-nowrap">
     <a class="btn btn-sm btn-outline-secondary" href="{edit}">{edit_label}</a>
-    <form class="d-inline" method="post" action="{delete}" onsubmit="return confirm('{question}')">{csrf}
+    <form class="d-inline" method="post" action="{delete}" data-confirm="{question}">{csrf}
       <button class="btn btn-sm btn-outline-danger" type="submit">{delete_label}</button></form>
   </td>"""
 

@@ -29,16 +29,16 @@ LINK = re.compile(r'href="(/[^"#]*)"')
 SHOWS_NONE = re.compile(r">\s*None\s*<|None →|→ None")
 
 
-def crawl(client, start: str = "/") -> dict[str, int | str]:
+def crawl(client, start: str = "/", same_shape: int = SAME_SHAPE) -> dict[str, int | str]:
     """Status of each page reached from ``start`` by same-site links, up to PAGES_PER_USER pages and
-    SAME_SHAPE of each shape ("shows None" for a page that prints Python's None)."""
+    ``same_shape`` of each shape ("shows None" for a page that prints Python's None)."""
     seen: dict[str, int | str] = {}
     shapes: Counter[str] = Counter()
     queue = deque([start])
     while queue and len(seen) < PAGES_PER_USER:
         path = queue.popleft().replace("&amp;", "&")
         shape = re.sub(r"[0-9][0-9-]*", "N", path)
-        if path in seen or SKIP.search(path) or shapes[shape] >= SAME_SHAPE:
+        if path in seen or SKIP.search(path) or shapes[shape] >= same_shape:
             continue
         shapes[shape] += 1
         response = client.get(path)

@@ -1,5 +1,8 @@
 """End-to-end journeys in a real browser: Debian's Chromium driven by Playwright against the live server.
 
+Every journey fails on an error in the browser's console or a script's uncaught error, and so on
+anything the Content-Security-Policy refused (an inline script, handler or style).
+
 Skipped (with the reason) where /usr/bin/chromium is missing, except in CI (``CI`` set), where a
 missing browser fails the run: ``.ci/run`` installs it. The last page of each journey is kept as a
 screenshot under ``test-artifacts/`` (git-ignored).
@@ -71,36 +74,63 @@ def browser():
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
+# Chromium writes what the policy refused to the console; the page's own event is written there too,
+# naming the directive and the script or page at fault
+REPORT_REFUSALS = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  console.error(`CSP refused ${e.blockedURI || "inline"} (${e.effectiveDirective}) in ${e.sourceFile}:${e.lineNumber}`);
+});
+"""
+
+
 class Session:
-    """One browser context (a fresh visitor) that records any request leaving the app."""
+    """One browser context (a fresh visitor) that records any request leaving the app, and every error
+    in the console or uncaught in a script (``problems``), with the page it happened on."""
 
     def __init__(self, browser, live_server, viewport):
         self.base = live_server.url
         self.context = browser.new_context(viewport=viewport, locale="zh-CN", accept_downloads=True)
         self.context.set_default_timeout(TIMEOUT_MS)
+        self.context.add_init_script(REPORT_REFUSALS)
         self.outside: list[str] = []
+        self.problems: list[str] = []
         host = urlparse(self.base).netloc
         self.context.on(
             "request",
             lambda r: None if urlparse(r.url).netloc in (host, "") else self.outside.append(r.url),
         )
         self.page = self.context.new_page()
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda e: self.problems.append(f"{self.page.url}: {e}"))
+
+    def _console(self, message) -> None:
+        if message.type == "error":  # a resource that failed to load is named by the location
+            self.problems.append(f"{self.page.url}: {message.text} ({message.location.get('url')})")
 
     def go(self, path: str):
-        self.page.goto(self.base + path)
+        response = self.page.goto(self.base + path)
+        assert response.headers.get("content-security-policy"), f"{path} is sent no Content-Security-Policy"
         return self.page
 
-    def login(self, user) -> None:
+    def login(self, user, password: str = PASSWORD) -> None:
         page = self.go("/accounts/login/")
         page.fill("#id_username", user.username)
-        page.fill("#id_password", PASSWORD)
+        page.fill("#id_password", password)
         page.click("button[type=submit]")
         page.wait_for_url(self.base + "/")
 
     def charts_drawn(self) -> None:
         self.page.wait_for_function(
-            "Array.from(document.querySelectorAll('[data-chart]')).every(e => e.dataset.rendered === '1')"
+            "() => Array.from(document.querySelectorAll('[data-chart]')).every(e => e.dataset.rendered === '1')"
         )
+
+    def hover_charts(self) -> None:
+        """The mouse over each chart, which draws its tooltip (inside the chart: ECharts' HTML tooltips
+        carry style attributes, which the policy refuses)."""
+        for chart in self.page.locator(".dash-chart svg").all():
+            box = chart.bounding_box()
+            self.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.6)
+            self.page.wait_for_timeout(100)  # the tooltip follows the mouse after a moment
 
     def keep(self, name: str) -> None:
         ARTIFACTS.mkdir(exist_ok=True)
@@ -120,8 +150,10 @@ def session(browser, live_server):
         return s
 
     yield _open
+    problems = [problem for s in opened for problem in s.problems]
     for s in opened:
         s.close()
+    assert problems == [], "the browser's console reported errors"
 
 
 def _certified(world) -> None:
@@ -138,6 +170,13 @@ def test_the_county_home_draws_every_chart_offline_and_each_table_downloads(worl
         page = s.page
         assert page.locator("text=网络代购").first.is_visible()
         assert page.locator(".dash-chart svg").count() >= 4  # the empty grade chart says so instead
+        months = page.locator(".dash-chart svg").first
+        drawn = months.text_content()
+        s.hover_charts()
+        months.hover()
+        page.wait_for_function(
+            "([chart, drawn]) => chart.textContent.length > drawn.length", arg=[months.element_handle(), drawn]
+        )
         if viewport is DESKTOP:
             links = page.locator("[data-download]")
             assert links.count() == 6
@@ -170,6 +209,17 @@ def test_a_keeper_records_a_purchase_on_a_phone(world, session):
     assert not s.outside
     s.keep("journey-1-keeper-purchase")
 
+    # deleting asks first (app.js, data-confirm): declined, the row stays; confirmed, it goes
+    row = page.locator("tr", has_text="浏览器测试化肥")
+    questions = []
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+    row.locator("button:has-text('删除')").click()
+    assert questions == ["确定删除这条记录？"] and row.count() == 1
+    page.once("dialog", lambda dialog: dialog.accept())
+    with page.expect_navigation():
+        row.locator("button:has-text('删除')").click()
+    assert page.locator("tr", has_text="浏览器测试化肥").count() == 0
+
 
 def test_a_supervisor_inspects_a_station_on_a_phone(world, session):
     s = session(PHONE)
@@ -186,7 +236,8 @@ def test_a_supervisor_inspects_a_station_on_a_phone(world, session):
     s.keep("journey-2-supervisor-inspection")
 
 
-def test_the_county_office_assesses_publishes_and_the_public_sees_it(world, session):
+def _inspected(world) -> None:
+    """Both of 佳县's stations certified and inspected in 2025 H1, with full marks: ready to assess."""
     _certified(world)
     for station, inspector in ((world.station_keng, world.supervisor), (world.station_dian, world.other_supervisor)):
         inspection = Inspection.objects.create(
@@ -199,6 +250,10 @@ def test_the_county_office_assesses_publishes_and_the_public_sees_it(world, sess
         InspectionRating.objects.bulk_create(
             InspectionRating(inspection=inspection, key=item.key, score=item.max) for item in RATING_ITEMS
         )
+
+
+def test_the_county_office_assesses_publishes_and_the_public_sees_it(world, session):
+    _inspected(world)
     s = session(DESKTOP)
     s.login(world.county)
     page = s.go("/assessment/")
@@ -220,3 +275,120 @@ def test_the_county_office_assesses_publishes_and_the_public_sees_it(world, sess
     assert page.locator(f"text={world.station_dian.name}").first.is_visible()
     assert not visitor.outside
     visitor.keep("journey-4-public-ranking")
+
+
+# -- the pages under the Content-Security-Policy ------------------------------------------------------
+
+# the demo's accounts whose pages are opened: a county office, an operating unit, a supervisor, a
+# keeper, the province's viewer (cunzhan/core/tests/test_crawl.py crawls them all)
+POLICY_USERS = ["jiaxian", "jiaxian_yunying", "ducha_kengzhen", "zhanzhang1", "shaanxi"]
+# stubbed in the page so that a print view's call is seen and no dialog opens
+COUNT_PRINTS = "window.print = () => { window.printed = (window.printed || 0) + 1; };"
+
+
+def test_the_demo_pages_of_each_role_work_under_the_content_security_policy(session, client):
+    from django.core.management import call_command
+
+    from cunzhan.accounts.models import User
+    from cunzhan.core.demo import DEMO_PASSWORD
+    from cunzhan.core.tests.test_crawl import crawl
+
+    call_command("demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    opened = 0
+    for username in POLICY_USERS:
+        user = User.objects.get(username=username)
+        client.force_login(user)
+        # one page of each shape the role reaches by links: what the browser opens
+        paths = [path for path, status in crawl(client, same_shape=1).items() if status == 200]
+        s = session(DESKTOP)
+        s.login(user, DEMO_PASSWORD)
+        for path in paths:
+            s.go(path)
+            if s.page.locator("[data-chart]").count():
+                s.charts_drawn()
+                s.hover_charts()
+            opened += 1
+        assert s.problems == [], username
+        assert not s.outside, f"requests left the app: {s.outside}"
+    client.logout()  # the public: the published rankings and the station directory
+    visitor = session(PHONE)
+    for start in ("/public/assessments/", "/directory/"):
+        for path, status in crawl(client, start, same_shape=1).items():
+            if status == 200:
+                visitor.go(path)
+                opened += 1
+    assert visitor.problems == [] and not visitor.outside
+    assert opened > 50
+
+
+def test_the_api_documentation_draws_under_the_policy(world, session):
+    s = session(DESKTOP)
+    s.login(world.county)
+    page = s.go("/api/v1/docs")
+    page.wait_for_selector(".swagger-ui .opblock-tag")
+    assert page.locator(".opblock").count() > 20
+    page.locator(".opblock-get .opblock-summary").first.click()  # a reading operation, opened
+    page.wait_for_selector(".opblock-body .responses-table")
+    page.locator(".opblock-body button.try-out__btn").first.click()
+    page.locator(".opblock-body button.execute").first.click()  # and tried: the answer is highlighted
+    page.wait_for_selector(".opblock-body .live-responses-table .response-col_status")
+    assert s.problems == [] and not s.outside
+
+
+def test_the_language_switch_at_the_foot_of_a_page_submits_on_change(world, session):
+    s = session(PHONE)
+    page = s.go("/accounts/login/")
+    assert page.get_attribute("html", "lang") == "zh-hans"
+    page.select_option("footer select[name=language]", "en")
+    page.wait_for_function("() => document.documentElement.lang === 'en'")
+    assert page.locator("button[type=submit]:has-text('Log in')").is_visible()
+    page.select_option("footer select[name=language]", "zh-hans")
+    page.wait_for_function("() => document.documentElement.lang === 'zh-hans'")
+    assert s.problems == []
+
+
+def test_the_print_views_open_the_print_dialog_by_themselves(world, session):
+    from cunzhan.assessment import services
+
+    _inspected(world)
+    county = world.regions["610828"]
+    assessment = services.assessment_compute(acting_user=world.county, county=county, year=2025, period="H1")
+    services.assessment_submit_review(acting_user=world.county, assessment=assessment)
+    services.assessment_publish(acting_user=world.county, assessment=assessment)
+    s = session(DESKTOP)
+    s.context.add_init_script(COUNT_PRINTS)
+    page = s.go(f"/public/assessments/{assessment.county_id}/{assessment.year}/{assessment.period}/?print=1")
+    page.wait_for_function("() => window.printed === 1")
+    page = s.go(f"/public/assessments/{assessment.county_id}/{assessment.year}/{assessment.period}/")
+    assert page.evaluate("window.printed") is None  # the screen view does not print
+    s.login(world.county)
+    page = s.go(f"/assessment/{assessment.pk}/?print=1")
+    page.wait_for_function("() => window.printed === 1")
+    assert s.problems == []
+
+
+def test_the_ledger_import_page_shows_its_errors_and_the_progress_of_a_long_import(world, session):
+    from django.core.cache import cache
+
+    s = session(PHONE)
+    s.login(world.keeper)
+    page = s.go("/ledgers/purchase/import/")
+    upload = "站点编码,日期,商品名称\nJX-0001,not-a-date,化肥\n".encode()
+    page.set_input_files("input[type=file]", files=[{"name": "a.csv", "mimeType": "text/csv", "buffer": upload}])
+    page.click("button[type=submit]:has-text('检查并导入')")
+    page.wait_for_selector("table.import-errors td")
+    assert page.locator("table.import-errors td.text-danger").count() >= 1  # what is wrong, row by row
+
+    # a long import in progress: the bar shows how far it got, and htmx asks again every second
+    key = "ledgers:import:browser"
+    state = {"user_id": world.keeper.pk, "kind": "purchase", "name": "a.xlsx", "phase": "write", "total": 200}
+    cache.set(key, {**state, "done": 50}, 60)
+    page = s.go("/ledgers/imports/browser/")
+    assert page.locator("progress").get_attribute("value") == "25"
+    cache.set(key, {**state, "done": 150}, 60)
+    page.wait_for_function("() => document.querySelector('progress')?.value === 75")
+    finished = {"phase": "finished", "rows_read": 3, "rows_created": 3, "rows_skipped": 0, "seconds": 1}
+    cache.set(key, {**state, **finished}, 60)
+    page.wait_for_selector("text=导入完成")
+    assert s.problems == []
+    s.keep("ledger-import-progress")

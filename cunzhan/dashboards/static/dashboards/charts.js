@@ -2,6 +2,9 @@
 (function () {
   "use strict";
   var PALETTE = ["#198754", "#fd7e14", "#0d6efd", "#6f42c1", "#20c997", "#dc3545"];
+  // tooltips drawn inside the chart's SVG: ECharts' HTML tooltips are written with style="" attributes,
+  // which the Content-Security-Policy refuses
+  var TOOLTIP = "richText";
 
   function num(value) {
     var n = Number(value);
@@ -20,7 +23,7 @@
     if (spec.kind === "pie") {
       return {
         color: ["#198754", "#0d6efd", "#dc3545", "#adb5bd", "#fd7e14"],
-        tooltip: { trigger: "item" },
+        tooltip: { trigger: "item", renderMode: TOOLTIP },
         legend: { bottom: 0 },
         series: [{
           type: "pie", radius: ["35%", "62%"], center: ["50%", "45%"],
@@ -42,7 +45,7 @@
     var valueAxis = { type: "value", axisLabel: { formatter: compact(wan) } };
     return {
       color: PALETTE,
-      tooltip: { trigger: "axis" },
+      tooltip: { trigger: "axis", renderMode: TOOLTIP },
       legend: { top: 0, type: "scroll" },
       grid: { left: 4, right: 16, top: 32, bottom: 4, containLabel: true },
       xAxis: horizontal ? valueAxis : categoryAxis,
