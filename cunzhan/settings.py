@@ -234,8 +234,8 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # Every page's scripts, styles and images from this server, and nothing inline: a script element, an
 # event handler attribute or a style attribute that found its way into a page is refused by the browser.
-# The pages' scripts are static files (docs/deployment-csp.md says how to add one); htmx is told not to
-# inject its indicator style (layout.html).
+# The pages' scripts are static files (docs/deployment.md, "Content-Security-Policy", says how to add
+# one); htmx is told not to inject its indicator style (layout.html).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
