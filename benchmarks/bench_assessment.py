@@ -62,9 +62,9 @@ def generate() -> None:
 
     from cunzhan.accounts.models import User
     from cunzhan.activities.models import Attendance, Training
-    from cunzhan.core.province import copy_rows
     from cunzhan.regions.importers import import_regions
     from cunzhan.regions.models import Level, Region
+    from cunzhan.site.province import copy_rows
     from cunzhan.stations.models import OperatingUnit, Station, Status, Tier
     from cunzhan.supervision.models import Inspection
     from cunzhan.supervision.rating_items import RATING_ITEMS

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "cunzhan.reports",
     "cunzhan.assessment",
     "cunzhan.dashboards",
+    "cunzhan.site",
 ]
 
 MIDDLEWARE = [
@@ -113,7 +114,7 @@ MIDDLEWARE = [
 ROOT_URLCONF = "cunzhan.urls"
 WSGI_APPLICATION = "cunzhan.wsgi.application"
 
-# The pages are Jinja2 templates (``<app>/jinja2/``, cunzhan.core.templating); Django's engine stays for
+# The pages are Jinja2 templates (``<app>/jinja2/``, cunzhan.site.templating); Django's engine stays for
 # the templates of installed packages (the API's documentation page)
 TEMPLATES = [
     {
@@ -122,14 +123,14 @@ TEMPLATES = [
         "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
-            "environment": "cunzhan.core.templating.Environment",
+            "environment": "cunzhan.site.templating.Environment",
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "cunzhan.core.context_processors.navigation",
-                "cunzhan.core.templating.translations",
+                "cunzhan.site.context_processors.navigation",
+                "cunzhan.site.templating.translations",
             ],
         },
     },

@@ -17,9 +17,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DASHBOARD_CACHE_SECONDS = 0
 
 # Pages fail on a method used without parentheses, and the test client sees what they rendered
-# (cunzhan.core.templating)
+# (cunzhan.site.templating)
 TEMPLATES[0] = {  # noqa: F405
     **TEMPLATES[0],  # noqa: F405
-    "BACKEND": "cunzhan.core.templating.InstrumentedJinja2",
-    "OPTIONS": {**TEMPLATES[0]["OPTIONS"], "environment": "cunzhan.core.templating.CheckedEnvironment"},  # noqa: F405
+    "BACKEND": "cunzhan.site.templating.InstrumentedJinja2",
+    "OPTIONS": {**TEMPLATES[0]["OPTIONS"], "environment": "cunzhan.site.templating.CheckedEnvironment"},  # noqa: F405
 }

@@ -3,8 +3,8 @@ from django.urls import include, path
 from cunzhan.accounts.urls import auth_urlpatterns
 from cunzhan.assessment.urls import public_urlpatterns as assessment_public_urlpatterns
 from cunzhan.core import errors
-from cunzhan.core import views as core_views
-from cunzhan.core.api import api
+from cunzhan.site import views as site_views
+from cunzhan.site.api import api
 from cunzhan.stations.region_views import urlpatterns as region_urlpatterns
 from cunzhan.stations.urls import public_urlpatterns as station_public_urlpatterns
 
@@ -12,8 +12,8 @@ from cunzhan.stations.urls import public_urlpatterns as station_public_urlpatter
 # requests) first, then the pages
 urlpatterns = [
     path("api/v1/", api.urls),
-    path("", core_views.home, name="home"),
-    path("healthz", core_views.healthz, name="healthz"),
+    path("", site_views.home, name="home"),
+    path("healthz", site_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     *auth_urlpatterns,
     path("accounts/", include("cunzhan.accounts.urls")),

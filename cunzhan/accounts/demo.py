@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from cunzhan.accounts.models import User
 from cunzhan.accounts.services import user_create
-from cunzhan.core.demo import DEMO_PASSWORD
 from cunzhan.core.roles import Role
 from cunzhan.regions.models import Region
 from cunzhan.stations.models import Station, Tier
+
+DEMO_PASSWORD = "Cunzhan@2026"  # noqa: S105  printed by `make run`: demo accounts only
 
 
 def _ensure(ctx, acting, *, username, display_name, role, scope_label, **binding) -> User:

@@ -26,6 +26,7 @@ from cunzhan.activities.models import (
     Training,
 )
 from cunzhan.core.periods import local_date
+from cunzhan.regions.selectors import home_county
 from cunzhan.stations.models import Station, Status
 
 # stations that hold a certification and owe the duties tracked here
@@ -46,12 +47,7 @@ def county_of_user(user):
     """The county whose trainings and activities the user organises (None for other roles)."""
     from cunzhan.core.roles import Role
 
-    role = Role(user.role)
-    if role == Role.OPERATOR and user.operating_unit_id:
-        return user.operating_unit.county
-    if role == Role.COUNTY_OFFICE:
-        return user.region
-    return None
+    return home_county(user) if user.scope.role in (Role.OPERATOR, Role.COUNTY_OFFICE) else None
 
 
 def trainings_for_user(user) -> QuerySet[Training]:

@@ -39,17 +39,10 @@ from cunzhan.stations.models import OperatingUnit, Station
 # -- shared checks -----------------------------------------------------------------------
 
 
-def _require_station(user, station: Station) -> None:
-    """The acting user must have the station in scope (out of scope: it does not exist)."""
-    if not user.scope.filter(Station.objects.filter(pk=station.pk)).exists():
-        raise ValidationError(_("服务站 %(code)s 不存在或不在您的管辖范围内。") % {"code": station.code})
-
-
 def _require_county(user, county: Region) -> None:
     if county.level != Level.COUNTY:
         raise ValidationError({"county": _("请选择县级区划。")})
-    if not user.scope.covers_region(county.code):
-        raise ValidationError({"county": _("只能为本辖区登记。")})
+    user.scope.require_region(county.code)
 
 
 def _require_organiser(user, event: Training | MarketingActivity) -> None:
@@ -57,8 +50,7 @@ def _require_organiser(user, event: Training | MarketingActivity) -> None:
     role = Role(user.role)
     if role == Role.OPERATOR and event.operating_unit_id != user.operating_unit_id:
         raise PermissionDenied(_("只能修改本运营单位组织的活动。"))
-    if role != Role.ADMIN and not user.scope.covers_region(event.county_id):
-        raise PermissionDenied(_("只能修改本辖区的活动。"))
+    user.scope.require_region(event.county_id)
 
 
 def _stations_in_county(user, county: Region, stations: Iterable[Station]) -> list[Station]:
@@ -66,7 +58,7 @@ def _stations_in_county(user, county: Region, stations: Iterable[Station]) -> li
     for station in stations:
         if station.county_code != county.code:
             raise ValidationError({"required_stations": _("服务站 %(code)s 不在本县。") % {"code": station.code}})
-        _require_station(user, station)
+        user.scope.require_station(station)
     return stations
 
 
@@ -219,7 +211,7 @@ def attendance_record(
     with acting(acting_user):
         for line in lines:
             _check_line(training, line)
-            _require_station(acting_user, line.station)
+            acting_user.scope.require_station(line.station)
             row, _created = Attendance.objects.update_or_create(
                 training=training,
                 station=line.station,
@@ -355,7 +347,7 @@ def participation_record(
 ) -> Participation:
     acting_user.scope.require("activity.manage")
     _require_organiser(acting_user, activity)
-    _require_station(acting_user, station)
+    acting_user.scope.require_station(station)
     if station.county_code != activity.county_id:
         raise ValidationError(_("服务站 %(code)s 不在本次活动所在县。") % {"code": station.code})
     corrected = _guard(activity.county_id, activity.start_date, correction_reason)
@@ -401,7 +393,7 @@ def activity_report_submit(
     """A station's activity data. Submitting after the due time is allowed but still counts as missed;
     the first submission time is kept, so a later edit cannot make a late report timely."""
     acting_user.scope.require("activity_report.submit")
-    _require_station(acting_user, station)
+    acting_user.scope.require_station(station)
     if not activity.required_stations.filter(pk=station.pk).exists():
         raise ValidationError(_("服务站 %(code)s 不是本次活动的应参加站点。") % {"code": station.code})
     if orders < 0 or sales_amount < 0:
@@ -440,7 +432,7 @@ def guidance_record(
     is_demo: bool = False,
 ) -> GuidanceVisit:
     acting_user.scope.require("guidance.record")
-    _require_station(acting_user, station)
+    acting_user.scope.require_station(station)
     if kind not in GuidanceKind.values:
         raise ValidationError({"kind": _("类别无效。")})
     if station.operating_unit_id is None:
@@ -470,7 +462,7 @@ def guidance_record(
 @transaction.atomic
 def guidance_update(*, acting_user, visit: GuidanceVisit, correction_reason: str = "", **fields: Any) -> GuidanceVisit:
     acting_user.scope.require("guidance.record")
-    _require_station(acting_user, visit.station)
+    acting_user.scope.require_station(visit.station)
     corrected = _guard(visit.station.county_code, visit.visited_on, correction_reason)
     if "visited_on" in fields:
         corrected |= _guard(visit.station.county_code, fields["visited_on"], correction_reason)

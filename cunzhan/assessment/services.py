@@ -77,8 +77,9 @@ def scheme_update(*, acting_user, scheme: SchemeVersion, data: dict) -> SchemeVe
 
 
 def _require_county(user, county: Region) -> None:
-    if county.level != Level.COUNTY or not user.scope.covers_region(county.code):
-        raise ValidationError(_("只能操作本县的考核。"))
+    if county.level != Level.COUNTY:
+        raise ValidationError(_("考核按县进行，请选择县级区划。"))
+    user.scope.require_region(county.code)
 
 
 # -- computing -------------------------------------------------------------------------------------

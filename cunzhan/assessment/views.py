@@ -18,14 +18,7 @@ from cunzhan.core.forms import apply_validation_error
 from cunzhan.core.money import round_money
 from cunzhan.core.tabular import write_xlsx
 from cunzhan.regions.models import Level, Region
-from cunzhan.regions.selectors import home_region_for_user
-
-
-def _county_of(user) -> Region | None:
-    region = home_region_for_user(user)
-    if region is None or region.level < Level.COUNTY:
-        return None
-    return Region.objects.get(code=region.code[:6])
+from cunzhan.regions.selectors import home_county
 
 
 @login_required
@@ -34,7 +27,7 @@ def assessment_list(request):
     assessments = selectors.assessments_for_user(user)
     if not user.scope.can("assessment.manage"):
         assessments = assessments.filter(status__in=[Status.PUBLISHED, Status.SUPERSEDED])
-    county = _county_of(user)
+    county = home_county(user)
     form = ComputeForm(request.POST or None)
     if request.method == "POST":
         user.scope.require("assessment.manage")
@@ -200,7 +193,7 @@ def rectification_list(request):
 def scheme_list(request):
     user = request.user
     user.scope.require("assessment.manage")
-    county = _county_of(user)
+    county = home_county(user)
     if request.method == "POST":
         if county is None:
             messages.error(request, _("只有县级账号可以复制方案。"))
@@ -277,7 +270,7 @@ def subsidies(request):
 
     user = request.user
     user.scope.require("assessment.manage")
-    county = _county_of(user)
+    county = home_county(user)
     if county is None:
         raise PermissionDenied(_("补贴标准由县电商办设定。"))
     grades = ["优秀", "合格", "不合格"]

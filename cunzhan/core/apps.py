@@ -9,7 +9,6 @@ class CoreConfig(AppConfig):
         from auditlog.models import LogEntry
         from django.db.models.signals import post_migrate
 
-        from cunzhan.core import checks  # noqa: F401  (registers system checks)
         from cunzhan.core.scoping import ScopePaths, register
 
         register(

@@ -3,7 +3,7 @@ in the site's layout, saying what happened and offering the way back.
 
 They are drawn without the request's context: no context processor runs, so no user, session or
 database is read. A 500 is often the database gone or a context processor failing, and its page must
-show all the same. Under /api/ the answer is JSON, as the API's own errors are (cunzhan.core.api).
+show all the same. Under /api/ the answer is JSON, as the API's own errors are (cunzhan.site.api).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ API_PREFIX = "/api/"
 
 
 def _api_detail(status: int) -> str:
-    # the words of the API's own handlers for the same statuses (cunzhan.core.api)
+    # the words of the API's own handlers for the same statuses (cunzhan.site.api)
     return {
         400: _("请求无效。"),
         403: _("无权访问。"),

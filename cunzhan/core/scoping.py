@@ -7,6 +7,10 @@ Every page, API endpoint, export and command asks the user's :class:`Scope`:
   and a station (``register``); the role picks which of them applies.
 * ``scope.require(permission)`` refuses an action the role may not take (403).
 * ``scope.get_or_404(queryset, **lookup)``: rows outside the scope do not exist (404).
+* ``scope.require_station(station)`` / ``scope.require_region(code)``: a service handed an object
+  outside the scope (a station, a county) refuses it as not found, :class:`OutOfScope` (404), the
+  same answer a page or the API gives for a row it cannot see. A region *code typed* into a form or
+  an import file is input instead: its field says it is outside the scope (a ValidationError).
 
 Region codes are hierarchical (each starts with its parent's), so "inside my region"
 is a prefix match.
@@ -161,6 +165,20 @@ class Scope:
         if self.role == Role.ADMIN:
             return True
         return bool(self.region_code) and code.startswith(self.region_code)
+
+    def require_station(self, station: Any) -> None:
+        """OutOfScope unless the station is in scope (:meth:`covers_station`, no query)."""
+        if not self.covers_station(station):
+            raise OutOfScope(_("服务站 %(code)s 不存在或不在您的管辖范围内。") % {"code": station.code})
+
+    def require_region(self, code: str) -> None:
+        """OutOfScope unless the region (e.g. a county acted for) lies in the scope."""
+        if not self.covers_region(code):
+            raise OutOfScope(_("区划 %(code)s 不存在或不在您的管辖范围内。") % {"code": code})
+
+
+class OutOfScope(Http404):
+    """An object outside the acting user's scope: for them it does not exist (404, not 403)."""
 
 
 def scope_of(user: Any) -> Scope:

@@ -12,7 +12,7 @@ from ninja import Router
 from cunzhan.dashboards import selectors
 from cunzhan.dashboards.charts import CHARTS, Where, recent_chart_table
 from cunzhan.dashboards.selectors import Window
-from cunzhan.regions.selectors import county_for_user
+from cunzhan.regions.selectors import county_choices, county_for_user
 
 router = Router(tags=["看板"])
 
@@ -50,7 +50,7 @@ def chart(request, name: str, county: str | None = None, month: str | None = Non
     user = request.user
     user.scope.require("statistics.view")
     now = timezone.now()
-    choices = selectors.counties_for_user(user)
+    choices = county_choices(user)
     # one county when asked for (404 outside the scope), else all the user's counties
     counties = [county_for_user(user, county, choices=choices)] if county else choices
     return recent_chart_table(

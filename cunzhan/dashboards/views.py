@@ -24,6 +24,7 @@ from cunzhan.core.tabular import write_xlsx
 from cunzhan.dashboards import selectors
 from cunzhan.dashboards.charts import CHARTS, Where, chart_table, recent_chart_table
 from cunzhan.dashboards.selectors import Window
+from cunzhan.regions.selectors import ALL, county_choices, county_for_user
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -71,14 +72,14 @@ def page_context(request, *, now: datetime | None = None) -> dict[str, Any]:
     context: dict[str, Any] = {
         "window": window,
         "this_month": f"{today:%Y-%m}",
-        "counties": selectors.counties_for_user(user),
+        "counties": county_choices(user),
     }
     if user.scope.role == Role.KEEPER:
         context["keeper"] = selectors.keeper_home(user, window, now=now)
         context["charts"] = _charts(["trend", "activity"], {"month": window.slug})
         context["template"] = "dashboards/_keeper.html"
         return context
-    county = selectors.resolve_county(user, request.GET.get("county"), choices=context["counties"])
+    county = county_for_user(user, request.GET.get("county"), several=ALL, choices=context["counties"])
     if county is None:
         context["rows"] = selectors.rollup(user, context["counties"], window, now=now)
         context["charts"] = _charts(["counties", "trend", "activity"], {"month": window.slug})
@@ -114,8 +115,8 @@ def chart(request, name: str, fmt: str):
     user.scope.require("statistics.view" if fmt == "json" else "statistics.export")
     now = timezone.now()
     window = Window.parse(request.GET.get("month"), now=now)
-    choices = selectors.counties_for_user(user)
-    county = selectors.resolve_county(user, request.GET.get("county"), choices=choices)
+    choices = county_choices(user)
+    county = county_for_user(user, request.GET.get("county"), several=ALL, choices=choices)
     counties = [county] if county else choices
     where = Where(user=user, counties=counties, window=window, now=now)
     if fmt == "json":  # drawn next to the board: counted as recently as it; the Excel download afresh

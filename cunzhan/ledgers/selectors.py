@@ -74,13 +74,6 @@ def listing_counties_for_user(user: Any) -> list[Region]:
     return counties if len(counties) > 1 else []
 
 
-def listing_county(counties: list[Region], requested: str | None) -> Region | None:
-    """The requested county among ``counties``, else the first; None without a choice to make."""
-    if not counties:
-        return None
-    return next((county for county in counties if county.code == requested), counties[0])
-
-
 def filtered_entries_for_user(user: Any, kind: str, entry_filter: EntryFilter) -> QuerySet[LedgerEntry]:
     return entry_filter.apply(entries_for_user(user, kind))
 

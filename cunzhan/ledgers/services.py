@@ -13,7 +13,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import DateTimeField, DecimalField, Max, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest, NullIf
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,8 +36,7 @@ ACTIVITY_PRECISION = timedelta(minutes=1)
 def entry_create(*, acting_user: Any, kind: str, station: Station, **values: Any) -> LedgerEntry:
     """Record one transaction at ``station`` (which must be in the user's scope)."""
     acting_user.scope.require("ledger.write")
-    if not acting_user.scope.covers_station(station):
-        raise Http404(_("未找到，或不在您的管辖范围内。"))
+    acting_user.scope.require_station(station)
     spec = spec_for(kind)
     now = timezone.now()
     entry = spec.model(

@@ -32,6 +32,7 @@ from cunzhan.ledgers.forms import ImportForm, StationChoiceForm, VersionForm, en
 from cunzhan.ledgers.importers import import_ledger
 from cunzhan.ledgers.specs import SPECS, LedgerSpec
 from cunzhan.regions.models import Region
+from cunzhan.regions.selectors import FIRST, county_for_user
 
 PAGE_SIZE = 50
 SYNC_IMPORT_BYTES = 512 * 1024  # larger files import in the background, the page shows progress
@@ -56,7 +57,9 @@ def _parse_date(value: str) -> date | None:
 def _county(request) -> tuple[list[Region], Region | None]:
     """The county choices of a user whose scope spans several, and the one shown (else [], None)."""
     counties = selectors.listing_counties_for_user(request.user)
-    return counties, selectors.listing_county(counties, request.GET.get("county"))
+    if not counties:
+        return counties, None
+    return counties, county_for_user(request.user, request.GET.get("county"), several=FIRST, choices=counties)
 
 
 def _entry_filter(request, county: Region | None = None) -> selectors.EntryFilter:

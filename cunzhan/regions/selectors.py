@@ -28,6 +28,15 @@ def children_for_user(user, region: Region | None) -> QuerySet[Region]:
     return qs.filter(parent=region) if region else qs.filter(level=1)
 
 
+def home_county(user) -> Region | None:
+    """The county the user's own binding lies in (a county office, operating unit, township supervisor
+    or keeper); None for a user over several counties (a city, the province, an administrator)."""
+    code = user.scope.region_code
+    if user.scope.role is None or not code or len(code) < 6:
+        return None
+    return Region.objects.filter(code=code[:6], level=Level.COUNTY).first()
+
+
 def county_choices(user) -> list[Region]:
     """The counties the user may look at, for a county selector (dashboards, statistics, ledgers)."""
     scope = user.scope
@@ -39,18 +48,36 @@ def county_choices(user) -> list[Region]:
     return list(Region.objects.filter(level=Level.COUNTY, code__startswith=prefix).order_by("code"))
 
 
-def county_for_user(user, requested: str | None, *, choices: list[Region] | None = None) -> Region:
-    """The county an API call is about: the requested one when the user may see it (404 otherwise);
-    without one, the user's only county. A user over several counties must name one: ValidationError
-    (422), since the request is incomplete, not aimed at something hidden."""
+FIRST, ALL, ASK = "first", "all", "ask"
+
+
+def county_for_user(
+    user, requested: str | None = None, *, several: str = ASK, choices: list[Region] | None = None
+) -> Region | None:
+    """The county a page or an API call is about: the requested one when the user may see it; without
+    one, the user's only county. For a user over several counties without a request, ``several`` says
+    what the caller does: ``FIRST`` shows the first (a page with a county selector), ``ALL`` returns
+    None (a board over all of them), ``ASK`` refuses (ValidationError, 422: the API, where the request
+    is incomplete, not aimed at something hidden).
+
+    A requested county outside the scope is 404 under ``ASK``; a page (``FIRST``, ``ALL``) goes on as if
+    none had been requested, since its selector offers only what the user may see: nothing outside the
+    scope is shown either way. With no county at all: 404 under ``ASK``, else None."""
     choices = county_choices(user) if choices is None else choices
     if requested:
         for county in choices:
             if county.code == requested:
                 return county
-        raise Http404(_("未找到该县，或不在您的管辖范围内。"))
+        if several == ASK:
+            raise Http404(_("未找到该县，或不在您的管辖范围内。"))
     if len(choices) == 1:
         return choices[0]
     if not choices:
-        raise Http404(_("您的管辖范围内没有县。"))
+        if several == ASK:
+            raise Http404(_("您的管辖范围内没有县。"))
+        return None
+    if several == FIRST:
+        return choices[0]
+    if several == ALL:
+        return None
     raise ValidationError({"county": [_("您管辖多个县，请用 county 参数给出县级区划代码。")]})

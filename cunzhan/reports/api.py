@@ -16,7 +16,7 @@ from ninja import Status as Reply
 from cunzhan.core import dates
 from cunzhan.core.concurrency import ConflictOut, EditConflict
 from cunzhan.regions.models import Region
-from cunzhan.regions.selectors import county_choices, county_for_user
+from cunzhan.regions.selectors import FIRST, county_for_user
 from cunzhan.reports import drafts, exporters, selectors, services
 from cunzhan.reports.models import Kind, ReportSettings
 from cunzhan.reports.statistics import FIGURE_NAMES, county_statistics
@@ -29,9 +29,12 @@ router = Router(tags=["报表"])
 def _county(request, code: str | None) -> Region:
     """The county asked for (404 outside the scope); without one, as on the pages, the user's first
     county (the answer names it)."""
-    if not code and (choices := county_choices(request.user)):
-        return choices[0]
-    return county_for_user(request.user, code)
+    if code:
+        return county_for_user(request.user, code)
+    county = county_for_user(request.user, several=FIRST)
+    if county is None:
+        raise Http404("您的管辖范围内没有县。")
+    return county
 
 
 def _month(month: str | None) -> tuple[int, int]:

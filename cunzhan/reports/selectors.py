@@ -16,8 +16,6 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from cunzhan.core import dates
-from cunzhan.regions.models import Region
-from cunzhan.regions.selectors import county_choices
 from cunzhan.reports.models import AdhocRequest, Kind, Report, ReportSettings, UpwardTransmission
 from cunzhan.reports.status import (
     ReportPeriod,
@@ -29,18 +27,6 @@ from cunzhan.reports.status import (
     weekly_period,
 )
 from cunzhan.stations.models import CERTIFIED_STATUSES, Station
-
-# -- counties ------------------------------------------------------------------------------------
-
-
-def resolve_county(user: Any, requested: str | None) -> Region | None:
-    """The requested county if the user may see it, else the user's first county."""
-    choices = county_choices(user)
-    for county in choices:
-        if county.code == requested:
-            return county
-    return choices[0] if choices else None
-
 
 # -- obligations and status boards ----------------------------------------------------------------
 

@@ -46,8 +46,7 @@ def _check_station(acting_user: Any, station: Station) -> None:
 @transaction.atomic
 def report_settings_update(*, acting_user: Any, county: Region, **values: Any) -> ReportSettings:
     acting_user.scope.require("county_settings.manage")
-    if not acting_user.scope.covers_region(county.code):
-        raise ValidationError(_("只能设置本辖区的参数。"))
+    acting_user.scope.require_region(county.code)
     settings = ReportSettings.for_county(county.code)
     for field, value in values.items():
         setattr(settings, field, value)
@@ -228,8 +227,7 @@ def adhoc_request_create(
     period_end: date | None = None,
 ) -> AdhocRequest:
     acting_user.scope.require("report.request")
-    if not acting_user.scope.covers_region(county.code):
-        raise ValidationError(_("只能向本辖区的服务站发起报表要求。"))
+    acting_user.scope.require_region(county.code)
     now = timezone.now()
     if due_at <= now:
         raise ValidationError({"due_at": _("截止时间须晚于现在。")})
@@ -297,8 +295,7 @@ def upward_prepare(*, acting_user: Any, county: Region, kind: str, period: str =
     from cunzhan.reports import exporters
 
     acting_user.scope.require("upward.export")
-    if not acting_user.scope.covers_region(county.code):
-        raise ValidationError(_("只能报送本辖区的数据。"))
+    acting_user.scope.require_region(county.code)
     payload = exporters.upward_payload(acting_user, county=county, kind=kind, period=period)
     with acting(acting_user):
         return UpwardTransmission.objects.create(

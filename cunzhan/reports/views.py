@@ -18,7 +18,7 @@ from cunzhan.core import dates
 from cunzhan.core.forms import apply_validation_error
 from cunzhan.core.recent import recently_counted
 from cunzhan.regions.models import Region
-from cunzhan.regions.selectors import county_choices
+from cunzhan.regions.selectors import FIRST, county_choices, county_for_user
 from cunzhan.reports import drafts, exporters, selectors, services
 from cunzhan.reports.forms import AdhocRequestForm, ReportSettingsForm, UpwardPrepareForm
 from cunzhan.reports.models import Kind, ReportSettings
@@ -44,7 +44,7 @@ def _month_param(request) -> tuple[int, int]:
 
 
 def _county_or_404(request) -> Region:
-    county = selectors.resolve_county(request.user, request.GET.get("county"))
+    county = county_for_user(request.user, request.GET.get("county"), several=FIRST)
     if county is None:
         raise Http404(_("您的管辖范围内没有县。"))
     return county

@@ -101,11 +101,6 @@ def unit_problem(unit: OperatingUnit | None, county_code: str, acting_user) -> s
     return None
 
 
-def _require_in_scope(acting_user, station: Station) -> None:
-    if not acting_user.scope.filter(Station.objects.filter(pk=station.pk)).exists():
-        raise PermissionDenied(_("该服务站不在您的管辖范围内。"))
-
-
 def _full_clean(obj, exclude: list[str] | None = None) -> None:
     try:
         obj.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
@@ -185,7 +180,7 @@ def station_update(*, acting_user, station: Station, version: int, **details: An
     EditConflict says who and when, and nothing is saved.
     """
     acting_user.scope.require("station.edit")
-    _require_in_scope(acting_user, station)
+    acting_user.scope.require_station(station)
     unknown = set(details) - set(DETAIL_FIELDS)
     if unknown:
         raise TypeError(f"unknown station fields: {sorted(unknown)}")
@@ -239,7 +234,7 @@ def station_transition(
     missing, a time gate has not passed or a norm fails without an exemption; PermissionDenied
     when the user's role may not make it.
     """
-    _require_in_scope(acting_user, station)
+    acting_user.scope.require_station(station)
     # lock and re-read: two reviewers pressing at once must not both move the station
     station = Station.objects.select_for_update().get(pk=station.pk)
     now = now or timezone.now()
@@ -339,7 +334,7 @@ def _asset_return_checklist(station: Station, event: StationEvent, now: datetime
 def asset_return_confirm(*, acting_user, item: AssetReturn, note: str = "") -> AssetReturn:
     """The asset on a return checklist has been received back."""
     acting_user.scope.require("asset.manage")
-    _require_in_scope(acting_user, item.station)
+    acting_user.scope.require_station(item.station)
     if item.returned_at is not None:
         raise ValidationError(_("该资产已登记收回。"))
     item.returned_at = timezone.now()
@@ -361,7 +356,7 @@ def exemption_grant(
 ) -> NormExemption:
     """Relax one norm for one station (适当放宽), recording the basis, reason and approver."""
     acting_user.scope.require("station.exempt")
-    _require_in_scope(acting_user, station)
+    acting_user.scope.require_station(station)
     reason = (reason or "").strip()
     errors = {}
     if rule not in norms.NormRule.values:
@@ -388,7 +383,7 @@ def exemption_grant(
 @transaction.atomic
 def exemption_withdraw(*, acting_user, exemption: NormExemption) -> NormExemption:
     acting_user.scope.require("station.exempt")
-    _require_in_scope(acting_user, exemption.station)
+    acting_user.scope.require_station(exemption.station)
     if exemption.withdrawn_at is None:
         exemption.withdrawn_at = timezone.now()
         exemption.withdrawn_by = acting_user
@@ -409,7 +404,7 @@ def person_add(
     is_primary: bool = True,
 ) -> ResponsiblePerson:
     acting_user.scope.require("station.edit")
-    _require_in_scope(acting_user, station)
+    acting_user.scope.require_station(station)
     person = ResponsiblePerson(
         station=station,
         name=(name or "").strip(),
@@ -427,7 +422,7 @@ def person_add(
 @transaction.atomic
 def person_update(*, acting_user, person: ResponsiblePerson, **fields: Any) -> ResponsiblePerson:
     acting_user.scope.require("station.edit")
-    _require_in_scope(acting_user, person.station)
+    acting_user.scope.require_station(person.station)
     for field, value in fields.items():
         if field not in {"name", "phone", "pre_job_training_days", "yearly_trainings", "is_primary"}:
             raise TypeError(f"unknown field {field}")
@@ -441,7 +436,7 @@ def person_update(*, acting_user, person: ResponsiblePerson, **fields: Any) -> R
 @transaction.atomic
 def person_remove(*, acting_user, person: ResponsiblePerson) -> None:
     acting_user.scope.require("station.edit")
-    _require_in_scope(acting_user, person.station)
+    acting_user.scope.require_station(person.station)
     with acting(acting_user):
         person.delete()
 
@@ -463,8 +458,9 @@ SETTINGS_FIELDS = (
 @transaction.atomic
 def county_settings_update(*, acting_user, county: Region, **values: Any) -> CountySettings:
     acting_user.scope.require("county_settings.manage")
-    if county.level != Level.COUNTY or not acting_user.scope.covers_region(county.code):
-        raise PermissionDenied(_("只能修改本县的参数。"))
+    if county.level != Level.COUNTY:
+        raise ValidationError(_("参数按县设置，请选择县级区划。"))
+    acting_user.scope.require_region(county.code)
     unknown = set(values) - set(SETTINGS_FIELDS)
     if unknown:
         raise TypeError(f"unknown settings: {sorted(unknown)}")
@@ -502,7 +498,7 @@ def asset_add(
     note: str = "",
 ) -> PublicAsset:
     acting_user.scope.require("asset.manage")
-    _require_in_scope(acting_user, station)
+    acting_user.scope.require_station(station)
     if kind not in AssetKind.values:
         raise ValidationError({"kind": _("请选择资产类别")})
     asset = PublicAsset(
@@ -524,7 +520,7 @@ def asset_add(
 @transaction.atomic
 def asset_set_condition(*, acting_user, asset: PublicAsset, condition: str) -> PublicAsset:
     acting_user.scope.require("asset.manage")
-    _require_in_scope(acting_user, asset.station)
+    acting_user.scope.require_station(asset.station)
     if condition not in AssetCondition.values:
         raise ValidationError({"condition": _("请选择资产状况")})
     asset.condition = condition
@@ -544,7 +540,7 @@ def fault_report(
 ) -> FaultReport:
     """报修: the asset is marked faulty until the repair is recorded."""
     acting_user.scope.require("fault.report")
-    _require_in_scope(acting_user, asset.station)
+    acting_user.scope.require_station(asset.station)
     description = (description or "").strip()
     if not description:
         raise ValidationError({"description": _("请描述故障情况")})
@@ -575,7 +571,7 @@ def fault_repair(
     *, acting_user, fault: FaultReport, repair_note: str = "", repaired_at: datetime | None = None
 ) -> FaultReport:
     acting_user.scope.require("fault.repair")
-    _require_in_scope(acting_user, fault.station)
+    acting_user.scope.require_station(fault.station)
     if fault.repaired_at is not None:
         raise ValidationError(_("该报修已登记修复。"))
     now = timezone.now()

@@ -41,11 +41,6 @@ from cunzhan.supervision.photos import EXTENSIONS, validate_photo
 from cunzhan.supervision.rating_items import ITEMS_BY_KEY
 
 
-def _require_station(user, station: Station) -> None:
-    if not user.scope.covers_station(station):  # what the scope's query decides, from the station at hand
-        raise ValidationError(_("服务站 %(code)s 不存在或不在您的管辖范围内。") % {"code": station.code})
-
-
 def _log_correction(user, obj: Any, reason: str, corrected: bool) -> None:
     if corrected:
         log_event(actor=user, obj=obj, message="correction", data={"reason": reason.strip()})
@@ -173,7 +168,7 @@ def inspection_save(
     the earlier rating; every score is checked against its maximum with a reason for any deduction.
     """
     acting_user.scope.require("inspection.record")
-    _require_station(acting_user, station)
+    acting_user.scope.require_station(station)
     period = _check_period(year, half, inspected_at)
     corrected = ensure_editable(station.county_code, period.start, correction_reason=correction_reason)
     if inspection is not None:
@@ -249,7 +244,7 @@ def inspection_photo_add(
     correction_reason: str = "",
 ) -> InspectionPhoto:
     acting_user.scope.require("inspection.record")
-    _require_station(acting_user, inspection.station)
+    acting_user.scope.require_station(inspection.station)
     _require_inspector(acting_user, inspection)
     if kind not in PhotoKind.values:
         raise ValidationError({"kind": _("请选择照片类别（门头、店内、台账、设备）。")})
@@ -291,7 +286,7 @@ def complaint_record(
     is_demo: bool = False,
 ) -> Complaint:
     acting_user.scope.require("complaint.record")
-    _require_station(acting_user, station)
+    acting_user.scope.require_station(station)
     if kind not in ComplaintKind.values:
         raise ValidationError({"kind": _("类别无效。")})
     if not description.strip():
@@ -335,7 +330,7 @@ def complaint_verify(
 ) -> Complaint:
     """Received → verified (属实, counts) or rejected (不属实), with the evidence found."""
     acting_user.scope.require("complaint.verify")
-    _require_station(acting_user, complaint.station)
+    acting_user.scope.require_station(complaint.station)
     corrected = ensure_editable(
         complaint.station.county_code, complaint.received_at, correction_reason=correction_reason
     )
@@ -389,7 +384,7 @@ def supervision_event_record(
     is_demo: bool = False,
 ) -> SupervisionEvent:
     acting_user.scope.require("supervision_event.record")
-    _require_station(acting_user, station)
+    acting_user.scope.require_station(station)
     if kind == EventKind.PUBLIC_REPORT:
         raise ValidationError({"kind": _("群众举报请在“投诉举报”中登记并核实，核实属实后自动计入日常督查。")})
     if kind not in RECORDABLE_EVENT_KINDS:
@@ -430,7 +425,7 @@ def supervision_event_verify(
     correction_reason: str = "",
 ) -> SupervisionEvent:
     acting_user.scope.require("supervision_event.verify")
-    _require_station(acting_user, event.station)
+    acting_user.scope.require_station(event.station)
     corrected = ensure_editable(event.station.county_code, event.occurred_on, correction_reason=correction_reason)
     if event.status != VerificationStatus.RECEIVED and not correction_reason.strip():
         raise ValidationError(

@@ -12,6 +12,7 @@ from cunzhan.activities import services
 from cunzhan.activities.models import Attendance, AttendanceStatus, ExamResult, GuidanceKind
 from cunzhan.activities.services import AttendanceLine
 from cunzhan.core.models import PublishedPeriod
+from cunzhan.core.scoping import OutOfScope
 
 
 def line(station, name, status, test="", phone=""):
@@ -98,7 +99,7 @@ def test_the_county_office_edits_an_operators_training_but_another_county_cannot
     services.training_update(acting_user=world.county, training=training, topic="新主题")
     training.refresh_from_db()
     assert training.topic == "新主题"
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(OutOfScope):
         services.training_update(acting_user=world.other_county, training=training, topic="x")
 
 
@@ -168,7 +169,7 @@ def test_guidance_only_for_the_operators_own_stations(world):
         content="指导台账登记",
     )
     assert visit.operating_unit == world.unit
-    with pytest.raises(ValidationError):
+    with pytest.raises(OutOfScope):
         services.guidance_record(
             acting_user=world.operator,
             station=world.station_xunwu,

@@ -16,6 +16,7 @@ from cunzhan.assessment import computation, selectors, services
 from cunzhan.assessment.computation import period_of
 from cunzhan.assessment.facts import gather_period
 from cunzhan.assessment.models import Assessment, Status
+from cunzhan.core.scoping import OutOfScope
 from cunzhan.ledgers.models import ProxyPurchase
 from cunzhan.stations.models import Station
 from cunzhan.supervision.models import Inspection, InspectionRating
@@ -154,7 +155,7 @@ def test_other_roles_cannot_compute_or_publish(county_world):
             services.assessment_compute(
                 acting_user=w.users[persona], county=w.regions["610828"], year=2025, period="H1"
             )
-    with pytest.raises(ValidationError, match="本县"):
+    with pytest.raises(OutOfScope, match="管辖范围"):
         services.assessment_compute(acting_user=w.other_county, county=w.regions["610828"], year=2025, period="H1")
 
 
@@ -410,7 +411,7 @@ def test_many_counties_refuse_a_published_period(county_world):
     services.assessment_publish(acting_user=w.admin, assessment=a)
     with pytest.raises(ValidationError, match="更正"):
         services.assessment_compute_many(acting_user=w.admin, counties=counties, year=2025, period="H1")
-    with pytest.raises(ValidationError, match="本县"):
+    with pytest.raises(OutOfScope, match="管辖范围"):
         services.assessment_compute_many(acting_user=w.county, counties=counties, year=2025, period="H1")
     assert not Assessment.objects.filter(county=counties[1]).exists()  # all or nothing
 

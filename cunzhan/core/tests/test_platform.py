@@ -213,7 +213,7 @@ def test_demo_loads_the_two_counties_and_is_idempotent(capsys):
 
 @pytest.mark.django_db
 def test_demo_accounts_are_flagged_by_the_deploy_check_and_can_be_disabled():
-    from cunzhan.core.checks import demo_accounts_check
+    from cunzhan.site.checks import demo_accounts_check
 
     call_command("demo")
     assert [w.id for w in demo_accounts_check(None)] == ["cunzhan.W001"]
@@ -324,8 +324,8 @@ def test_the_menu_offers_exactly_the_pages_the_role_may_open(world, client, pers
     permissions allow, in order, each of which opens; in English with English labels."""
     from django.urls import reverse
 
-    from cunzhan.core.context_processors import NAV_ITEMS
     from cunzhan.core.roles import role_has
+    from cunzhan.site.context_processors import NAV_ITEMS
 
     def menu(page: str) -> list[tuple[str, str]]:
         return re.findall(r'class="nav-link" href="([^"]+)">([^<]+)<', page)
@@ -348,8 +348,8 @@ def test_the_bar_shows_the_users_region_and_a_renamed_region_within_minutes(worl
     import time_machine
     from django.core.cache import cache
 
-    from cunzhan.core.context_processors import REGION_NAME_SECONDS
     from cunzhan.regions.models import Region
+    from cunzhan.site.context_processors import REGION_NAME_SECONDS
 
     cache.clear()
     client.force_login(world.supervisor)  # 坑镇

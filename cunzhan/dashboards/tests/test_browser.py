@@ -289,8 +289,8 @@ COUNT_PRINTS = "window.print = () => { window.printed = (window.printed || 0) + 
 def test_the_demo_pages_of_each_role_work_under_the_content_security_policy(session, client):
     from django.core.management import call_command
 
+    from cunzhan.accounts.demo import DEMO_PASSWORD
     from cunzhan.accounts.models import User
-    from cunzhan.core.demo import DEMO_PASSWORD
     from cunzhan.core.tests.test_crawl import crawl
 
     call_command("demo", stdout=open(os.devnull, "w"))  # noqa: SIM115

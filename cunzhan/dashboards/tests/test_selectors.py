@@ -8,7 +8,7 @@ import time_machine
 from django.utils import timezone
 
 from cunzhan.core import dates
-from cunzhan.dashboards.selectors import report_counts, report_counts_by_window, report_counts_many
+from cunzhan.reports.counts import report_counts, report_counts_by_window, report_counts_many
 from cunzhan.reports.models import Report, ReportSettings
 
 

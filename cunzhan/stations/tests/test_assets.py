@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from cunzhan.core.scoping import OutOfScope
 from cunzhan.stations import selectors, services
 from cunzhan.stations.models import AssetKind
 
@@ -36,7 +37,7 @@ def test_a_keeper_reports_only_at_its_own_station(world, computer):
     computer.refresh_from_db()
     assert computer.condition == "faulty" and fault.reported_by == world.keeper and fault.is_open
     other = services.asset_add(acting_user=world.other_county, station=world.station_xunwu, kind=AssetKind.ROUTER)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(OutOfScope):
         services.fault_report(acting_user=world.keeper, asset=other, description="x")
 
 

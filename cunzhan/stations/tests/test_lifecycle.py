@@ -10,6 +10,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from cunzhan.core.roles import role_has
+from cunzhan.core.scoping import OutOfScope
 from cunzhan.stations import lifecycle, services
 from cunzhan.stations.lifecycle import SHANGHAI, TRANSITIONS
 from cunzhan.stations.models import AssetKind, CountySettings, StationEvent, Status
@@ -102,7 +103,7 @@ def test_applied_straight_to_certified_is_refused(world, make_station):
 
 def test_a_station_out_of_scope_cannot_be_moved(world, make_station):
     station = make_station(status=Status.COUNTY_REVIEW)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(OutOfScope):
         services.station_transition(acting_user=world.other_county, station=station, to=Status.PUBLICITY)
 
 

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from cunzhan.core.models import PublishedPeriod
+from cunzhan.core.scoping import OutOfScope
 from cunzhan.supervision import services
 from cunzhan.supervision.models import ComplaintKind, EventKind, InspectionRating, VerificationStatus
 from cunzhan.supervision.rating_items import RATING_ITEMS
@@ -87,7 +88,7 @@ def test_empty_scores_leave_the_inspection_incomplete_and_can_be_filled_later(wo
 
 
 def test_only_supervisors_in_the_township_and_the_county_office_inspect(world):
-    with pytest.raises(ValidationError, match="管辖范围"):
+    with pytest.raises(OutOfScope, match="管辖范围"):
         services.inspection_save(
             acting_user=world.other_supervisor,
             station=world.station_keng,

@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-DEMO_PASSWORD = "Cunzhan@2026"  # noqa: S105  printed by `make run`: demo accounts only
-
 
 @dataclass
 class DemoContext:

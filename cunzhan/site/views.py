@@ -20,7 +20,7 @@ def home(request):
     counts = station_counts_for_user(request.user)
     return render(
         request,
-        "core/home.html",
+        "site/home.html",
         {
             **page_context(request),
             "region": home_region_for_user(request.user),

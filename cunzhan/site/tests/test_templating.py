@@ -1,4 +1,4 @@
-"""The pages' template engine (cunzhan.core.templating): where Jinja2 is made to read as Django's
+"""The pages' template engine (cunzhan.site.templating): where Jinja2 is made to read as Django's
 templates did, and the test suite's check that a method is called, not printed."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from django.template import engines
 from django.utils import translation
 
-from cunzhan.core.templating import UncalledMethod, translations
+from cunzhan.site.templating import UncalledMethod, translations
 
 
 def render(source: str, **context) -> str:
@@ -103,7 +103,7 @@ def test_every_text_the_pages_translate_has_an_english_translation():
 
 
 def test_a_page_s_texts_are_in_the_request_s_language_with_their_variables_escaped(rf):
-    """The pages' own ``_``/``gettext``/``ngettext`` (cunzhan.core.templating.translations), one
+    """The pages' own ``_``/``gettext``/``ngettext`` (cunzhan.site.templating.translations), one
     language after the other in the same process."""
     template = engines["jinja2"].from_string(
         "{{ _('退出') }}|{% trans t=moment %}数据截至 {{ t }}{% endtrans %}|"

@@ -4,7 +4,8 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from cunzhan.core import demo
+from cunzhan.accounts.demo import DEMO_PASSWORD
+from cunzhan.site import demo
 
 
 class Command(BaseCommand):
@@ -36,7 +37,7 @@ class Command(BaseCommand):
         ctx = demo.load(self.stdout.write)
         if scale == "province":
             self._province(seed, stations)
-        self.stdout.write(self.style.SUCCESS(f"演示数据已就绪。演示账号（密码均为 {demo.DEMO_PASSWORD}）："))
+        self.stdout.write(self.style.SUCCESS(f"演示数据已就绪。演示账号（密码均为 {DEMO_PASSWORD}）："))
         width = max(len(u) for u, _r, _s in ctx.logins)
         for username, role, scope in ctx.logins:
             self.stdout.write(f"  {username.ljust(width)}  {role}  {scope}")
@@ -50,7 +51,7 @@ class Command(BaseCommand):
 
         from tqdm import tqdm
 
-        from cunzhan.core import province
+        from cunzhan.site import province
 
         options = province.Options(seed=seed, stations=stations or province.STATIONS)
         self.stdout.write(f"生成省级数据（种子 {seed}，服务站 {options.stations:,} 个）…")

@@ -8,11 +8,11 @@ import pytest
 from django.db import connection
 from django.db.models import Count, Max, Min, Sum
 
-from cunzhan.core import province
 from cunzhan.ledgers import generate
 from cunzhan.ledgers.importers import parcel_key
 from cunzhan.ledgers.models import Parcel, ProxyPurchase, ProxySale, StationMonth
 from cunzhan.reports.models import Report
+from cunzhan.site import province
 from cunzhan.stations.models import Station
 
 TODAY = date(2026, 11, 25)

@@ -157,8 +157,8 @@ def _regions():
 
 
 def _county_staff(counties):
+    from cunzhan.accounts.demo import DEMO_PASSWORD
     from cunzhan.accounts.models import User
-    from cunzhan.core.demo import DEMO_PASSWORD
     from cunzhan.core.roles import Role
     from cunzhan.stations.models import OperatingUnit
 
@@ -256,8 +256,8 @@ def _station_name(county: str, tier: str, n: int) -> str:
 
 
 def _keepers(stations) -> int:
+    from cunzhan.accounts.demo import DEMO_PASSWORD
     from cunzhan.accounts.models import User
-    from cunzhan.core.demo import DEMO_PASSWORD
     from cunzhan.core.roles import Role
 
     password = _password_hash(DEMO_PASSWORD)
