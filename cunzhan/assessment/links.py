@@ -1,4 +1,5 @@
-"""Links from an assessment's explanation lines to the records behind them, for the pages."""
+"""An assessment's explanation lines on the pages: their text in the page's language, and links to the
+records behind them."""
 
 from __future__ import annotations
 
@@ -8,6 +9,15 @@ from django.utils.translation import gettext as _
 
 # a line's reference "kind:pk" -> (url name, label); the record pages do their own scoping
 REFS = {"inspection": ("supervision:inspection", "实地察看记录"), "fault": (None, "报修记录")}
+
+
+def line_text(line: dict) -> str:
+    """An explanation line as the page's language reads it: its message translated with its arguments
+    (the stored text is the Chinese of the same). Lines stored before messages were kept show their text."""
+    message = line.get("message")
+    if not message:
+        return line["text"]
+    return _(message) % dict(line.get("args") or ())
 
 
 def ref_link(ref: str, station_code: str = ""):

@@ -147,9 +147,9 @@ class Environment(jinja2.Environment):
         super().__init__(**options)
         self.install_gettext_translations(translation, newstyle=True)
         self.filters.update(_filters())
-        from cunzhan.assessment.links import ref_link
+        from cunzhan.assessment.links import line_text, ref_link
 
-        self.globals.update(url=url, static=static, ref_link=ref_link)
+        self.globals.update(url=url, static=static, ref_link=ref_link, line_text=line_text)
 
     def getattr(self, obj, attribute):
         try:

@@ -8,16 +8,16 @@ from decimal import Decimal
 from typing import TypeVar
 
 from cunzhan.assessment.engine.facts import Period, StationFacts, SupervisionFacts, in_incubation
-from cunzhan.assessment.engine.rules import RULE_TYPES, ZERO, Context, ItemResult, Line, fmt
+from cunzhan.assessment.engine.rules import N_, RULE_TYPES, ZERO, Context, ItemResult, Line, fmt, say
 from cunzhan.assessment.engine.scheme import Scheme
 
 ASSESSED, INCUBATION, INCOMPLETE = "assessed", "incubation", "incomplete"
 
-SUPERVISION_LABELS = {
-    "not_cooperating": "不配合日常督查",
-    "poor_performance": "督查中发现各项工作较差",
-    "public_report": "经核实的群众举报",
-    "leader_criticism_or_media": "受到县级以上领导批评或媒体曝光",
+SUPERVISION_MESSAGES = {
+    "not_cooperating": N_("不配合日常督查 %(count)s 次，每次扣 %(per)s 分"),
+    "poor_performance": N_("督查中发现各项工作较差 %(count)s 次，每次扣 %(per)s 分"),
+    "public_report": N_("经核实的群众举报 %(count)s 次，每次扣 %(per)s 分"),
+    "leader_criticism_or_media": N_("受到县级以上领导批评或媒体曝光 %(count)s 次，每次扣 %(per)s 分"),
 }
 
 
@@ -74,13 +74,8 @@ def assess_annual(scheme: Scheme, h1: PeriodResult, h2: PeriodResult, supervisio
         if count and kind in scheme.supervision:
             per = scheme.supervision[kind]
             deductions += per * count
-            lines.append(
-                Line(
-                    f"{SUPERVISION_LABELS.get(kind, kind)} {count} 次，每次扣 {fmt(per)} 分",
-                    -(per * count),
-                    tuple(supervision.refs.get(kind, [])),
-                )
-            )
+            message = SUPERVISION_MESSAGES.get(kind, kind + " %(count)s 次，每次扣 %(per)s 分")
+            lines.append(say(message, -(per * count), supervision.refs.get(kind, []), count=count, per=fmt(per)))
     statuses = {h1.status, h2.status}
     if INCOMPLETE in statuses:
         return AnnualResult(supervision.station, INCOMPLETE, h1.total, h2.total, deductions, None, lines=tuple(lines))
@@ -90,19 +85,24 @@ def assess_annual(scheme: Scheme, h1: PeriodResult, h2: PeriodResult, supervisio
         base = scheme.h1_weight * h1.total + scheme.h2_weight * h2.total
         lines.insert(
             0,
-            Line(
-                f"半年考核 {fmt(h1.total)} × {fmt(scheme.h1_weight)} + 年终考核 {fmt(h2.total)} × "
-                f"{fmt(scheme.h2_weight)}",
+            say(
+                N_("半年考核 %(h1)s × %(h1_weight)s + 年终考核 %(h2)s × %(h2_weight)s"),
                 ZERO,
+                h1=fmt(h1.total),
+                h1_weight=fmt(scheme.h1_weight),
+                h2=fmt(h2.total),
+                h2_weight=fmt(scheme.h2_weight),
             ),
         )
     else:
         assessed = h1 if h1.status == ASSESSED else h2
         base = assessed.total
-        lines.insert(
-            0,
-            Line(f"{'上' if assessed is h1 else '下'}半年处于培育期，以另一半年得分 {fmt(base)} 全额计", ZERO),
+        message = (
+            N_("上半年处于培育期，以另一半年得分 %(base)s 全额计")
+            if assessed is h1
+            else N_("下半年处于培育期，以另一半年得分 %(base)s 全额计")
         )
+        lines.insert(0, say(message, ZERO, base=fmt(base)))
     total = scheme.round(max(base - deductions, ZERO))
     return AnnualResult(
         supervision.station,

@@ -6,9 +6,14 @@ scheme (2 places, ROUND_HALF_UP). Lines carry the points lost (negative) or the 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar
+
+# Marks a message for translation (makemessages reads it); the engine stores the Chinese text and the
+# message, and a page translates the message when it shows the line
+from django.utils.translation import gettext_noop as N_
 
 from cunzhan.assessment.engine.facts import Period, StationFacts
 from cunzhan.assessment.engine.scheme import Item, Scheme
@@ -18,9 +23,19 @@ ZERO = Decimal(0)
 
 @dataclass(frozen=True, slots=True)
 class Line:
-    text: str  # Chinese, for the keeper and the office
+    text: str  # Chinese, for the keeper and the office (as stored, printed and exported)
     points: Decimal  # points lost (negative) or earned (positive) by this line; 0 for information
     refs: tuple[str, ...] = ()
+    # the text's message, marked for translation, and its arguments: a page in another language shows
+    # gettext(message) % args (cunzhan.assessment.links.line_text); the text is message % args
+    message: str = ""
+    args: tuple[tuple[str, str], ...] = ()
+
+
+def say(message: str, points: Decimal, refs: Iterable[str] = (), **args: object) -> Line:
+    """A line from its message (a ``N_``-marked literal with ``%(name)s`` placeholders) and arguments."""
+    shown = {name: str(value) for name, value in args.items()}
+    return Line(message % shown, points, tuple(refs), message, tuple(sorted(shown.items())))
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +77,8 @@ class Builder:
         self.lines: list[Line] = []
         self.missing: list[str] = []
 
-    def add(self, text: str, points: Decimal, refs: list[str] | tuple[str, ...] = ()) -> None:
-        self.lines.append(Line(text, points, tuple(refs)))
+    def add(self, message: str, points: Decimal, refs: Iterable[str] = (), **args: object) -> None:
+        self.lines.append(say(message, points, refs, **args))
 
     def rated(self, facts: StationFacts) -> Decimal:
         """Sum of the rated sub-items, each within [0, its max]; missing ones are noted."""
@@ -72,15 +87,18 @@ class Builder:
             value = facts.ratings.get(sub.key)
             if value is None:
                 self.missing.append(sub.key)
-                self.add(f"“{sub.name}”尚未评分", ZERO)
+                self.add(N_("“%(name)s”尚未评分"), ZERO, name=sub.name)
                 continue
             value = clamp(Decimal(value), sub.max)
             total += value
             if value < sub.max:
                 self.add(
-                    f"“{sub.name}”实地察看评分 {fmt(value)}/{fmt(sub.max)}",
+                    N_("“%(name)s”实地察看评分 %(value)s/%(max)s"),
                     value - sub.max,
                     facts.refs.get(f"rating:{sub.key}", []),
+                    name=sub.name,
+                    value=fmt(value),
+                    max=fmt(sub.max),
                 )
         return total
 
@@ -118,12 +136,20 @@ class Rated(Rule):
                 until = min(fault.repaired or ctx.period.end, ctx.period.end)
                 waited = (until - fault.reported).days
                 if waited > int(days):
-                    state = f"{fault.repaired:%Y-%m-%d} 才修复" if fault.repaired else "期末仍未修复"
-                    b.add(
-                        f"{fault.reported:%Y-%m-%d} 报修的故障影响正常运行，{state}（超过 {days} 天），本项不得分",
-                        -score,
-                        [fault.ref] if fault.ref else [],
-                    )
+                    refs = [fault.ref] if fault.ref else []
+                    reported = f"{fault.reported:%Y-%m-%d}"
+                    if fault.repaired:
+                        message = N_(
+                            "%(reported)s 报修的故障影响正常运行，%(repaired)s 才修复（超过 %(days)s 天），本项不得分"
+                        )
+                        b.add(
+                            message, -score, refs, reported=reported, repaired=f"{fault.repaired:%Y-%m-%d}", days=days
+                        )
+                    else:
+                        message = N_(
+                            "%(reported)s 报修的故障影响正常运行，期末仍未修复（超过 %(days)s 天），本项不得分"
+                        )
+                        b.add(message, -score, refs, reported=reported, days=days)
                     score = ZERO
                     break
         return b.result(score, ctx.scheme)
@@ -138,28 +164,37 @@ class Training(Rule):
         b = Builder(item)
         score = item.max
         failed_limit = int(item.params["zero_if_failed_tests"])
-        for count, per, label, key in (
-            (facts.leave, item.dec("per_leave"), "请假", "leave"),
-            (facts.absent, item.dec("per_absence"), "旷课", "absent"),
-            (facts.late, item.dec("per_late"), "迟到", "late"),
-            (facts.early_leave, item.dec("per_early_leave"), "无故早退", "early_leave"),
+        for count, per, message, key in (
+            (facts.leave, item.dec("per_leave"), N_("培训请假 %(count)s 次，每次扣 %(per)s 分"), "leave"),
+            (facts.absent, item.dec("per_absence"), N_("培训旷课 %(count)s 次，每次扣 %(per)s 分"), "absent"),
+            (facts.late, item.dec("per_late"), N_("培训迟到 %(count)s 次，每次扣 %(per)s 分"), "late"),
+            (
+                facts.early_leave,
+                item.dec("per_early_leave"),
+                N_("培训无故早退 %(count)s 次，每次扣 %(per)s 分"),
+                "early_leave",
+            ),
         ):
             if count:
                 lost = per * count
-                b.add(f"培训{label} {count} 次，每次扣 {fmt(per)} 分", -lost, facts.refs.get(key, []))
+                b.add(message, -lost, facts.refs.get(key, []), count=count, per=fmt(per))
                 score -= lost
         if facts.failed_tests >= failed_limit:
             b.add(
-                f"现场测试不合格 {facts.failed_tests} 次（达 {failed_limit} 次），本项不得分",
+                N_("现场测试不合格 %(count)s 次（达 %(limit)s 次），本项不得分"),
                 -max(score, ZERO),
                 facts.refs.get("failed_tests", []),
+                count=facts.failed_tests,
+                limit=failed_limit,
             )
             score = ZERO
         elif facts.failed_tests:
             b.add(
-                f"现场测试不合格 {facts.failed_tests} 次（未达 {failed_limit} 次，不扣分）",
+                N_("现场测试不合格 %(count)s 次（未达 %(limit)s 次，不扣分）"),
                 ZERO,
                 facts.refs.get("failed_tests", []),
+                count=facts.failed_tests,
+                limit=failed_limit,
             )
         return b.result(score, ctx.scheme)
 
@@ -170,22 +205,22 @@ class Marketing(Rule):
     def evaluate(self, item, facts, ctx):
         b = Builder(item)
         score = item.max
-        for count, per, label, key in (
+        for count, per, message, key in (
             (
                 facts.missed_activities,
                 item.dec("per_missed_activity"),
-                "缺少应参加的营销活动",
+                N_("缺少应参加的营销活动 %(count)s 次，每次扣 %(per)s 分"),
                 "missed_activities",
             ),
             (
                 facts.missed_activity_reports,
                 item.dec("per_missed_data_report"),
-                "漏报活动数据",
+                N_("漏报活动数据 %(count)s 次，每次扣 %(per)s 分"),
                 "missed_activity_reports",
             ),
         ):
             if count:
-                b.add(f"{label} {count} 次，每次扣 {fmt(per)} 分", -(per * count), facts.refs.get(key, []))
+                b.add(message, -(per * count), facts.refs.get(key, []), count=count, per=fmt(per))
                 score -= per * count
         return b.result(score, ctx.scheme)
 
@@ -196,18 +231,45 @@ class Reporting(Rule):
     def evaluate(self, item, facts, ctx):
         b = Builder(item)
         score = item.max
-        for count, per, label, key in (
-            (facts.late_reports, item.dec("per_late"), "迟报", "late_reports"),
-            (facts.missed_reports, item.dec("per_missed"), "漏报", "missed_reports"),
+        for count, per, message, key in (
+            (
+                facts.late_reports,
+                item.dec("per_late"),
+                N_("统计报表迟报 %(count)s 次，每次扣 %(per)s 分"),
+                "late_reports",
+            ),
+            (
+                facts.missed_reports,
+                item.dec("per_missed"),
+                N_("统计报表漏报 %(count)s 次，每次扣 %(per)s 分"),
+                "missed_reports",
+            ),
         ):
             if count:
-                b.add(
-                    f"统计报表{label} {count} 次，每次扣 {fmt(per)} 分",
-                    -(per * count),
-                    facts.refs.get(key, []),
-                )
+                b.add(message, -(per * count), facts.refs.get(key, []), count=count, per=fmt(per))
                 score -= per * count
         return b.result(score, ctx.scheme)
+
+
+ORDER_MESSAGES = {  # (ledger, short of the target)
+    ("purchase", True): N_(
+        "代购 %(orders)s 单，服务人口 %(population)s 人对应年目标 %(annual)s 单，"
+        "本期 %(months)s 个月目标 %(target)s 单，得 %(earned)s/%(full)s 分"
+    ),
+    ("purchase", False): N_(
+        "代购 %(orders)s 单，服务人口 %(population)s 人对应年目标 %(annual)s 单，"
+        "本期 %(months)s 个月目标 %(target)s 单，已达标"
+    ),
+    ("sale", True): N_(
+        "代销（含协助经县公共服务中心/展销中心销售） %(orders)s 单，"
+        "服务人口 %(population)s 人对应年目标 %(annual)s 单，本期 %(months)s 个月目标 %(target)s 单，"
+        "得 %(earned)s/%(full)s 分"
+    ),
+    ("sale", False): N_(
+        "代销（含协助经县公共服务中心/展销中心销售） %(orders)s 单，"
+        "服务人口 %(population)s 人对应年目标 %(annual)s 单，本期 %(months)s 个月目标 %(target)s 单，已达标"
+    ),
+}
 
 
 class Orders(Rule):
@@ -225,15 +287,17 @@ class Orders(Rule):
         points = item.dec("orders_points")
         earned = points if target <= 0 else points * min(Decimal(1), Decimal(orders) / target)
         earned = ctx.scheme.round(earned)
-        label = "代购" if kind == "purchase" else "代销（含协助经县公共服务中心/展销中心销售）"
-        text = (
-            f"{label} {orders} 单，服务人口 {facts.population} 人对应年目标 {annual} 单，"
-            f"本期 {ctx.period.months} 个月目标 {fmt(ctx.scheme.round(target))} 单"
-        )
         b.add(
-            text + (f"，得 {fmt(earned)}/{fmt(points)} 分" if earned < points else "，已达标"),
+            ORDER_MESSAGES[kind, earned < points],
             earned - points,
             facts.refs.get(f"{kind}_orders", []),
+            orders=orders,
+            population=facts.population,
+            annual=annual,
+            months=ctx.period.months,
+            target=fmt(ctx.scheme.round(target)),
+            earned=fmt(earned),
+            full=fmt(points),
         )
         score = earned + b.rated(facts)
         return b.result(score, ctx.scheme)
@@ -251,9 +315,11 @@ class Parcel(Rule):
             per = item.dec("per_complaint")
             lost = min(per * facts.parcel_complaints, max(score, ZERO))
             b.add(
-                f"经核实的快递服务投诉 {facts.parcel_complaints} 件，每件扣 {fmt(per)} 分（直至本项扣完）",
+                N_("经核实的快递服务投诉 %(count)s 件，每件扣 %(per)s 分（直至本项扣完）"),
                 -lost,
                 facts.refs.get("parcel_complaints", []),
+                count=facts.parcel_complaints,
+                per=fmt(per),
             )
             score -= per * facts.parcel_complaints
         return b.result(score, ctx.scheme)

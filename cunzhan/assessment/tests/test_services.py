@@ -448,3 +448,25 @@ def test_gathering_many_counties_takes_a_fixed_number_of_queries(county_world, d
         both = gather_period_many(["610828", "360734"], period)
     assert [len(both[c]) for c in ("610828", "360734")] == [22, 21]
     assert all(f.ratings and f.purchase_orders == 2 for f in both["360734"] if f.station.startswith("ZZ"))
+
+
+def test_an_explanation_reads_in_the_pages_language(county_world, client):
+    """The engine keeps each line's message and arguments: an English page shows the line in English;
+    the stored text (and a line stored before messages were kept) stays the Chinese."""
+    from cunzhan.assessment.links import line_text
+
+    w = county_world
+    inspect(w.station_keng, w.supervisor)
+    inspect(w.station_dian, w.supervisor)
+    a = services.assessment_compute(acting_user=w.county, county=w.regions["610828"], year=2025, period="H1")
+    result = result_of(a, "JX-0001")
+    orders = next(line for item in result.items for line in item["lines"] if line["message"].startswith("代购"))
+    assert orders["text"].startswith("代购 0 单，服务人口 800 人对应年目标 400 单，本期 6 个月目标 200 单")
+    client.force_login(w.county)
+    chinese = client.get(f"/assessment/results/{result.pk}/").content.decode()
+    assert orders["text"] in chinese
+    client.cookies["django_language"] = "en"
+    english = client.get(f"/assessment/results/{result.pk}/").content.decode()
+    assert "Proxy purchases: 0 orders; a population of 800 sets a yearly target of 400" in english
+    assert orders["text"] not in english
+    assert line_text({"text": "旧的说明", "points": "-1.00", "refs": []}) == "旧的说明"
