@@ -2,7 +2,8 @@
 generated bad files: decompression bombs, a zip that lies about its size, a huge CSV cell, wrong
 encodings, formulas, duplicate and missing headers, binary junk, empty and header-only files, a file
 over the size or row limit. For each: a Chinese message, no 5xx, no traceback or English exception
-text, nothing saved, and the bombs refused fast with memory bounded."""
+text, nothing saved, and the bomb refused before it is parsed, memory flat. (How fast: the benchmark
+benchmarks/bench_uploads.py; timed assertions have no place in tests on a shared machine.)"""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ import re
 import struct
 import subprocess
 import sys
-import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -153,7 +153,6 @@ class Bad:
     data: bytes
     says: str | tuple[str, ...]
     limits: dict[str, int] = field(default_factory=dict)
-    fast: bool = False  # refused in well under a second
 
 
 _BOMBS: dict[tuple[str, ...], Path] = {}
@@ -175,8 +174,8 @@ def bad_files(tmp_dir: Path, header: list[str], row: list[str]) -> list[Bad]:
     good_xlsx = xlsx_of(header, [row] * 50)
     twice = [*header, header[1]]
     return [
-        Bad("bomb.xlsx", real_bomb(tmp_dir, header, row), "解压后有", fast=True),
-        Bad("lying.xlsx", lying_xlsx(header, row), "无法读取此文件", fast=True),
+        Bad("bomb.xlsx", real_bomb(tmp_dir, header, row), "解压后有"),
+        Bad("lying.xlsx", lying_xlsx(header, row), "无法读取此文件"),
         Bad("huge-cell.csv", csv_of(header, [[row[0], "长" * 200_000, *row[2:]]]), "超过 131,072 个字符"),
         Bad("junk.xlsx", junk, "无法读取此文件"),
         Bad("junk.csv", junk.replace(b"\x00", b"") + b"\x00", "二进制内容"),
@@ -351,9 +350,7 @@ def test_every_bad_file_is_refused_in_chinese_and_saves_nothing(way_in, world, c
     problems = []
     for bad in bad_files(tmp_path, path.header, path.row):
         with override_settings(**bad.limits):
-            started = time.perf_counter()
             status, text = path.send(bad.name, bad.data, tmp_path)
-            seconds = time.perf_counter() - started
         shown = _visible_text(text)
         if status >= 500 or status not in (0, 200, 422):
             problems.append(f"{bad.name}: HTTP {status}")
@@ -364,8 +361,6 @@ def test_every_bad_file_is_refused_in_chinese_and_saves_nothing(way_in, world, c
             problems.append(f"{bad.name}: no Chinese message")
         if leak := LEAKS.search(shown):
             problems.append(f"{bad.name}: “{leak.group()}” shown")
-        if bad.fast and seconds > 0.8:
-            problems.append(f"{bad.name}: {seconds:.2f} s to refuse")
         if path.saved() != before:
             problems.append(f"{bad.name}: something was saved")
     assert not problems, "\n".join(problems)
@@ -373,7 +368,8 @@ def test_every_bad_file_is_refused_in_chinese_and_saves_nothing(way_in, world, c
 
 def test_a_bomb_is_refused_before_it_is_parsed_with_memory_flat(tmp_path):
     """In a fresh interpreter (a test process's peak memory says nothing of one call): reading the
-    390 MB bomb grows the process by less than 50 MB against reading a small file."""
+    390 MB bomb grows the process by less than 50 MB against reading a small file — it is refused from
+    the archive's directory, its rows never parsed."""
     bomb = bomb_xlsx(tmp_path / "bomb.xlsx", PURCHASE_HEADER, PURCHASE_ROW, 390_000_000)
     small = bomb_xlsx(tmp_path / "small.xlsx", PURCHASE_HEADER, PURCHASE_ROW, 1_000_000)
     assert zipfile.ZipFile(bomb).getinfo("xl/worksheets/sheet1.xml").file_size > 350_000_000
@@ -399,9 +395,8 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, round(time.perf_counte
 
     small_rss, _seconds, small_outcome = run(small)
     assert re.fullmatch(r"read \d{4} rows", small_outcome)  # the generator makes real workbooks
-    bomb_rss, seconds, outcome = run(bomb)
+    bomb_rss, _seconds, outcome = run(bomb)
     assert "解压后有" in outcome and "超过 200 MB 的上限" in outcome
-    assert seconds < 0.5
     assert bomb_rss - small_rss < 50 * 1024  # kB
 
 
@@ -410,8 +405,6 @@ def test_a_large_upload_over_a_limit_is_refused_at_once(world, client, tmp_path)
     when it is over a limit: no trip to the progress page, nothing saved."""
     client.force_login(world.keeper)
     bomb = real_bomb(tmp_path, PURCHASE_HEADER, PURCHASE_ROW)
-    started = time.perf_counter()
     answer = client.post("/ledgers/purchase/import/", {"file": _upload("bomb.xlsx", bomb)})
-    assert time.perf_counter() - started < 0.8
     assert answer.status_code == 200 and "解压后有" in answer.content.decode()
     assert _ledger_saved() == (0, 0)
