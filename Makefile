@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/cunzhan
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test lint test-sqlite test-postgres bench clean
+.PHONY: run test lint typecheck test-sqlite test-postgres bench clean
 
 $(BIN)/cunzhan: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,13 +23,17 @@ lint: $(BIN)/cunzhan
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# mypy over the assessment engine, the services, the selectors and the scoping (pyproject.toml, [tool.mypy])
+typecheck: $(BIN)/cunzhan
+	$(BIN)/mypy
+
 test-sqlite: $(BIN)/cunzhan
 	$(BIN)/pytest -q -n 2 --dist loadfile
 
 test-postgres: $(BIN)/cunzhan
 	@scripts/with-postgres $(PG_URL) $(BIN)/pytest -q -n 2 --dist loadfile
 
-test: lint test-sqlite test-postgres
+test: lint typecheck test-sqlite test-postgres
 
 clean:
 	rm -rf $(VENV) var

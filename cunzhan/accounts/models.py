@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cunzhan.core.roles import Role
+
+if TYPE_CHECKING:
+    from cunzhan.core.scoping import Scope
 
 
 class User(AbstractUser):
@@ -42,7 +46,7 @@ class User(AbstractUser):
         return self.display_name or self.username
 
     @property
-    def scope(self):
+    def scope(self) -> Scope:
         from cunzhan.core.scoping import scope_of
 
         return scope_of(self)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import functools
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from axes.utils import reset as axes_reset
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models.expressions import Col
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -218,7 +221,7 @@ def token_authenticate(key: str) -> User | None:
 TOKEN_STATION_FIELDS = ("id", "code", "region_id", "county_code", "operating_unit_id", "last_activity_at")
 
 
-def _from_db(attname: str, value):
+def _from_db(attname: str, value: Any) -> Any:
     """A station column read by the raw query as the ORM would give it (SQLite returns text for a time)."""
     if value is None:
         return None
@@ -228,7 +231,7 @@ def _from_db(attname: str, value):
 
 
 @functools.cache
-def _converters(attname: str) -> list:
+def _converters(attname: str) -> list[tuple[Callable[..., Any], Col]]:
     field = next(f for f in Station._meta.concrete_fields if f.attname == attname)
     column = field.get_col(Station._meta.db_table)
     return [(c, column) for c in connection.ops.get_db_converters(column) + column.get_db_converters(connection)]

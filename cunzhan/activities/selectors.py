@@ -9,10 +9,11 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import connections
-from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, Exists, Expression, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from cunzhan.accounts.models import User
 from cunzhan.activities.models import (
     ATTENDED,
     ActivityReport,
@@ -26,6 +27,7 @@ from cunzhan.activities.models import (
     Training,
 )
 from cunzhan.core.periods import local_date
+from cunzhan.regions.models import Region
 from cunzhan.regions.selectors import home_county
 from cunzhan.stations.models import Station, Status
 
@@ -43,14 +45,14 @@ def count_subquery(queryset: QuerySet, outer: str = "station") -> Coalesce:
 # -- lists and objects --------------------------------------------------------------------
 
 
-def county_of_user(user):
+def county_of_user(user: User) -> Region | None:
     """The county whose trainings and activities the user organises (None for other roles)."""
     from cunzhan.core.roles import Role
 
     return home_county(user) if user.scope.role in (Role.OPERATOR, Role.COUNTY_OFFICE) else None
 
 
-def trainings_for_user(user) -> QuerySet[Training]:
+def trainings_for_user(user: User) -> QuerySet[Training]:
     user.scope.require("activity.view")
     return user.scope.filter(
         Training.objects.select_related("county", "operating_unit", "created_by").annotate(
@@ -59,16 +61,16 @@ def trainings_for_user(user) -> QuerySet[Training]:
     ).order_by("-start_date", "-pk")
 
 
-def get_training_for_user_or_404(user, pk: int) -> Training:
+def get_training_for_user_or_404(user: User, pk: int) -> Training:
     return user.scope.get_or_404(trainings_for_user(user), pk=pk)
 
 
-def attendance_for_user(user) -> QuerySet[Attendance]:
+def attendance_for_user(user: User) -> QuerySet[Attendance]:
     user.scope.require("activity.view")
     return user.scope.filter(Attendance.objects.select_related("training", "station", "user", "recorded_by"))
 
 
-def attendance_grid(user, training: Training) -> list[dict]:
+def attendance_grid(user: User, training: Training) -> list[dict]:
     """The training's attendance by station: every required station (even with nobody recorded)
     and every other station in scope that has a row."""
     rows = list(attendance_for_user(user).filter(training=training).order_by("station__code", "person_name"))
@@ -91,7 +93,7 @@ def attendance_counts(training: Training, rows: Iterable[Attendance]) -> dict[st
     return counts
 
 
-def activities_for_user(user) -> QuerySet[MarketingActivity]:
+def activities_for_user(user: User) -> QuerySet[MarketingActivity]:
     user.scope.require("activity.view")
     return user.scope.filter(
         MarketingActivity.objects.select_related("county", "operating_unit", "created_by").annotate(
@@ -100,11 +102,11 @@ def activities_for_user(user) -> QuerySet[MarketingActivity]:
     ).order_by("-start_date", "-pk")
 
 
-def get_activity_for_user_or_404(user, pk: int) -> MarketingActivity:
+def get_activity_for_user_or_404(user: User, pk: int) -> MarketingActivity:
     return user.scope.get_or_404(activities_for_user(user), pk=pk)
 
 
-def activity_grid(user, activity: MarketingActivity, *, now: datetime | None = None) -> list[dict]:
+def activity_grid(user: User, activity: MarketingActivity, *, now: datetime | None = None) -> list[dict]:
     """Per required station in scope: participation and the data report with its standing."""
     now = now or timezone.now()
     stations = list(user.scope.filter(activity.required_stations.all()).order_by("code"))
@@ -129,7 +131,7 @@ def activity_grid(user, activity: MarketingActivity, *, now: datetime | None = N
     return grid
 
 
-def guidance_for_user(user) -> QuerySet[GuidanceVisit]:
+def guidance_for_user(user: User) -> QuerySet[GuidanceVisit]:
     user.scope.require("activity.view")
     return user.scope.filter(GuidanceVisit.objects.select_related("station", "operating_unit", "visitor"))
 
@@ -185,7 +187,7 @@ def grouped_counts(parts: list[QuerySet], given: list[int] | None, names: tuple[
     return sums
 
 
-def grouped(queryset: QuerySet, ids, names: tuple[str, ...], **counts) -> QuerySet:
+def grouped(queryset: QuerySet, ids: QuerySet | list[int], names: tuple[str, ...], **counts: Expression) -> QuerySet:
     """``queryset`` restricted to the stations, grouped by station, with ``counts`` and zeros for the other names."""
     zero = Value(0, output_field=IntegerField())
     return (
@@ -367,7 +369,7 @@ class GuidanceRow:
         return "overdue" in self.quarter_states or self.training_state == "overdue"
 
 
-def guidance_overview(user, year: int, *, today: date | None = None) -> list[GuidanceRow]:
+def guidance_overview(user: User, year: int, *, today: date | None = None) -> list[GuidanceRow]:
     """Each certified station in scope with a unit: guidance visits per quarter and trainings in
     the year, each marked done, due (period still open), overdue (period ended without one) or future.
     One query."""

@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cunzhan.accounts.models import User
 from cunzhan.activities.models import (
     ActivityReport,
     Attendance,
@@ -39,13 +40,13 @@ from cunzhan.stations.models import OperatingUnit, Station
 # -- shared checks -----------------------------------------------------------------------
 
 
-def _require_county(user, county: Region) -> None:
+def _require_county(user: User, county: Region) -> None:
     if county.level != Level.COUNTY:
         raise ValidationError({"county": _("请选择县级区划。")})
     user.scope.require_region(county.code)
 
 
-def _require_organiser(user, event: Training | MarketingActivity) -> None:
+def _require_organiser(user: User, event: Training | MarketingActivity) -> None:
     """An operating unit changes only its own events; the county office those of its county."""
     role = Role(user.role)
     if role == Role.OPERATOR and event.operating_unit_id != user.operating_unit_id:
@@ -53,7 +54,7 @@ def _require_organiser(user, event: Training | MarketingActivity) -> None:
     user.scope.require_region(event.county_id)
 
 
-def _stations_in_county(user, county: Region, stations: Iterable[Station]) -> list[Station]:
+def _stations_in_county(user: User, county: Region, stations: Iterable[Station]) -> list[Station]:
     stations = list(stations)
     for station in stations:
         if station.county_code != county.code:
@@ -66,7 +67,7 @@ def _guard(county_code: str, when: date | datetime, reason: str) -> bool:
     return ensure_editable(county_code, when, correction_reason=reason)
 
 
-def _log_correction(user, obj: Any, reason: str, corrected: bool) -> None:
+def _log_correction(user: User, obj: Any, reason: str, corrected: bool) -> None:
     if corrected:
         log_event(actor=user, obj=obj, message="correction", data={"reason": reason.strip()})
 
@@ -87,7 +88,7 @@ TRAINING_FIELDS = ("organiser", "topic", "start_date", "days", "is_pre_job", "lo
 @transaction.atomic
 def training_create(
     *,
-    acting_user,
+    acting_user: User,
     county: Region,
     topic: str,
     start_date: date,
@@ -129,7 +130,7 @@ def training_create(
 @transaction.atomic
 def training_update(
     *,
-    acting_user,
+    acting_user: User,
     training: Training,
     required_stations: Iterable[Station] | None = None,
     correction_reason: str = "",
@@ -150,7 +151,7 @@ def training_update(
     return training
 
 
-def training_correct(*, acting_user, training: Training, reason: str, **changes: Any) -> Training:
+def training_correct(*, acting_user: User, training: Training, reason: str, **changes: Any) -> Training:
     """Change a training of a published period; ``reason`` is required and logged."""
     if not reason.strip():
         raise ValidationError({"reason": _("请填写更正理由。")})
@@ -169,7 +170,7 @@ class AttendanceLine:
     status: str
     test_result: str = ""
     phone: str = ""
-    user: Any = None
+    user: User | None = None
     note: str = ""
 
 
@@ -188,7 +189,7 @@ def _check_line(training: Training, line: AttendanceLine) -> None:
         raise ValidationError({"station": _("服务站 %(code)s 不在本次培训所在县。") % {"code": line.station.code}})
 
 
-def _keeper_for(line: AttendanceLine):
+def _keeper_for(line: AttendanceLine) -> User | None:
     """Link the person to the station keeper's account when name or phone matches one."""
     if line.user is not None:
         return line.user
@@ -200,7 +201,7 @@ def _keeper_for(line: AttendanceLine):
 
 @transaction.atomic
 def attendance_record(
-    *, acting_user, training: Training, lines: Iterable[AttendanceLine], correction_reason: str = ""
+    *, acting_user: User, training: Training, lines: Iterable[AttendanceLine], correction_reason: str = ""
 ) -> list[Attendance]:
     """Record (or overwrite) the attendance of the given people at the training."""
     acting_user.scope.require("attendance.record")
@@ -232,14 +233,16 @@ def attendance_record(
     return saved
 
 
-def attendance_correct(*, acting_user, training: Training, lines: Iterable[AttendanceLine], reason: str):
+def attendance_correct(
+    *, acting_user: User, training: Training, lines: Iterable[AttendanceLine], reason: str
+) -> list[Attendance]:
     if not reason.strip():
         raise ValidationError({"reason": _("请填写更正理由。")})
     return attendance_record(acting_user=acting_user, training=training, lines=lines, correction_reason=reason)
 
 
 @transaction.atomic
-def attendance_delete(*, acting_user, attendance: Attendance, correction_reason: str = "") -> None:
+def attendance_delete(*, acting_user: User, attendance: Attendance, correction_reason: str = "") -> None:
     acting_user.scope.require("attendance.record")
     training = attendance.training
     _require_organiser(acting_user, training)
@@ -264,7 +267,7 @@ def _check_activity_dates(activity: MarketingActivity) -> None:
 @transaction.atomic
 def activity_create(
     *,
-    acting_user,
+    acting_user: User,
     county: Region,
     title: str,
     start_date: date,
@@ -307,7 +310,7 @@ def activity_create(
 @transaction.atomic
 def activity_update(
     *,
-    acting_user,
+    acting_user: User,
     activity: MarketingActivity,
     required_stations: Iterable[Station] | None = None,
     correction_reason: str = "",
@@ -329,7 +332,9 @@ def activity_update(
     return activity
 
 
-def activity_correct(*, acting_user, activity: MarketingActivity, reason: str, **changes: Any):
+def activity_correct(
+    *, acting_user: User, activity: MarketingActivity, reason: str, **changes: Any
+) -> MarketingActivity:
     if not reason.strip():
         raise ValidationError({"reason": _("请填写更正理由。")})
     return activity_update(acting_user=acting_user, activity=activity, correction_reason=reason, **changes)
@@ -338,7 +343,7 @@ def activity_correct(*, acting_user, activity: MarketingActivity, reason: str, *
 @transaction.atomic
 def participation_record(
     *,
-    acting_user,
+    acting_user: User,
     activity: MarketingActivity,
     station: Station,
     participated: bool,
@@ -366,7 +371,9 @@ def participation_record(
     return row
 
 
-def participation_correct(*, acting_user, activity, station, participated: bool, reason: str, note: str = ""):
+def participation_correct(
+    *, acting_user: User, activity: MarketingActivity, station: Station, participated: bool, reason: str, note: str = ""
+) -> Participation:
     if not reason.strip():
         raise ValidationError({"reason": _("请填写更正理由。")})
     return participation_record(
@@ -382,7 +389,7 @@ def participation_correct(*, acting_user, activity, station, participated: bool,
 @transaction.atomic
 def activity_report_submit(
     *,
-    acting_user,
+    acting_user: User,
     activity: MarketingActivity,
     station: Station,
     orders: int,
@@ -424,7 +431,7 @@ def activity_report_submit(
 @transaction.atomic
 def guidance_record(
     *,
-    acting_user,
+    acting_user: User,
     station: Station,
     kind: str,
     visited_on: date,
@@ -460,7 +467,9 @@ def guidance_record(
 
 
 @transaction.atomic
-def guidance_update(*, acting_user, visit: GuidanceVisit, correction_reason: str = "", **fields: Any) -> GuidanceVisit:
+def guidance_update(
+    *, acting_user: User, visit: GuidanceVisit, correction_reason: str = "", **fields: Any
+) -> GuidanceVisit:
     acting_user.scope.require("guidance.record")
     acting_user.scope.require_station(visit.station)
     corrected = _guard(visit.station.county_code, visit.visited_on, correction_reason)
@@ -474,7 +483,7 @@ def guidance_update(*, acting_user, visit: GuidanceVisit, correction_reason: str
     return visit
 
 
-def guidance_correct(*, acting_user, visit: GuidanceVisit, reason: str, **changes: Any) -> GuidanceVisit:
+def guidance_correct(*, acting_user: User, visit: GuidanceVisit, reason: str, **changes: Any) -> GuidanceVisit:
     if not reason.strip():
         raise ValidationError({"reason": _("请填写更正理由。")})
     return guidance_update(acting_user=acting_user, visit=visit, correction_reason=reason, **changes)

@@ -12,14 +12,27 @@ import multiprocessing
 import os
 import traceback
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from decimal import Decimal
+from multiprocessing.connection import Connection
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import connection
 from psycopg.copy import QueuedLibpqWriter
 
-from cunzhan.assessment.engine import Period, PeriodResult, assess_annual, assess_period, parse_scheme, rank
+from cunzhan.assessment.engine import (
+    Period,
+    PeriodResult,
+    Scheme,
+    StationFacts,
+    SupervisionFacts,
+    assess_annual,
+    assess_period,
+    parse_scheme,
+    rank,
+)
 from cunzhan.assessment.facts import gather_period, gather_period_many, gather_supervision, json_text, to_json
 from cunzhan.assessment.models import Assessment, AssessmentResult, SchemeVersion, SubsidyRule
 from cunzhan.assessment.selectors import current_published
@@ -28,8 +41,14 @@ from cunzhan.stations.models import Station
 
 logger = logging.getLogger(__name__)
 
+Row = tuple[Any, ...]  # an AssessmentResult's values, in the order of RESULT_FIELDS
+# an assessment, its county's facts and its subsidies by (grade, tier)
+Job = tuple[Assessment, list[StationFacts], dict[tuple[str, str], Decimal]]
+T = TypeVar("T")
+R = TypeVar("R")
 
-def period_of(scheme, year: int, half: str) -> Period:
+
+def period_of(scheme: Scheme, year: int, half: str) -> Period:
     full_year = half == "H2" and scheme.year_end_scope == "full_year"
     return Period.of(year, half, scheme.periods[half], full_year=full_year)
 
@@ -44,7 +63,9 @@ def compute_period(
     return results, {f.station: to_json(f) for f in facts}
 
 
-def _half_results(county: Region, year: int, half: str, scheme_version: SchemeVersion, now) -> list[PeriodResult]:
+def _half_results(
+    county: Region, year: int, half: str, scheme_version: SchemeVersion, now: datetime
+) -> list[PeriodResult]:
     """A half's results for the annual composite: its published snapshot if there is one, else live."""
     published = current_published(county, year, half)
     if published is None:
@@ -84,24 +105,25 @@ def fill_halves(assessments: list[Assessment], now: datetime) -> None:
             gc.enable()
 
 
-def _gather(assessments: list[Assessment], now: datetime) -> dict[str, list]:
+def _gather(assessments: list[Assessment], now: datetime) -> dict[str, list[StationFacts]]:
     """The facts of every assessment's county, by county code: one batch per distinct period (counties on
     schemes with the same half-year months, i.e. normally one batch)."""
     by_period: dict[Period, list[str]] = defaultdict(list)
     for assessment in assessments:
         scheme = _parsed(assessment.scheme)
         by_period[period_of(scheme, assessment.year, assessment.period)].append(assessment.county_id)
-    facts: dict[str, list] = {}
+    facts: dict[str, list[StationFacts]] = {}
     for period, codes in by_period.items():
         facts.update(gather_period_many(codes, period, now=now))
     return facts
 
 
-def _parsed(scheme_version: SchemeVersion):
+def _parsed(scheme_version: SchemeVersion) -> Scheme:
     """The parsed scheme, kept on the instance (the same version serves many counties)."""
-    parsed = getattr(scheme_version, "_parsed_scheme", None)
+    parsed: Scheme | None = getattr(scheme_version, "_parsed_scheme", None)
     if parsed is None:
-        parsed = scheme_version._parsed_scheme = parse_scheme(scheme_version.data)
+        # an attribute of this instance only, not a field of the model
+        parsed = scheme_version._parsed_scheme = parse_scheme(scheme_version.data)  # type: ignore[attr-defined]
     return parsed
 
 
@@ -126,7 +148,7 @@ RESULT_FIELDS = (
 PARALLEL_MIN_STATIONS = 4000
 
 
-def _evaluate(assessments: list[Assessment], facts: dict[str, list]) -> Iterable[tuple]:
+def _evaluate(assessments: list[Assessment], facts: dict[str, list[StationFacts]]) -> Iterable[Row]:
     """The engine over the gathered facts, ranked per county: result rows (values of RESULT_FIELDS) to
     write, their JSON columns already encoded for the database (text for COPY on PostgreSQL).
 
@@ -138,15 +160,15 @@ def _evaluate(assessments: list[Assessment], facts: dict[str, list]) -> Iterable
         code: (pk, tier)
         for code, pk, tier in Station.objects.filter(county_code__in=codes).values_list("code", "pk", "tier")
     }
-    subsidies: dict[str, dict] = defaultdict(dict)
+    subsidies: dict[str, dict[tuple[str, str], Decimal]] = defaultdict(dict)
     for rule in SubsidyRule.objects.filter(county__in=codes):
         subsidies[rule.county_id][(rule.grade, rule.tier)] = rule.amount
-    encode = _TextEncoder() if connection.vendor == "postgresql" else to_json
+    encode: Callable[[Any], Any] = _TextEncoder() if connection.vendor == "postgresql" else to_json
     for assessment in assessments:
         _parsed(assessment.scheme)  # parsed once here, before a fork
-    jobs = [(a, facts[a.county_id], subsidies.get(a.county_id, {})) for a in assessments]
+    jobs: list[Job] = [(a, facts[a.county_id], subsidies.get(a.county_id, {})) for a in assessments]
 
-    def evaluate(part: list) -> list[tuple]:
+    def evaluate(part: list[Job]) -> list[Row]:
         return [row for job in part for row in _evaluate_county(*job, stations, encode)]
 
     processes = min(settings.ASSESSMENT_PROCESSES, os.cpu_count() or 1)
@@ -155,7 +177,9 @@ def _evaluate(assessments: list[Assessment], facts: dict[str, list]) -> Iterable
         # county by county as the writer asks: PostgreSQL stores one county while the next is computed
         return (row for job in jobs for row in _evaluate_county(*job, stations, encode))
     # two halves by number of stations (whole counties: ranks are per county)
-    mine, theirs, counted = [], [], 0
+    mine: list[Job] = []
+    theirs: list[Job] = []
+    counted = 0
     for job in jobs:
         (mine if counted < total / 2 else theirs).append(job)
         counted += len(job[1])
@@ -169,9 +193,9 @@ class _TextEncoder:
     item results (e.g. full marks), and encoding is a good part of the cost of a province."""
 
     def __init__(self) -> None:
-        self.known: dict = {}
+        self.known: dict[Any, str] = {}
 
-    def __call__(self, value) -> str:
+    def __call__(self, value: Any) -> str:
         if type(value) is not tuple:
             return json_text(value)
         texts = []
@@ -187,8 +211,12 @@ class _TextEncoder:
 
 
 def _evaluate_county(
-    assessment: Assessment, county_facts: list, subsidies: dict, stations: dict, encode
-) -> list[tuple]:
+    assessment: Assessment,
+    county_facts: list[StationFacts],
+    subsidies: dict[tuple[str, str], Decimal],
+    stations: dict[str, tuple[int, str]],
+    encode: Callable[[Any], Any],
+) -> list[Row]:
     scheme = _parsed(assessment.scheme)
     period = period_of(scheme, assessment.year, assessment.period)
     by_code = {f.station: f for f in county_facts}
@@ -205,7 +233,7 @@ def _evaluate_county(
     return rows
 
 
-def _forked(function, argument):
+def _forked(function: Callable[[T], R], argument: T) -> Callable[[], R | None]:
     """Start ``function(argument)`` in a forked process (it must not use the database); return a function
     that waits for the result, or returns None if the process failed (the caller then does the work)."""
     context = multiprocessing.get_context("fork")
@@ -214,7 +242,7 @@ def _forked(function, argument):
     process.start()
     sender.close()
 
-    def result():
+    def result() -> R | None:
         try:
             ok, value = receiver.recv()
         except (EOFError, OSError):
@@ -230,7 +258,7 @@ def _forked(function, argument):
     return result
 
 
-def _child(sender, function, argument) -> None:
+def _child(sender: Connection, function: Callable[[T], R], argument: T) -> None:
     try:
         sender.send((True, function(argument)))
     except BaseException:  # reported to the parent, which then does the work itself
@@ -239,7 +267,7 @@ def _child(sender, function, argument) -> None:
         sender.close()
 
 
-def _write_results(assessment_ids: list[int], rows: Iterable[tuple]) -> None:
+def _write_results(assessment_ids: list[int], rows: Iterable[Row]) -> None:
     """Replace the results of the assessments (drafts) by ``rows`` (values of RESULT_FIELDS, JSON encoded
     by :func:`_evaluate`): the old ones deleted in one statement, the new ones copied in on PostgreSQL
     (COPY: no parameter quoting of the JSON; a writer thread sends the data, so the server stores rows
@@ -261,8 +289,9 @@ def _write_results(assessment_ids: list[int], rows: Iterable[tuple]) -> None:
             "SELECT set_config('default_toast_compression', 'lz4', true) FROM pg_settings "
             "WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)"
         )
-        fields = [AssessmentResult._meta.get_field(name.removesuffix("_id")) for name in RESULT_FIELDS]
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        # by attribute name (a foreign key's ends in _id); a concrete field always has a column
+        column_of = {f.attname: f.column for f in AssessmentResult._meta.concrete_fields if f.column}
+        columns = ", ".join(connection.ops.quote_name(column_of[name]) for name in RESULT_FIELDS)
         raw = cursor.cursor
         with raw.copy(f"COPY {table} ({columns}) FROM STDIN", writer=QueuedLibpqWriter(raw)) as copy:
             for row in rows:
@@ -308,14 +337,12 @@ def fill(assessment: Assessment, now: datetime) -> None:
                 deductions=r.deductions,
                 lines=[to_json(line) for line in r.lines],
                 facts=to_json(supervision.get(r.station)) or {},
-                subsidy=subsidies.get((r.grade, tiers.get(r.station))) if r.grade else None,
+                subsidy=subsidies.get((r.grade, tiers[r.station])) if r.grade else None,
             )
         )
     AssessmentResult.objects.filter(assessment=assessment).delete()
     AssessmentResult.objects.bulk_create(rows, batch_size=1000)
 
 
-def _no_events(code: str):
-    from cunzhan.assessment.engine import SupervisionFacts
-
+def _no_events(code: str) -> SupervisionFacts:
     return SupervisionFacts(station=code)

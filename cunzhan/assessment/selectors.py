@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from django.db.models import Count, F, Q, QuerySet
 
+from cunzhan.accounts.models import User
 from cunzhan.assessment.engine.scheme import load_scheme
 from cunzhan.assessment.models import Assessment, AssessmentResult, Rectification, SchemeVersion, Status
 from cunzhan.regions.models import Region
+from cunzhan.stations.models import Station
 
 DEFAULT_SCHEME = "jia-2020"
 
 
-def assessments_for_user(user) -> QuerySet[Assessment]:
+def assessments_for_user(user: User) -> QuerySet[Assessment]:
     user.scope.require("assessment.view")
     return user.scope.filter(Assessment.objects.select_related("county", "scheme")).annotate(
         n_results=Count("results"),
@@ -19,11 +21,11 @@ def assessments_for_user(user) -> QuerySet[Assessment]:
     )
 
 
-def get_assessment_for_user_or_404(user, pk: int) -> Assessment:
+def get_assessment_for_user_or_404(user: User, pk: int) -> Assessment:
     return user.scope.get_or_404(assessments_for_user(user), pk=pk)
 
 
-def results_for_user(user, assessment: Assessment) -> QuerySet[AssessmentResult]:
+def results_for_user(user: User, assessment: Assessment) -> QuerySet[AssessmentResult]:
     """A keeper sees only their own station's row of an unpublished draft; everyone sees published ones
     within their scope."""
     user.scope.require("assessment.view")
@@ -31,19 +33,19 @@ def results_for_user(user, assessment: Assessment) -> QuerySet[AssessmentResult]
     return user.scope.filter(rows)
 
 
-def station_results_for_user(user, station) -> QuerySet[AssessmentResult]:
+def station_results_for_user(user: User, station: Station) -> QuerySet[AssessmentResult]:
     user.scope.require("assessment.view")
     rows = AssessmentResult.objects.filter(station=station).select_related("assessment", "assessment__county")
     return user.scope.filter(rows).order_by("-assessment__year", "assessment__period", "-assessment__version")
 
 
-def get_result_for_user_or_404(user, pk: int) -> AssessmentResult:
+def get_result_for_user_or_404(user: User, pk: int) -> AssessmentResult:
     user.scope.require("assessment.view")
     rows = AssessmentResult.objects.select_related("station", "assessment", "assessment__county", "assessment__scheme")
     return user.scope.get_or_404(rows, pk=pk)
 
 
-def rectifications_for_user(user) -> QuerySet[Rectification]:
+def rectifications_for_user(user: User) -> QuerySet[Rectification]:
     user.scope.require("assessment.view")
     return user.scope.filter(Rectification.objects.select_related("station", "result__assessment"))
 

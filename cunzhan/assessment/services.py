@@ -14,6 +14,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cunzhan.accounts.models import User
 from cunzhan.assessment.computation import fill, fill_halves
 from cunzhan.assessment.engine import parse_scheme
 from cunzhan.assessment.engine.evaluate import ASSESSED, INCOMPLETE
@@ -36,7 +37,9 @@ from cunzhan.regions.models import Level, Region
 
 
 @transaction.atomic
-def scheme_copy(*, acting_user, county: Region, source: SchemeVersion | None = None, name: str = "") -> SchemeVersion:
+def scheme_copy(
+    *, acting_user: User, county: Region, source: SchemeVersion | None = None, name: str = ""
+) -> SchemeVersion:
     acting_user.scope.require("assessment.manage")
     _require_county(acting_user, county)
     source = source or scheme_for_county(county)
@@ -56,10 +59,10 @@ def scheme_copy(*, acting_user, county: Region, source: SchemeVersion | None = N
 
 
 @transaction.atomic
-def scheme_update(*, acting_user, scheme: SchemeVersion, data: dict) -> SchemeVersion:
+def scheme_update(*, acting_user: User, scheme: SchemeVersion, data: dict) -> SchemeVersion:
     """Change a county's own, unused scheme version. Validated whole; a locked version is refused."""
     acting_user.scope.require("assessment.manage")
-    if scheme.county_id is None:
+    if scheme.county is None:
         raise ValidationError(_("系统默认方案不能修改，请先复制为本县方案。"))
     _require_county(acting_user, scheme.county)
     scheme = SchemeVersion.objects.select_for_update().get(pk=scheme.pk)  # the lock is decided in the database
@@ -76,7 +79,7 @@ def scheme_update(*, acting_user, scheme: SchemeVersion, data: dict) -> SchemeVe
     return scheme
 
 
-def _require_county(user, county: Region) -> None:
+def _require_county(user: User, county: Region) -> None:
     if county.level != Level.COUNTY:
         raise ValidationError(_("考核按县进行，请选择县级区划。"))
     user.scope.require_region(county.code)
@@ -87,7 +90,7 @@ def _require_county(user, county: Region) -> None:
 
 @transaction.atomic
 def assessment_compute(
-    *, acting_user, county: Region, year: int, period: str, now: datetime | None = None
+    *, acting_user: User, county: Region, year: int, period: str, now: datetime | None = None
 ) -> Assessment:
     """Create or recompute the open draft for the period from the current data."""
     acting_user.scope.require("assessment.manage")
@@ -103,18 +106,18 @@ def assessment_compute(
     return assessment
 
 
-def _open_drafts(acting_user, counties: list[Region], year: int, period: str) -> list[Assessment]:
+def _open_drafts(acting_user: User, counties: list[Region], year: int, period: str) -> list[Assessment]:
     """Per county, the open draft of the period: the current version when still open (one in review goes
     back to draft, as a recomputation changes it), else a new version 1. A published period is refused
     (it is corrected, with a reason, not recomputed in place). A fixed number of queries plus one insert
     per new draft."""
     current: dict[str, Assessment] = {}
-    for assessment in (
+    for version in (
         Assessment.objects.filter(county__in=counties, year=year, period=period)
         .select_related("scheme")
         .order_by("county_id", "-version")
     ):
-        current.setdefault(assessment.county_id, assessment)
+        current.setdefault(version.county_id, version)
     schemes = None
     drafts = []
     for county in counties:
@@ -136,16 +139,19 @@ def _open_drafts(acting_user, counties: list[Region], year: int, period: str) ->
 
 def _schemes_for_counties(counties: list[Region]) -> dict[str, SchemeVersion]:
     """:func:`scheme_for_county` for many counties: by county code."""
-    own: dict[str, SchemeVersion] = {}
+    schemes: dict[str | None, SchemeVersion] = {}  # by county code (no None: they are the counties' own)
     for scheme in SchemeVersion.objects.filter(county__in=counties).order_by("county_id", "-created_at", "-version"):
-        own.setdefault(scheme.county_id, scheme)
-    default = default_scheme() if len(own) < len({c.pk for c in counties}) else None
-    return {county.pk: own.get(county.pk, default) for county in counties}
+        schemes.setdefault(scheme.county_id, scheme)
+    if any(county.pk not in schemes for county in counties):
+        default = default_scheme()
+        for county in counties:
+            schemes.setdefault(county.pk, default)
+    return {county.pk: schemes[county.pk] for county in counties}
 
 
 @transaction.atomic
 def assessment_compute_many(
-    *, acting_user, counties: Iterable[Region], year: int, period: str, now: datetime | None = None
+    *, acting_user: User, counties: Iterable[Region], year: int, period: str, now: datetime | None = None
 ) -> list[Assessment]:
     """:func:`assessment_compute` for many counties at once (e.g. all of a province's), with the same rules
     per county and the same results. For H1 and H2 the facts of all the counties are gathered together with
@@ -173,7 +179,7 @@ def assessment_compute_many(
 
 
 @transaction.atomic
-def assessment_submit_review(*, acting_user, assessment: Assessment) -> Assessment:
+def assessment_submit_review(*, acting_user: User, assessment: Assessment) -> Assessment:
     acting_user.scope.require("assessment.manage")
     if assessment.status != Status.DRAFT:
         raise ValidationError(_("只有草稿可以提交审核。"))
@@ -184,20 +190,21 @@ def assessment_submit_review(*, acting_user, assessment: Assessment) -> Assessme
 
 
 @transaction.atomic
-def assessment_publish(*, acting_user, assessment: Assessment, now: datetime | None = None) -> Assessment:
+def assessment_publish(*, acting_user: User, assessment: Assessment, now: datetime | None = None) -> Assessment:
     """Freeze the results. Refused while any station is incomplete (a rated input is missing)."""
     acting_user.scope.require("assessment.publish")
     _require_county(acting_user, assessment.county)
     if assessment.status != Status.REVIEW:
         raise ValidationError(_("请先提交审核，审核中的考核才能发布。"))
     if assessment.period == PeriodKind.ANNUAL:
-        unpublished = [h for h in ("H1", "H2") if current_published(assessment.county, assessment.year, h) is None]
+        halves = {h: current_published(assessment.county, assessment.year, h) for h in ("H1", "H2")}
+        unpublished = [h for h, half in halves.items() if half is None]
         if unpublished:
             raise ValidationError(
                 _("年度综合考评须在上半年和年终考核都发布之后发布（尚未发布：%(halves)s）。")
                 % {"halves": "、".join(unpublished)}
             )
-        latest = max(current_published(assessment.county, assessment.year, h).published_at for h in ("H1", "H2"))
+        latest = max(half.published_at for half in halves.values() if half and half.published_at)
         if assessment.computed_at is None or assessment.computed_at < latest:
             raise ValidationError(_("半年考核结果在本次计算之后有新发布的版本，请先重新计算年度综合考评。"))
     incomplete = list(assessment.results.filter(status=INCOMPLETE).values_list("station__code", flat=True))
@@ -236,7 +243,9 @@ def _freeze_period(assessment: Assessment, now: datetime) -> None:
 
 
 @transaction.atomic
-def assessment_correct(*, acting_user, assessment: Assessment, reason: str, now: datetime | None = None) -> Assessment:
+def assessment_correct(
+    *, acting_user: User, assessment: Assessment, reason: str, now: datetime | None = None
+) -> Assessment:
     """Open a correction: a new draft version, recomputed from the current data, with the reason kept.
     The published version stays public until the correction is published."""
     acting_user.scope.require("assessment.publish")
@@ -245,7 +254,8 @@ def assessment_correct(*, acting_user, assessment: Assessment, reason: str, now:
         raise ValidationError(_("只有已发布的考核才能更正。"))
     if not reason.strip():
         raise ValidationError({"reason": _("更正须说明理由。")})
-    if current_version(assessment.county, assessment.year, assessment.period).pk != assessment.pk:
+    newest = current_version(assessment.county, assessment.year, assessment.period)
+    if newest is None or newest.pk != assessment.pk:
         raise ValidationError(_("已有更新的版本，请在最新版本上操作。"))
     now = now or timezone.now()
     correction = Assessment.objects.create(
@@ -269,7 +279,7 @@ def assessment_correct(*, acting_user, assessment: Assessment, reason: str, now:
 
 @transaction.atomic
 def rectification_order(
-    *, acting_user, result: AssessmentResult, deadline: date, requirements: str, now: datetime | None = None
+    *, acting_user: User, result: AssessmentResult, deadline: date, requirements: str, now: datetime | None = None
 ) -> Rectification:
     """不合格 → order to rectify by a deadline; the station moves to 整改."""
     from cunzhan.stations.services import station_transition
@@ -304,7 +314,7 @@ def rectification_order(
 
 @transaction.atomic
 def rectification_close(
-    *, acting_user, rectification: Rectification, passed: bool, note: str, now: datetime | None = None
+    *, acting_user: User, rectification: Rectification, passed: bool, note: str, now: datetime | None = None
 ) -> Rectification:
     """Re-inspection: passed → back to 运营; failed → revoked through the station lifecycle."""
     from cunzhan.stations.services import station_transition
@@ -332,7 +342,7 @@ def rectification_close(
 
 
 @transaction.atomic
-def subsidy_rules_set(*, acting_user, county: Region, amounts: dict[tuple[str, str], Decimal | None]) -> None:
+def subsidy_rules_set(*, acting_user: User, county: Region, amounts: dict[tuple[str, str], Decimal | None]) -> None:
     """Set (or clear, with None) the subsidy per grade and tier; applied to results computed afterwards."""
     acting_user.scope.require("assessment.manage")
     _require_county(acting_user, county)

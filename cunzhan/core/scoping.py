@@ -19,9 +19,9 @@ is a prefix match.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -30,6 +30,9 @@ from cunzhan.core.roles import Role, role_has
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
+
+    # settings.AUTH_USER_MODEL as django-stubs resolves it: cunzhan.accounts.models.User, a layer above
+    from django.contrib.auth.models import _User as User
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,8 @@ class ScopePaths:
 
 
 _REGISTRY: dict[type[Model], ScopePaths] = {}
+_M = TypeVar("_M", bound=Model)  # a scoped model
+_R = TypeVar("_R")  # a row of its queryset: the model, or values()'s dicts and tuples
 
 
 def register(model: type[Model], paths: ScopePaths) -> None:
@@ -78,8 +83,8 @@ class Scope:
     user_id: int | None = None
 
     @classmethod
-    def of(cls, user: Any | AnonymousUser) -> Scope:
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
+    def of(cls, user: User | AnonymousUser) -> Scope:
+        if not user.is_authenticated or not user.is_active:
             return cls(role=None, region_code=None)
         role = Role(user.role)
         region_code = user.region_id
@@ -131,14 +136,14 @@ class Scope:
             condition &= Q(**{paths.county: code[:6]})
         return condition
 
-    def filter(self, queryset: QuerySet) -> QuerySet:
+    def filter(self, queryset: QuerySet[_M, _R]) -> QuerySet[_M, _R]:
         condition = self.condition(queryset.model)
         return queryset if condition is None else queryset.filter(condition)
 
-    def get_or_404(self, queryset: QuerySet, **lookup: Any) -> Any:
+    def get_or_404(self, queryset: QuerySet[_M, _R], **lookup: Any) -> _R:
         try:
             return self.filter(queryset).get(**lookup)
-        except queryset.model.DoesNotExist:
+        except ObjectDoesNotExist:  # the queryset's model's DoesNotExist
             raise Http404(_("未找到，或不在您的管辖范围内。")) from None
 
     def exists_or_404(self, queryset: QuerySet, **lookup: Any) -> None:
@@ -164,7 +169,7 @@ class Scope:
         """Whether a region code lies inside this scope's region."""
         if self.role == Role.ADMIN:
             return True
-        return bool(self.region_code) and code.startswith(self.region_code)
+        return bool(self.region_code and code.startswith(self.region_code))
 
     def require_station(self, station: Any) -> None:
         """OutOfScope unless the station is in scope (:meth:`covers_station`, no query)."""
@@ -181,11 +186,12 @@ class OutOfScope(Http404):
     """An object outside the acting user's scope: for them it does not exist (404, not 403)."""
 
 
-def scope_of(user: Any) -> Scope:
+def scope_of(user: User) -> Scope:
     """The user's scope, computed once per user object."""
-    cached = getattr(user, "_cunzhan_scope", None)
+    cached: Scope | None = getattr(user, "_cunzhan_scope", None)
     if cached is None:
         cached = Scope.of(user)
-        if getattr(user, "is_authenticated", False):
-            user._cunzhan_scope = cached
+        if user.is_authenticated:
+            # an attribute of this instance only, not a field of the model
+            user._cunzhan_scope = cached  # type: ignore[attr-defined]
     return cached

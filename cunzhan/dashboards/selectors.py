@@ -7,6 +7,7 @@ rectifications and grades from their apps' selectors. No query runs per station 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -16,6 +17,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cunzhan.accounts.models import User
 from cunzhan.assessment.models import Assessment, AssessmentResult, RectificationOutcome
 from cunzhan.assessment.models import Status as AssessmentStatus
 from cunzhan.assessment.selectors import rectifications_for_user
@@ -49,11 +51,12 @@ def _sums() -> dict[str, Sum]:
     return {name: Sum(name) for name in STORED}
 
 
-def figures_of(row: dict[str, Any]) -> Figures:
+def figures_of(row: Mapping[str, Any]) -> Figures:
     # amounts to 2 places whatever the database returns for a sum (SQLite drops trailing zeros)
-    f = Figures(
-        **{name: round_money(row.get(name)) if name.endswith("amount") else row.get(name) or 0 for name in STORED}
-    )
+    values: dict[str, Any] = {
+        name: round_money(row.get(name)) if name.endswith("amount") else row.get(name) or 0 for name in STORED
+    }
+    f = Figures(**values)
     f.goods_orders, f.goods_amount = f.sale_orders - f.farm_orders, f.sale_amount - f.farm_amount
     return f
 
@@ -99,11 +102,11 @@ class Window:
         return cls(today.year, today.month)
 
 
-def scoped_stations(user: Any, county_codes: list[str]) -> QuerySet[Station]:
+def scoped_stations(user: User, county_codes: list[str]) -> QuerySet[Station]:
     return user.scope.filter(Station.objects.filter(county_code__in=county_codes))
 
 
-def scoped_months(user: Any, county_codes: list[str], start: date, end: date) -> QuerySet[StationMonth]:
+def scoped_months(user: User, county_codes: list[str], start: date, end: date) -> QuerySet[StationMonth]:
     # once per request: the user object lives as long as the request
     refreshed = user.__dict__.setdefault("_dashboards_refreshed", set())
     pending = sorted(set(county_codes) - refreshed)
@@ -152,7 +155,7 @@ class Group:
 
 
 def station_figures(
-    user: Any, county_codes: list[str], start: date, end: date, *, month: date | None = None
+    user: User, county_codes: list[str], start: date, end: date, *, month: date | None = None
 ) -> tuple[dict[int, Figures], dict[int, Figures]]:
     """Per-station figures for the months [start, end] and, when ``month`` is given, for that
     month alone: one grouped query over the aggregates."""
@@ -162,14 +165,18 @@ def station_figures(
         sums.update({f"m_{name}": Sum(name, filter=Q(month=month)) for name in STORED})
     span: dict[int, Figures] = {}
     single: dict[int, Figures] = {}
-    for r in scoped_months(user, county_codes, start, end).values("station_id").annotate(**sums):
+    # the station's id and the sums (named here: to django-stubs the rows have the id alone)
+    rows: QuerySet[Any, Mapping[str, Any]] = (
+        scoped_months(user, county_codes, start, end).values("station_id").annotate(**sums)
+    )
+    for r in rows:
         span[r["station_id"]] = figures_of({name: r[f"t_{name}"] for name in STORED})
         if month is not None:
             single[r["station_id"]] = figures_of({name: r[f"m_{name}"] for name in STORED})
     return span, single
 
 
-def rows_for(user: Any, county_codes: list[str], *figure_sets: dict[int, Figures]) -> list[list[StationRow]]:
+def rows_for(user: User, county_codes: list[str], *figure_sets: dict[int, Figures]) -> list[list[StationRow]]:
     """Every certified station in scope, and any other with activity, once per set of figures:
     one query for the stations."""
     active = set().union(*figure_sets)
@@ -198,13 +205,13 @@ def rows_for(user: Any, county_codes: list[str], *figure_sets: dict[int, Figures
     return result
 
 
-def station_rows(user: Any, county_codes: list[str], start: date, end: date) -> list[StationRow]:
+def station_rows(user: User, county_codes: list[str], start: date, end: date) -> list[StationRow]:
     """Station rows with their figures for the months [start, end]: two queries."""
     span, _single = station_figures(user, county_codes, start, end)
     return rows_for(user, county_codes, span)[0]
 
 
-def group_rows(rows: list[StationRow], key) -> list[Group]:
+def group_rows(rows: list[StationRow], key: Callable[[StationRow], tuple[str, str]]) -> list[Group]:
     """Roll station rows up by ``key(row) -> (code, name)``, highest turnover first."""
     groups: dict[str, Group] = {}
     for row in rows:
@@ -225,7 +232,7 @@ def total_of(rows: list[StationRow]) -> Group:
     return total
 
 
-def monthly_trend(user: Any, county_codes: list[str], window: Window) -> list[tuple[date, Figures]]:
+def monthly_trend(user: User, county_codes: list[str], window: Window) -> list[tuple[date, Figures]]:
     """One row per month of the year up to the window's month, empty months included."""
     found = {
         r["month"]: figures_of(r)
@@ -238,7 +245,7 @@ def monthly_trend(user: Any, county_codes: list[str], window: Window) -> list[tu
 # -- assessment, rectification, zombies -------------------------------------------------------------
 
 
-def latest_published(user: Any, county_code: str) -> Assessment | None:
+def latest_published(user: User, county_code: str) -> Assessment | None:
     return (
         user.scope.filter(Assessment.objects.filter(county_id=county_code, status=AssessmentStatus.PUBLISHED))
         .select_related("county")
@@ -247,7 +254,7 @@ def latest_published(user: Any, county_code: str) -> Assessment | None:
     )
 
 
-def grade_distribution(user: Any, assessment: Assessment | None) -> list[tuple[str, int]]:
+def grade_distribution(user: User, assessment: Assessment | None) -> list[tuple[str, int]]:
     """(grade, stations) for the assessment's results in scope; 培育期 for stations not graded."""
     if assessment is None:
         return []
@@ -262,7 +269,7 @@ def grade_distribution(user: Any, assessment: Assessment | None) -> list[tuple[s
     return [(g, counts.pop(g)) for g in order if g in counts] + sorted(counts.items())
 
 
-def open_rectifications(user: Any, county_code: str) -> int:
+def open_rectifications(user: User, county_code: str) -> int:
     return (
         rectifications_for_user(user)
         .filter(station__county_code=county_code, outcome=RectificationOutcome.OPEN)
@@ -270,7 +277,7 @@ def open_rectifications(user: Any, county_code: str) -> int:
     )
 
 
-def zombies(user: Any, county_code: str, *, now: datetime | None = None) -> QuerySet[Station]:
+def zombies(user: User, county_code: str, *, now: datetime | None = None) -> QuerySet[Station]:
     return zombie_stations_for_user(user, now=now).filter(county_code=county_code)
 
 
@@ -293,7 +300,7 @@ class Dashboard:
     computed_at: datetime | None = None  # when these figures were counted
 
 
-def county_dashboard(user: Any, county: Region, window: Window, *, now: datetime | None = None) -> Dashboard:
+def county_dashboard(user: User, county: Region, window: Window, *, now: datetime | None = None) -> Dashboard:
     user.scope.require("statistics.view")
     now = now or timezone.now()
     codes = [county.code]
@@ -320,7 +327,7 @@ def county_dashboard(user: Any, county: Region, window: Window, *, now: datetime
     )
 
 
-def recent_county_dashboard(user: Any, county: Region, window: Window) -> Dashboard:
+def recent_county_dashboard(user: User, county: Region, window: Window) -> Dashboard:
     """:func:`county_dashboard` as counted a moment ago for the same scope, county and month
     (:func:`cunzhan.core.recent.recently_counted`; ``computed_at`` says when)."""
     user.scope.require("statistics.view")
@@ -334,7 +341,7 @@ class CountyRow:
     reports: ReportCounts
 
 
-def rollup(user: Any, counties: list[Region], window: Window, *, now: datetime | None = None) -> list[CountyRow]:
+def rollup(user: User, counties: list[Region], window: Window, *, now: datetime | None = None) -> list[CountyRow]:
     """One row per county in the viewer's region: year-to-date figures and report discipline."""
     user.scope.require("statistics.view")
     names = {c.code: c for c in counties}
@@ -361,12 +368,14 @@ class KeeperHome:
     ytd: Group
 
 
-def keeper_home(user: Any, window: Window, *, now: datetime | None = None) -> KeeperHome | None:
+def keeper_home(user: User, window: Window, *, now: datetime | None = None) -> KeeperHome | None:
     """What the keeper owes this week and how the station stands."""
     from cunzhan.reports.selectors import station_obligations
     from cunzhan.reports.status import ReportStatus
 
     now = now or timezone.now()
+    if user.station_id is None:
+        return None
     station = user.scope.filter(Station.objects.select_related("region")).filter(pk=user.station_id).first()
     if station is None:
         return None

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from cunzhan.accounts.models import User
 from cunzhan.core import privacy
-from cunzhan.ledgers.models import MODEL_BY_KIND, Direction, ImportBatch, LedgerEntry
+from cunzhan.ledgers.models import MODEL_BY_KIND, Direction, ImportBatch, LedgerEntry, Parcel
 from cunzhan.ledgers.specs import SPEC_BY_MODEL, LedgerSpec, spec_for
 from cunzhan.regions.models import Region
 from cunzhan.regions.selectors import county_choices
@@ -20,13 +21,13 @@ from cunzhan.stations.models import Station
 BACKLOG_HOURS = 48  # scheme parameter (jia-2020 item 9): parcels not handed over within 48 h
 
 
-def entries_for_user(user: Any, kind: str) -> QuerySet[LedgerEntry]:
+def entries_for_user(user: User, kind: str) -> QuerySet[LedgerEntry]:
     user.scope.require("ledger.view")
     model = MODEL_BY_KIND[spec_for(kind).kind]
-    return user.scope.filter(model.objects.select_related("station"))
+    return user.scope.filter(model._default_manager.select_related("station"))
 
 
-def get_entry_for_user_or_404(user: Any, kind: str, pk: int) -> LedgerEntry:
+def get_entry_for_user_or_404(user: User, kind: str, pk: int) -> LedgerEntry:
     return user.scope.get_or_404(entries_for_user(user, kind), pk=pk)
 
 
@@ -62,7 +63,7 @@ class EntryFilter:
         return queryset
 
 
-def listing_counties_for_user(user: Any) -> list[Region]:
+def listing_counties_for_user(user: User) -> list[Region]:
     """The counties a user whose scope spans several (a city, the province, an administrator) picks
     from on the ledger pages, which show one county at a time: a province's newest entries or its
     totals would read tens of millions of rows, a county's are read from its own index. Empty for a
@@ -74,32 +75,34 @@ def listing_counties_for_user(user: Any) -> list[Region]:
     return counties if len(counties) > 1 else []
 
 
-def filtered_entries_for_user(user: Any, kind: str, entry_filter: EntryFilter) -> QuerySet[LedgerEntry]:
+def filtered_entries_for_user(user: User, kind: str, entry_filter: EntryFilter) -> QuerySet[LedgerEntry]:
     return entry_filter.apply(entries_for_user(user, kind))
 
 
-def for_listing(queryset: QuerySet[LedgerEntry]) -> QuerySet[LedgerEntry]:
+# one of the ledgers' models: for_listing keeps it (and django-stubs 6.1 fails on .only() over the abstract one)
+_Entry = TypeVar("_Entry", bound=LedgerEntry)
+
+
+def for_listing(queryset: QuerySet[_Entry]) -> QuerySet[_Entry]:
     """Entries as the lists show them: each entry whole, and of its station only the code (a list page
     built a whole station per row, its dates parsed and all)."""
     return queryset.only(*(f.name for f in queryset.model._meta.concrete_fields), "station__code")
 
 
-def parcel_backlog_for_user(user: Any, *, now: datetime | None = None, hours: int = BACKLOG_HOURS):
+def parcel_backlog_for_user(user: User, *, now: datetime | None = None, hours: int = BACKLOG_HOURS) -> QuerySet[Parcel]:
     """积压: parcels received (收) more than ``hours`` ago and not yet handed over, oldest first."""
     cutoff = (now or timezone.now()) - timedelta(hours=hours)
-    return (
-        entries_for_user(user, "parcel")
-        .filter(direction=Direction.IN, handed_over_at__isnull=True, arrived_at__lt=cutoff)
-        .order_by("arrived_at")
-    )
+    parcels = cast("QuerySet[Parcel]", entries_for_user(user, "parcel"))  # the parcels' model, by its kind
+    waiting = parcels.filter(direction=Direction.IN, handed_over_at__isnull=True, arrived_at__lt=cutoff)
+    return waiting.order_by("arrived_at")
 
 
-def entry_counts_for_user(user: Any, entry_filter: EntryFilter | None = None) -> dict[str, int]:
+def entry_counts_for_user(user: User, entry_filter: EntryFilter | None = None) -> dict[str, int]:
     only = entry_filter or EntryFilter()
     return {kind: only.apply(entries_for_user(user, kind)).count() for kind in MODEL_BY_KIND}
 
 
-def writable_stations_for_user(user: Any) -> QuerySet[Station]:
+def writable_stations_for_user(user: User) -> QuerySet[Station]:
     """The stations the user may record entries for (none without ledger.write)."""
     if not user.scope.can("ledger.write"):
         return Station.objects.none()
@@ -109,12 +112,13 @@ def writable_stations_for_user(user: Any) -> QuerySet[Station]:
 RECENT_ROWS = 200
 
 
-def entry_defaults_for_user(user: Any, kind: str, station: Station | None) -> dict[str, Any]:
+def entry_defaults_for_user(user: User, kind: str, station: Station | None) -> dict[str, Any]:
     """Sensible defaults for the entry form: today, the platform used last, recent product names."""
     defaults: dict[str, Any] = {"occurred_on": timezone.localdate(), "quantity": 1, "recent_products": []}
     if station is None:
         return defaults
-    entries = entries_for_user(user, kind).filter(station=station)
+    # the kind's model is known at run time only: which of its fields are looked up is decided by ``names``
+    entries: QuerySet[Any] = entries_for_user(user, kind).filter(station=station)
     names = {f.name for f in entries.model._meta.get_fields()}
     newest = entries.order_by("-recorded_at", "-id")
     recent: list[tuple[str, ...]] = []  # the newest entries' (product[, platform]), read once as tuples
@@ -134,7 +138,7 @@ def entry_defaults_for_user(user: Any, kind: str, station: Station | None) -> di
     return defaults
 
 
-def pii_visible(user: Any, entry: LedgerEntry) -> bool:
+def pii_visible(user: User, entry: LedgerEntry) -> bool:
     """Customers' personal data is shown unmasked only to the keeper of the entry's station."""
     return user.scope.can("pii.view") and user.station_id is not None and user.station_id == entry.station_id
 
@@ -153,7 +157,7 @@ def masked_value(spec: LedgerSpec, field: str, value: Any, show: bool) -> Any:
     return MASKERS[field](value or "")
 
 
-def presenter(user: Any) -> Callable[[LedgerEntry], dict[str, Any]]:
+def presenter(user: User) -> Callable[[LedgerEntry], dict[str, Any]]:
     """A function giving an entry's fields as the user may see them (personal data masked unless
     allowed). What the user may see is worked out once for all the entries of a list, not once per row
     (each lookup on the request's user goes through its lazy wrapper)."""
@@ -167,11 +171,11 @@ def presenter(user: Any) -> Callable[[LedgerEntry], dict[str, Any]]:
     return present_entry
 
 
-def batches_for_user(user: Any) -> QuerySet[ImportBatch]:
+def batches_for_user(user: User) -> QuerySet[ImportBatch]:
     user.scope.require("ledger.view")
     return user.scope.filter(ImportBatch.objects.select_related("created_by", "station"))
 
 
-def parcel_backlog_counts_for_user(user: Any, *, now: datetime | None = None) -> dict[str, int]:
+def parcel_backlog_counts_for_user(user: User, *, now: datetime | None = None) -> dict[str, int]:
     rows = parcel_backlog_for_user(user, now=now).order_by().values("station__code").annotate(n=Count("pk"))
     return {row["station__code"]: row["n"] for row in rows}

@@ -6,23 +6,24 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 from auditlog.models import LogEntry
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import DateTimeField, DecimalField, Max, OuterRef, Subquery, Value
+from django.db.models import DateTimeField, DecimalField, Field, Max, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cunzhan.accounts.models import User
 from cunzhan.core import privacy
 from cunzhan.core.audit import acting
 from cunzhan.core.concurrency import EditConflict, conflict_parts
 from cunzhan.core.dates import SHANGHAI
 from cunzhan.core.money import as_decimal, has_more_places, quantize
 from cunzhan.ledgers.importers import lock_county, lock_parcel, parcel_key
-from cunzhan.ledgers.models import ENTRY_MODELS, LedgerEntry, Parcel
+from cunzhan.ledgers.models import ENTRY_MODELS, LedgerEntry, Parcel, ProxyPurchase
 from cunzhan.ledgers.specs import SPEC_BY_MODEL, spec_for
 from cunzhan.stations.models import Station
 
@@ -33,7 +34,7 @@ ACTIVITY_PRECISION = timedelta(minutes=1)
 
 
 @transaction.atomic
-def entry_create(*, acting_user: Any, kind: str, station: Station, **values: Any) -> LedgerEntry:
+def entry_create(*, acting_user: User, kind: str, station: Station, **values: Any) -> LedgerEntry:
     """Record one transaction at ``station`` (which must be in the user's scope)."""
     acting_user.scope.require("ledger.write")
     acting_user.scope.require_station(station)
@@ -58,7 +59,7 @@ def entry_create(*, acting_user: Any, kind: str, station: Station, **values: Any
 
 
 @transaction.atomic
-def entry_update(*, acting_user: Any, entry: LedgerEntry, version: int, **values: Any) -> LedgerEntry:
+def entry_update(*, acting_user: User, entry: LedgerEntry, version: int, **values: Any) -> LedgerEntry:
     """Correct an entry; the operation log keeps the values before and after.
 
     ``version`` is the entry's version the editor loaded. When someone has corrected the entry since,
@@ -66,10 +67,10 @@ def entry_update(*, acting_user: Any, entry: LedgerEntry, version: int, **values
     """
     acting_user.scope.require("ledger.write")
     model = type(entry)
-    acting_user.scope.exists_or_404(model.objects.all(), pk=entry.pk)
+    acting_user.scope.exists_or_404(model._default_manager.all(), pk=entry.pk)
     # lock and re-read: of two editors who loaded the same version, the second waits here for the
     # first to commit, then finds the version moved on
-    current = model.objects.select_for_update().filter(pk=entry.pk).values_list("version", flat=True).get()
+    current = model._default_manager.select_for_update().filter(pk=entry.pk).values_list("version", flat=True).get()
     if current != version:
         raise _edit_conflict(acting_user, entry)
     _assign(entry, values)
@@ -82,7 +83,7 @@ def entry_update(*, acting_user: Any, entry: LedgerEntry, version: int, **values
     return entry
 
 
-def _edit_conflict(acting_user: Any, entry: LedgerEntry) -> EditConflict:
+def _edit_conflict(acting_user: User, entry: LedgerEntry) -> EditConflict:
     """Who corrected the entry last, and when: the operation log knows (an entry keeps no editor)."""
     last = LogEntry.objects.get_for_object(entry).select_related("actor").order_by("-timestamp").first()
     parts = conflict_parts(
@@ -96,10 +97,10 @@ def _edit_conflict(acting_user: Any, entry: LedgerEntry) -> EditConflict:
 
 
 @transaction.atomic
-def entry_delete(*, acting_user: Any, entry: LedgerEntry) -> None:
+def entry_delete(*, acting_user: User, entry: LedgerEntry) -> None:
     """Delete an entry; the operation log keeps what it was."""
     acting_user.scope.require("ledger.write")
-    acting_user.scope.exists_or_404(type(entry).objects.all(), pk=entry.pk)
+    acting_user.scope.exists_or_404(type(entry)._default_manager.all(), pk=entry.pk)
     station_id = entry.station_id
     lock_county(type(entry), entry.county_code, shared=True)
     with acting(acting_user):
@@ -113,7 +114,7 @@ def refresh_last_activity(station_ids: list[int]) -> int:
     newest = [
         Coalesce(
             Subquery(
-                model.objects.filter(station_id=OuterRef("pk"))
+                model._default_manager.filter(station_id=OuterRef("pk"))
                 .order_by()
                 .values("station_id")
                 .annotate(m=Max("recorded_at"))
@@ -138,7 +139,7 @@ def _assign(entry: LedgerEntry, values: dict[str, Any]) -> None:
     for field, value in values.items():
         if isinstance(value, str):
             value = value.strip()
-        model_field = entry._meta.get_field(field)
+        model_field = cast("Field[Any, Any]", entry._meta.get_field(field))  # a column of the model
         if value is None and not model_field.null:  # an omitted optional value (API, form)
             value = model_field.get_default()
         elif isinstance(model_field, DecimalField) and value is not None:
@@ -147,7 +148,7 @@ def _assign(entry: LedgerEntry, values: dict[str, Any]) -> None:
     for field in ("customer_phone", "recipient_phone"):
         if hasattr(entry, field) and getattr(entry, field):
             setattr(entry, field, privacy.normalize_mobile(getattr(entry, field)))
-    if getattr(entry, "customer_id_number", ""):
+    if isinstance(entry, ProxyPurchase) and entry.customer_id_number:
         entry.customer_id_number = privacy.normalize_id_number(entry.customer_id_number)
     if isinstance(entry, Parcel):
         if entry.arrived_at:
@@ -184,7 +185,7 @@ def _clean(entry: LedgerEntry) -> None:
         now = timezone.now()
         for field in ("arrived_at", "notified_at", "handed_over_at"):
             moment = getattr(entry, field)
-            if moment and moment > now + timezone.timedelta(minutes=5):
+            if moment and moment > now + timedelta(minutes=5):
                 errors.setdefault(field, []).append(_("时间不能晚于现在。"))
         if entry.arrived_at:
             if entry.notified_at and entry.notified_at < entry.arrived_at:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
@@ -7,28 +9,32 @@ from django.utils.translation import gettext as _
 
 from cunzhan.regions.models import Level, Region
 
+if TYPE_CHECKING:
+    # settings.AUTH_USER_MODEL as django-stubs resolves it: cunzhan.accounts.models.User, a layer above
+    from django.contrib.auth.models import _User as User
 
-def regions_for_user(user) -> QuerySet[Region]:
+
+def regions_for_user(user: User) -> QuerySet[Region]:
     user.scope.require("region.view")
     return user.scope.filter(Region.objects.all())
 
 
-def home_region_for_user(user) -> Region | None:
+def home_region_for_user(user: User) -> Region | None:
     """The region at the top of the user's scope (None for a system administrator)."""
     code = user.scope.region_code
     return Region.objects.filter(code=code).first() if code else None
 
 
-def get_region_for_user_or_404(user, code: str) -> Region:
+def get_region_for_user_or_404(user: User, code: str) -> Region:
     return user.scope.get_or_404(regions_for_user(user), code=code)
 
 
-def children_for_user(user, region: Region | None) -> QuerySet[Region]:
+def children_for_user(user: User, region: Region | None) -> QuerySet[Region]:
     qs = regions_for_user(user)
     return qs.filter(parent=region) if region else qs.filter(level=1)
 
 
-def home_county(user) -> Region | None:
+def home_county(user: User) -> Region | None:
     """The county the user's own binding lies in (a county office, operating unit, township supervisor
     or keeper); None for a user over several counties (a city, the province, an administrator)."""
     code = user.scope.region_code
@@ -37,7 +43,7 @@ def home_county(user) -> Region | None:
     return Region.objects.filter(code=code[:6], level=Level.COUNTY).first()
 
 
-def county_choices(user) -> list[Region]:
+def county_choices(user: User) -> list[Region]:
     """The counties the user may look at, for a county selector (dashboards, statistics, ledgers)."""
     scope = user.scope
     if scope.role is None:
@@ -52,7 +58,7 @@ FIRST, ALL, ASK = "first", "all", "ask"
 
 
 def county_for_user(
-    user, requested: str | None = None, *, several: str = ASK, choices: list[Region] | None = None
+    user: User, requested: str | None = None, *, several: str = ASK, choices: list[Region] | None = None
 ) -> Region | None:
     """The county a page or an API call is about: the requested one when the user may see it; without
     one, the user's only county. For a user over several counties without a request, ``several`` says

@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from django.db.models import F, FilteredRelation, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from cunzhan.accounts.models import User
 from cunzhan.core import dates
 from cunzhan.reports.models import AdhocRequest, Kind, Report, ReportSettings, UpwardTransmission
 from cunzhan.reports.status import (
@@ -31,7 +31,7 @@ from cunzhan.stations.models import CERTIFIED_STATUSES, Station
 # -- obligations and status boards ----------------------------------------------------------------
 
 
-def obliged_stations(user: Any, county_code: str, period_end: date) -> QuerySet[Station]:
+def obliged_stations(user: User, county_code: str, period_end: date) -> QuerySet[Station]:
     """Stations in the user's scope that owe a report for a period ending on ``period_end``:
     certified, in incubation, operating or rectifying, and certified before the period ended."""
     stations = Station.objects.filter(county_code=county_code, status__in=CERTIFIED_STATUSES)
@@ -54,10 +54,10 @@ class BoardRow:
 
     @property
     def status_label(self) -> str:
-        return ReportStatus(self.status).label
+        return str(ReportStatus(self.status).label)
 
 
-def period_board(user: Any, county_code: str, period: ReportPeriod, *, now: datetime | None = None) -> list[BoardRow]:
+def period_board(user: User, county_code: str, period: ReportPeriod, *, now: datetime | None = None) -> list[BoardRow]:
     """One row per obliged station: its report (or none) and status, in one query."""
     now = now or timezone.now()
     rows = (
@@ -111,7 +111,7 @@ def status_counts(rows: list[BoardRow]) -> dict[str, int]:
     return {status.value: counts.get(status.value, 0) for status in ReportStatus}
 
 
-def adhoc_board(user: Any, request: AdhocRequest, *, now: datetime | None = None) -> list[BoardRow]:
+def adhoc_board(user: User, request: AdhocRequest, *, now: datetime | None = None) -> list[BoardRow]:
     now = now or timezone.now()
     rows = (
         user.scope.filter(Report.objects.filter(request=request))
@@ -158,10 +158,10 @@ class Obligation:
 
     @property
     def status_label(self) -> str:
-        return ReportStatus(self.status).label
+        return str(ReportStatus(self.status).label)
 
 
-def report_page(user: Any, station_code: str, kind: str, slug: str) -> tuple[Station, ReportPeriod, Report | None]:
+def report_page(user: User, station_code: str, kind: str, slug: str) -> tuple[Station, ReportPeriod, Report | None]:
     """The station (404 outside the scope), the period (ValueError when malformed) and its report row."""
     station = user.scope.get_or_404(Station.objects.select_related("region"), code=station_code)
     period = period_from_slug(ReportSettings.for_county(station.county_code), kind, slug)
@@ -173,7 +173,7 @@ def report_page(user: Any, station_code: str, kind: str, slug: str) -> tuple[Sta
     return station, period, report
 
 
-def adhoc_report_for_user_or_404(user: Any, pk: int) -> Report:
+def adhoc_report_for_user_or_404(user: User, pk: int) -> Report:
     return user.scope.get_or_404(
         Report.objects.select_related("station", "request", "first_submitted_by"), pk=pk, kind=Kind.ADHOC
     )
@@ -223,7 +223,7 @@ def station_obligations(
     return result
 
 
-def station_adhoc_reports(user: Any, station: Station) -> QuerySet[Report]:
+def station_adhoc_reports(user: User, station: Station) -> QuerySet[Report]:
     return user.scope.filter(
         Report.objects.filter(station=station, kind=Kind.ADHOC).select_related("request").order_by("-due_at")
     )
@@ -232,17 +232,17 @@ def station_adhoc_reports(user: Any, station: Station) -> QuerySet[Report]:
 # -- ad-hoc requests and transmissions ------------------------------------------------------------
 
 
-def adhoc_requests_for_user(user: Any) -> QuerySet[AdhocRequest]:
+def adhoc_requests_for_user(user: User) -> QuerySet[AdhocRequest]:
     return user.scope.filter(AdhocRequest.objects.select_related("county", "created_by"))
 
 
-def adhoc_request_for_user_or_404(user: Any, pk: int) -> AdhocRequest:
+def adhoc_request_for_user_or_404(user: User, pk: int) -> AdhocRequest:
     return user.scope.get_or_404(AdhocRequest.objects.select_related("county", "created_by"), pk=pk)
 
 
-def transmissions_for_user(user: Any) -> QuerySet[UpwardTransmission]:
+def transmissions_for_user(user: User) -> QuerySet[UpwardTransmission]:
     return user.scope.filter(UpwardTransmission.objects.select_related("county", "created_by"))
 
 
-def transmission_for_user_or_404(user: Any, pk: int) -> UpwardTransmission:
+def transmission_for_user_or_404(user: User, pk: int) -> UpwardTransmission:
     return user.scope.get_or_404(UpwardTransmission.objects.select_related("county"), pk=pk)

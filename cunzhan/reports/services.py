@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cunzhan.accounts.models import User
 from cunzhan.core import dates
 from cunzhan.core.audit import acting, log_event
 from cunzhan.core.concurrency import EditConflict, conflict_parts
@@ -36,7 +37,7 @@ from cunzhan.stations.models import CERTIFIED_STATUSES, Station
 Transport = Callable[[str, dict[str, Any]], None]
 
 
-def _check_station(acting_user: Any, station: Station) -> None:
+def _check_station(acting_user: User, station: Station) -> None:
     acting_user.scope.get_or_404(Station.objects.all(), pk=station.pk)
 
 
@@ -44,7 +45,7 @@ def _check_station(acting_user: Any, station: Station) -> None:
 
 
 @transaction.atomic
-def report_settings_update(*, acting_user: Any, county: Region, **values: Any) -> ReportSettings:
+def report_settings_update(*, acting_user: User, county: Region, **values: Any) -> ReportSettings:
     acting_user.scope.require("county_settings.manage")
     acting_user.scope.require_region(county.code)
     settings = ReportSettings.for_county(county.code)
@@ -98,7 +99,7 @@ def _clean_fix(line: dict[str, Any], fix: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _check_revision(acting_user: Any, report: Report, revision: int) -> None:
+def _check_revision(acting_user: User, report: Report, revision: int) -> None:
     """Refuse a save made from another revision than the (locked) report's current one."""
     if report.revision == revision:
         return
@@ -108,7 +109,7 @@ def _check_revision(acting_user: Any, report: Report, revision: int) -> None:
     raise EditConflict(_("该报表已被他人（%(who)s，%(when)s）修改，请刷新后重新编辑，您的修改未保存。") % parts)
 
 
-def _saved_by(report: Report, acting_user: Any, now: datetime) -> list[str]:
+def _saved_by(report: Report, acting_user: User, now: datetime) -> list[str]:
     """Mark the report saved (a new revision); the fields to save besides the change."""
     report.revision += 1
     report.updated_at = now
@@ -119,7 +120,8 @@ def _saved_by(report: Report, acting_user: Any, now: datetime) -> list[str]:
 def _current_lines(report: Report) -> list[dict[str, Any]]:
     if report.version:
         return report.versions.get(number=report.version).data["lines"]
-    if report.kind == Kind.ADHOC and (report.request.period_start is None or report.request.period_end is None):
+    request = report.request if report.kind == Kind.ADHOC else None
+    if request is not None and (request.period_start is None or request.period_end is None):
         return []
     return drafts.apply_corrections(
         drafts.build_lines(report.station_id, report.period_start, report.period_end), report.pending_corrections
@@ -129,7 +131,7 @@ def _current_lines(report: Report) -> list[dict[str, Any]]:
 @transaction.atomic
 def report_correct(
     *,
-    acting_user: Any,
+    acting_user: User,
     report: Report,
     revision: int,
     corrections: dict[str, dict[str, Any]] | None = None,
@@ -178,7 +180,7 @@ def report_correct(
 
 
 @transaction.atomic
-def report_submit(*, acting_user: Any, report: Report, revision: int, text: str = "") -> Report:
+def report_submit(*, acting_user: User, report: Report, revision: int, text: str = "") -> Report:
     """Confirm the draft (with any pending corrections) as version 1 and freeze it; ``revision`` as
     for :func:`report_correct`."""
     acting_user.scope.require("report.submit")
@@ -216,7 +218,7 @@ def report_submit(*, acting_user: Any, report: Report, revision: int, text: str 
 @transaction.atomic
 def adhoc_request_create(
     *,
-    acting_user: Any,
+    acting_user: User,
     county: Region,
     title: str,
     due_at: datetime,
@@ -291,7 +293,7 @@ def http_transport(endpoint: str, payload: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def upward_prepare(*, acting_user: Any, county: Region, kind: str, period: str = "") -> UpwardTransmission:
+def upward_prepare(*, acting_user: User, county: Region, kind: str, period: str = "") -> UpwardTransmission:
     from cunzhan.reports import exporters
 
     acting_user.scope.require("upward.export")
@@ -310,7 +312,7 @@ def upward_prepare(*, acting_user: Any, county: Region, kind: str, period: str =
 
 
 def upward_send(
-    *, acting_user: Any, transmission: UpwardTransmission, transport: Transport | None = None
+    *, acting_user: User, transmission: UpwardTransmission, transport: Transport | None = None
 ) -> UpwardTransmission:
     """Send (or resend) the kept payload. The network call runs outside any transaction; the
     outcome is recorded in one."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Coalesce
@@ -24,26 +26,30 @@ from cunzhan.stations.models import (
     Tier,
 )
 
+if TYPE_CHECKING:
+    # settings.AUTH_USER_MODEL as django-stubs resolves it: cunzhan.accounts.models.User, a layer above
+    from django.contrib.auth.models import _User as User
+
 # statuses a zombie can have: certified and expected to keep ledgers
 ACTIVE_STATUSES = (Status.CERTIFIED, Status.INCUBATION, Status.OPERATING, Status.RECTIFYING)
 
 
-def stations_for_user(user) -> QuerySet[Station]:
+def stations_for_user(user: User) -> QuerySet[Station]:
     user.scope.require("station.view")
     return user.scope.filter(Station.objects.select_related("region", "operating_unit"))
 
 
-def get_station_for_user_or_404(user, code: str) -> Station:
+def get_station_for_user_or_404(user: User, code: str) -> Station:
     return user.scope.get_or_404(stations_for_user(user), code=code)
 
 
-def station_counts_for_user(user) -> dict[str, int]:
+def station_counts_for_user(user: User) -> dict[str, int]:
     """Stations in scope by status, in one query."""
     rows = stations_for_user(user).order_by().values("status").annotate(n=Count("pk"))
     return {row["status"]: row["n"] for row in rows}
 
 
-def operating_units_for_user(user) -> QuerySet[OperatingUnit]:
+def operating_units_for_user(user: User) -> QuerySet[OperatingUnit]:
     user.scope.require("station.view")
     return user.scope.filter(OperatingUnit.objects.select_related("county"))
 
@@ -57,9 +63,10 @@ def settings_for_county(county_code: str) -> CountySettings:
     return CountySettings.for_county(county_code)
 
 
-def settings_by_county(county_codes) -> dict[str, CountySettings]:
-    saved = {s.county_id: s for s in CountySettings.objects.filter(county_id__in=set(county_codes))}
-    return {code: saved.get(code) or CountySettings(county_id=code) for code in set(county_codes)}
+def settings_by_county(county_codes: Iterable[str]) -> dict[str, CountySettings]:
+    codes = set(county_codes)
+    saved = {s.county_id: s for s in CountySettings.objects.filter(county_id__in=codes)}
+    return {code: saved.get(code) or CountySettings(county_id=code) for code in codes}
 
 
 # -- norms -----------------------------------------------------------------------------
@@ -128,7 +135,7 @@ def events_for_station(station: Station) -> QuerySet[StationEvent]:
     return station.events.select_related("actor").order_by("at", "pk")
 
 
-def transitions_for_user(user, station: Station) -> list[lifecycle.Transition]:
+def transitions_for_user(user: User, station: Station) -> list[lifecycle.Transition]:
     """The moves from the station's state this user's role may attempt."""
     return [t for t in lifecycle.transitions_from(station.status) if user.scope.can(t.permission)]
 
@@ -146,7 +153,7 @@ def lifecycle_dates(station: Station, county: CountySettings | None = None) -> d
 # -- zombies ---------------------------------------------------------------------------
 
 
-def zombie_stations_for_user(user, *, now: datetime | None = None) -> QuerySet[Station]:
+def zombie_stations_for_user(user: User, *, now: datetime | None = None) -> QuerySet[Station]:
     """Certified stations with no ledger activity for their county's ``zombie_days``.
 
     Until a station's first ledger entry, the clock runs from its certification (or creation).
@@ -177,17 +184,17 @@ def is_zombie(station: Station, *, now: datetime | None = None) -> bool:
 # -- assets ----------------------------------------------------------------------------
 
 
-def assets_for_user(user) -> QuerySet[PublicAsset]:
+def assets_for_user(user: User) -> QuerySet[PublicAsset]:
     user.scope.require("station.view")
     return user.scope.filter(PublicAsset.objects.select_related("station"))
 
 
-def faults_for_user(user) -> QuerySet[FaultReport]:
+def faults_for_user(user: User) -> QuerySet[FaultReport]:
     user.scope.require("station.view")
     return user.scope.filter(FaultReport.objects.select_related("station", "asset", "reported_by"))
 
 
-def asset_returns_for_user(user) -> QuerySet[AssetReturn]:
+def asset_returns_for_user(user: User) -> QuerySet[AssetReturn]:
     user.scope.require("station.view")
     return user.scope.filter(AssetReturn.objects.select_related("station", "asset", "received_by"))
 
@@ -213,5 +220,5 @@ def stations_in_publicity() -> QuerySet[Station]:
     return Station.objects.filter(status=Status.PUBLICITY).select_related("region", "operating_unit")
 
 
-def certified_stations_for_user(user) -> QuerySet[Station]:
+def certified_stations_for_user(user: User) -> QuerySet[Station]:
     return stations_for_user(user).filter(status__in=CERTIFIED_STATUSES).order_by("code")

@@ -4,17 +4,18 @@ with the acting user checked against the one scoping mechanism and attributed in
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cunzhan.core.audit import acting
 from cunzhan.core.concurrency import EditConflict, conflict_parts
+from cunzhan.core.scoping import Scope
 from cunzhan.regions.models import Level, Region
 from cunzhan.stations import lifecycle, norms, selectors
 from cunzhan.stations.models import (
@@ -34,6 +35,10 @@ from cunzhan.stations.models import (
     Status,
     Tier,
 )
+
+if TYPE_CHECKING:
+    # settings.AUTH_USER_MODEL as django-stubs resolves it: cunzhan.accounts.models.User, a layer above
+    from django.contrib.auth.models import _User as User
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9-]{3,32}$")
 # path segments under /stations/ and /directory/ that a station code must not shadow
@@ -78,7 +83,7 @@ def code_problem(code: str) -> str | None:
     return None
 
 
-def region_problem(region: Region, tier: str, scope) -> str | None:
+def region_problem(region: Region, tier: str, scope: Scope) -> str | None:
     """Why a region cannot be served by a station of this tier for this user, or None."""
     if not scope.covers_region(region.code):
         return _("区划 %(code)s 不在您的管辖范围内") % {"code": region.code}
@@ -93,7 +98,7 @@ def region_problem(region: Region, tier: str, scope) -> str | None:
     return None
 
 
-def unit_problem(unit: OperatingUnit | None, county_code: str, acting_user) -> str | None:
+def unit_problem(unit: OperatingUnit | None, county_code: str, acting_user: User) -> str | None:
     if acting_user.scope.operating_unit_id and (unit is None or unit.pk != acting_user.scope.operating_unit_id):
         return _("运营单位账号只能登记本单位的服务站")
     if unit is not None and unit.county_id != county_code:
@@ -101,14 +106,16 @@ def unit_problem(unit: OperatingUnit | None, county_code: str, acting_user) -> s
     return None
 
 
-def _full_clean(obj, exclude: list[str] | None = None) -> None:
+def _full_clean(obj: models.Model, exclude: list[str] | None = None) -> None:
     try:
         obj.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
         raise ValidationError(exc.message_dict) from exc
 
 
-def _event(station: Station, *, actor, source: str, target: str, at: datetime, reason: str = "", **data):
+def _event(
+    station: Station, *, actor: User, source: str, target: str, at: datetime, reason: str = "", **data: Any
+) -> StationEvent:
     return StationEvent.objects.create(
         station=station,
         from_status=source,
@@ -126,7 +133,7 @@ def _event(station: Station, *, actor, source: str, target: str, at: datetime, r
 @transaction.atomic
 def station_register(
     *,
-    acting_user,
+    acting_user: User,
     code: str,
     tier: Tier | str,
     region: Region,
@@ -173,7 +180,7 @@ def station_register(
 
 
 @transaction.atomic
-def station_update(*, acting_user, station: Station, version: int, **details: Any) -> Station:
+def station_update(*, acting_user: User, station: Station, version: int, **details: Any) -> Station:
     """Change the record's details; code, tier, region and status are not edited here.
 
     ``version`` is the station's version the editor loaded. When someone has saved the details since,
@@ -202,7 +209,7 @@ def station_update(*, acting_user, station: Station, version: int, **details: An
     return station
 
 
-def _edit_conflict(acting_user, current: Station) -> EditConflict:
+def _edit_conflict(acting_user: User, current: Station) -> EditConflict:
     parts = conflict_parts(acting_user=acting_user, editor=current.edited_by, edited_at=current.edited_at)
     if parts["self"]:
         return EditConflict(
@@ -221,7 +228,7 @@ def _status_label(value: str) -> str:
 @transaction.atomic
 def station_transition(
     *,
-    acting_user,
+    acting_user: User,
     station: Station,
     to: Status | str,
     reason: str = "",
@@ -295,7 +302,9 @@ def station_transition(
     return event
 
 
-def _check_time_gates(station: Station, move: lifecycle.Transition, county, now, names) -> None:
+def _check_time_gates(
+    station: Station, move: lifecycle.Transition, county: CountySettings, now: datetime, names: dict[str, str]
+) -> None:
     if move.source == Status.PUBLICITY and move.target == Status.CERTIFIED:
         started = station.publicity_started_at or station.status_changed_at or now
         ends = lifecycle.publicity_ends_at(started, county.publicity_days)
@@ -331,7 +340,7 @@ def _asset_return_checklist(station: Station, event: StationEvent, now: datetime
 
 
 @transaction.atomic
-def asset_return_confirm(*, acting_user, item: AssetReturn, note: str = "") -> AssetReturn:
+def asset_return_confirm(*, acting_user: User, item: AssetReturn, note: str = "") -> AssetReturn:
     """The asset on a return checklist has been received back."""
     acting_user.scope.require("asset.manage")
     acting_user.scope.require_station(item.station)
@@ -352,7 +361,7 @@ def asset_return_confirm(*, acting_user, item: AssetReturn, note: str = "") -> A
 
 @transaction.atomic
 def exemption_grant(
-    *, acting_user, station: Station, rule: str, basis: str, reason: str, now: datetime | None = None
+    *, acting_user: User, station: Station, rule: str, basis: str, reason: str, now: datetime | None = None
 ) -> NormExemption:
     """Relax one norm for one station (适当放宽), recording the basis, reason and approver."""
     acting_user.scope.require("station.exempt")
@@ -381,7 +390,7 @@ def exemption_grant(
 
 
 @transaction.atomic
-def exemption_withdraw(*, acting_user, exemption: NormExemption) -> NormExemption:
+def exemption_withdraw(*, acting_user: User, exemption: NormExemption) -> NormExemption:
     acting_user.scope.require("station.exempt")
     acting_user.scope.require_station(exemption.station)
     if exemption.withdrawn_at is None:
@@ -395,7 +404,7 @@ def exemption_withdraw(*, acting_user, exemption: NormExemption) -> NormExemptio
 @transaction.atomic
 def person_add(
     *,
-    acting_user,
+    acting_user: User,
     station: Station,
     name: str,
     phone: str = "",
@@ -420,7 +429,7 @@ def person_add(
 
 
 @transaction.atomic
-def person_update(*, acting_user, person: ResponsiblePerson, **fields: Any) -> ResponsiblePerson:
+def person_update(*, acting_user: User, person: ResponsiblePerson, **fields: Any) -> ResponsiblePerson:
     acting_user.scope.require("station.edit")
     acting_user.scope.require_station(person.station)
     for field, value in fields.items():
@@ -434,7 +443,7 @@ def person_update(*, acting_user, person: ResponsiblePerson, **fields: Any) -> R
 
 
 @transaction.atomic
-def person_remove(*, acting_user, person: ResponsiblePerson) -> None:
+def person_remove(*, acting_user: User, person: ResponsiblePerson) -> None:
     acting_user.scope.require("station.edit")
     acting_user.scope.require_station(person.station)
     with acting(acting_user):
@@ -456,7 +465,7 @@ SETTINGS_FIELDS = (
 
 
 @transaction.atomic
-def county_settings_update(*, acting_user, county: Region, **values: Any) -> CountySettings:
+def county_settings_update(*, acting_user: User, county: Region, **values: Any) -> CountySettings:
     acting_user.scope.require("county_settings.manage")
     if county.level != Level.COUNTY:
         raise ValidationError(_("参数按县设置，请选择县级区划。"))
@@ -487,14 +496,14 @@ def county_settings_update(*, acting_user, county: Region, **values: Any) -> Cou
 @transaction.atomic
 def asset_add(
     *,
-    acting_user,
+    acting_user: User,
     station: Station,
     kind: str,
     name: str = "",
     quantity: int = 1,
     serial_no: str = "",
     movable: bool | None = None,
-    acquired_on=None,
+    acquired_on: date | None = None,
     note: str = "",
 ) -> PublicAsset:
     acting_user.scope.require("asset.manage")
@@ -518,7 +527,7 @@ def asset_add(
 
 
 @transaction.atomic
-def asset_set_condition(*, acting_user, asset: PublicAsset, condition: str) -> PublicAsset:
+def asset_set_condition(*, acting_user: User, asset: PublicAsset, condition: str) -> PublicAsset:
     acting_user.scope.require("asset.manage")
     acting_user.scope.require_station(asset.station)
     if condition not in AssetCondition.values:
@@ -532,7 +541,7 @@ def asset_set_condition(*, acting_user, asset: PublicAsset, condition: str) -> P
 @transaction.atomic
 def fault_report(
     *,
-    acting_user,
+    acting_user: User,
     asset: PublicAsset,
     description: str,
     stops_operation: bool = False,
@@ -568,7 +577,7 @@ def fault_report(
 
 @transaction.atomic
 def fault_repair(
-    *, acting_user, fault: FaultReport, repair_note: str = "", repaired_at: datetime | None = None
+    *, acting_user: User, fault: FaultReport, repair_note: str = "", repaired_at: datetime | None = None
 ) -> FaultReport:
     acting_user.scope.require("fault.repair")
     acting_user.scope.require_station(fault.station)

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
 from django.db.models.functions import Coalesce, RowNumber
 
+from cunzhan.accounts.models import User
 from cunzhan.activities.selectors import grouped, grouped_counts, station_ids_filter
 from cunzhan.core.periods import SHANGHAI, day_start
 from cunzhan.stations.models import Station
@@ -27,7 +28,7 @@ from cunzhan.supervision.models import (
 from cunzhan.supervision.rating_items import KEYS, RATING_ITEMS
 
 
-def inspections_for_user(user) -> QuerySet[Inspection]:
+def inspections_for_user(user: User) -> QuerySet[Inspection]:
     user.scope.require("supervision.view")
     # the rated items counted per row by a subquery: a join and GROUP BY over every column of the four
     # tables made the lists' count and page dearer than all else on them
@@ -45,7 +46,7 @@ def inspections_for_user(user) -> QuerySet[Inspection]:
     ).order_by("-inspected_at", "-pk")
 
 
-def get_inspection_for_user_or_404(user, pk: int) -> Inspection:
+def get_inspection_for_user_or_404(user: User, pk: int) -> Inspection:
     """One inspection with its ratings and photos (not the lists' count of rated items: grouping the
     row by every column of four tables cost the page more than its other queries)."""
     user.scope.require("supervision.view")
@@ -53,7 +54,7 @@ def get_inspection_for_user_or_404(user, pk: int) -> Inspection:
     return user.scope.get_or_404(inspections.prefetch_related("ratings", "photos"), pk=pk)
 
 
-def inspection_to_change_for_user_or_404(user, pk: int) -> Inspection:
+def inspection_to_change_for_user_or_404(user: User, pk: int) -> Inspection:
     """An inspection about to be saved: its station (for the period check), not its ratings and photos
     (the save reads the ratings under lock; the answer reads them after)."""
     user.scope.require("supervision.view")
@@ -66,19 +67,19 @@ def inspection_as_saved(pk: int) -> Inspection:
     return Inspection.objects.select_related("station").prefetch_related("ratings").get(pk=pk)
 
 
-def photos_for_user(user) -> QuerySet[InspectionPhoto]:
+def photos_for_user(user: User) -> QuerySet[InspectionPhoto]:
     user.scope.require("supervision.view")
     return user.scope.filter(InspectionPhoto.objects.select_related("inspection"))
 
 
-def complaints_for_user(user) -> QuerySet[Complaint]:
+def complaints_for_user(user: User) -> QuerySet[Complaint]:
     user.scope.require("supervision.view")
     return user.scope.filter(
         Complaint.objects.select_related("station", "station__region", "recorded_by", "verified_by")
     )
 
 
-def events_for_user(user) -> QuerySet[SupervisionEvent]:
+def events_for_user(user: User) -> QuerySet[SupervisionEvent]:
     user.scope.require("supervision.view")
     return user.scope.filter(
         SupervisionEvent.objects.select_related("station", "station__region", "recorded_by", "verified_by")
@@ -200,7 +201,7 @@ def inspection_facts(station_ids: Iterable[int], year: int, half: str) -> dict[i
 # -- a station's evidence page ------------------------------------------------------------------
 
 
-def station_evidence(user, station: Station, *, year: int) -> dict:
+def station_evidence(user: User, station: Station, *, year: int) -> dict:
     """Everything recorded about one station in a year: the assessment's evidence, in one place."""
     from cunzhan.activities import selectors as activities
 

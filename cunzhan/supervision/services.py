@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cunzhan.accounts.models import User
 from cunzhan.core.audit import acting, log_event, log_updates
 from cunzhan.core.models import Half
 from cunzhan.core.money import has_more_places, round_score
@@ -41,7 +42,7 @@ from cunzhan.supervision.photos import EXTENSIONS, validate_photo
 from cunzhan.supervision.rating_items import ITEMS_BY_KEY
 
 
-def _log_correction(user, obj: Any, reason: str, corrected: bool) -> None:
+def _log_correction(user: User, obj: Any, reason: str, corrected: bool) -> None:
     if corrected:
         log_event(actor=user, obj=obj, message="correction", data={"reason": reason.strip()})
 
@@ -126,7 +127,7 @@ def validate_ratings(ratings: Mapping[str, tuple[Any, str]]) -> dict[str, tuple[
 # -- inspections -----------------------------------------------------------------------------
 
 
-def _require_inspector(user, inspection: Inspection) -> None:
+def _require_inspector(user: User, inspection: Inspection) -> None:
     """A town supervisor changes only the inspections he made; the county office any in scope."""
     if Role(user.role) == Role.SUPERVISOR and inspection.inspector_id != user.pk:
         raise PermissionDenied(_("只能修改本人的察看记录。"))
@@ -148,7 +149,7 @@ def _check_period(year: int, half: str, inspected_at: datetime) -> Period:
 @transaction.atomic
 def inspection_save(
     *,
-    acting_user,
+    acting_user: User,
     station: Station,
     year: int,
     half: str,
@@ -211,7 +212,7 @@ def _save_ratings(inspection: Inspection, clean: Mapping[str, tuple[Decimal, str
         log_updates(changed)
 
 
-def inspection_correct(*, acting_user, inspection: Inspection, reason: str, **changes: Any) -> Inspection:
+def inspection_correct(*, acting_user: User, inspection: Inspection, reason: str, **changes: Any) -> Inspection:
     """Change an inspection of a published period; the reason is logged with the change."""
     _need_reason(reason)
     arguments = {
@@ -236,7 +237,7 @@ def is_complete(inspection: Inspection) -> bool:
 @transaction.atomic
 def inspection_photo_add(
     *,
-    acting_user,
+    acting_user: User,
     inspection: Inspection,
     kind: str,
     upload: UploadedFile,
@@ -254,7 +255,7 @@ def inspection_photo_add(
         Period(inspection.year, inspection.half).start,
         correction_reason=correction_reason,
     )
-    size = upload.size
+    size = upload.size or 0  # always known for an upload: validate_photo has compared it with the limit
     photo = InspectionPhoto(
         inspection=inspection,
         kind=kind,
@@ -276,7 +277,7 @@ def inspection_photo_add(
 @transaction.atomic
 def complaint_record(
     *,
-    acting_user,
+    acting_user: User,
     station: Station,
     kind: str,
     received_at: datetime,
@@ -320,7 +321,7 @@ def _evidence_photo(upload: UploadedFile | None, max_bytes: int | None) -> Uploa
 @transaction.atomic
 def complaint_verify(
     *,
-    acting_user,
+    acting_user: User,
     complaint: Complaint,
     verified: bool,
     evidence: str,
@@ -354,7 +355,9 @@ def complaint_verify(
     return complaint
 
 
-def complaint_correct(*, acting_user, complaint: Complaint, verified: bool, evidence: str, reason: str, **kw):
+def complaint_correct(
+    *, acting_user: User, complaint: Complaint, verified: bool, evidence: str, reason: str, **kw: Any
+) -> Complaint:
     """Change a complaint's conclusion after it was verified or its period published."""
     _need_reason(reason)
     return complaint_verify(
@@ -373,7 +376,7 @@ def complaint_correct(*, acting_user, complaint: Complaint, verified: bool, evid
 @transaction.atomic
 def supervision_event_record(
     *,
-    acting_user,
+    acting_user: User,
     station: Station,
     kind: str,
     occurred_on: date,
@@ -418,7 +421,7 @@ def supervision_event_record(
 @transaction.atomic
 def supervision_event_verify(
     *,
-    acting_user,
+    acting_user: User,
     event: SupervisionEvent,
     verified: bool,
     note: str = "",
@@ -444,7 +447,9 @@ def supervision_event_verify(
     return event
 
 
-def supervision_event_correct(*, acting_user, event: SupervisionEvent, verified: bool, reason: str, note: str = ""):
+def supervision_event_correct(
+    *, acting_user: User, event: SupervisionEvent, verified: bool, reason: str, note: str = ""
+) -> SupervisionEvent:
     _need_reason(reason)
     return supervision_event_verify(
         acting_user=acting_user, event=event, verified=verified, note=note, correction_reason=reason

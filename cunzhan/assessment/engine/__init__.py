@@ -3,16 +3,9 @@
 Facts per station and period go in; scores come out, each item with the lines that explain it.
 """
 
-from cunzhan.assessment.engine.evaluate import (
-    AnnualResult,
-    ItemResult,
-    Line,
-    PeriodResult,
-    assess_annual,
-    assess_period,
-    rank,
-)
+from cunzhan.assessment.engine.evaluate import AnnualResult, PeriodResult, assess_annual, assess_period, rank
 from cunzhan.assessment.engine.facts import Fault, Period, StationFacts, SupervisionFacts
+from cunzhan.assessment.engine.rules import ItemResult, Line
 from cunzhan.assessment.engine.scheme import Scheme, load_scheme, parse_scheme
 
 __all__ = [

@@ -7,8 +7,10 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TypeVar
 
+from django.utils.translation import gettext_noop as N_
+
 from cunzhan.assessment.engine.facts import Period, StationFacts, SupervisionFacts, in_incubation
-from cunzhan.assessment.engine.rules import N_, RULE_TYPES, ZERO, Context, ItemResult, Line, fmt, say
+from cunzhan.assessment.engine.rules import RULE_TYPES, ZERO, Context, ItemResult, Line, fmt, say
 from cunzhan.assessment.engine.scheme import Scheme
 
 ASSESSED, INCUBATION, INCOMPLETE = "assessed", "incubation", "incomplete"
@@ -82,21 +84,21 @@ def assess_annual(scheme: Scheme, h1: PeriodResult, h2: PeriodResult, supervisio
     if statuses == {INCUBATION}:
         return AnnualResult(supervision.station, INCUBATION, None, None, deductions, None, lines=tuple(lines))
     if h1.status == ASSESSED and h2.status == ASSESSED:
-        base = scheme.h1_weight * h1.total + scheme.h2_weight * h2.total
+        base = scheme.h1_weight * _total(h1) + scheme.h2_weight * _total(h2)
         lines.insert(
             0,
             say(
                 N_("半年考核 %(h1)s × %(h1_weight)s + 年终考核 %(h2)s × %(h2_weight)s"),
                 ZERO,
-                h1=fmt(h1.total),
+                h1=fmt(_total(h1)),
                 h1_weight=fmt(scheme.h1_weight),
-                h2=fmt(h2.total),
+                h2=fmt(_total(h2)),
                 h2_weight=fmt(scheme.h2_weight),
             ),
         )
     else:
         assessed = h1 if h1.status == ASSESSED else h2
-        base = assessed.total
+        base = _total(assessed)
         message = (
             N_("上半年处于培育期，以另一半年得分 %(base)s 全额计")
             if assessed is h1
@@ -116,13 +118,20 @@ def assess_annual(scheme: Scheme, h1: PeriodResult, h2: PeriodResult, supervisio
     )
 
 
+def _total(result: PeriodResult | AnnualResult) -> Decimal:
+    """The total of an assessed result, which always has one (the types cannot say so)."""
+    if result.total is None:
+        raise ValueError(f"{result.station}: {result.status}, without a total")
+    return result.total
+
+
 T = TypeVar("T", PeriodResult, AnnualResult)
 
 
 def rank(results: Iterable[T]) -> list[T]:
     """Highest total first; equal totals share a rank (1, 2, 2, 4); unassessed stations are not ranked."""
     results = list(results)
-    assessed = sorted((r for r in results if r.status == ASSESSED), key=lambda r: (-r.total, r.station))
+    assessed = sorted((r for r in results if r.status == ASSESSED), key=lambda r: (-_total(r), r.station))
     ranked: list[T] = []
     previous: Decimal | None = None
     current = 0

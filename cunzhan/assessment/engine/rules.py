@@ -125,7 +125,7 @@ class Rated(Rule):
 
     name = "rated"
 
-    def evaluate(self, item, facts, ctx):
+    def evaluate(self, item: Item, facts: StationFacts, ctx: Context) -> ItemResult:
         b = Builder(item)
         score = b.rated(facts)
         days = item.params.get("zero_if_fault_unrepaired_days")
@@ -160,7 +160,7 @@ class Training(Rule):
 
     name = "training"
 
-    def evaluate(self, item, facts, ctx):
+    def evaluate(self, item: Item, facts: StationFacts, ctx: Context) -> ItemResult:
         b = Builder(item)
         score = item.max
         failed_limit = int(item.params["zero_if_failed_tests"])
@@ -202,7 +202,7 @@ class Training(Rule):
 class Marketing(Rule):
     name = "marketing"
 
-    def evaluate(self, item, facts, ctx):
+    def evaluate(self, item: Item, facts: StationFacts, ctx: Context) -> ItemResult:
         b = Builder(item)
         score = item.max
         for count, per, message, key in (
@@ -228,7 +228,7 @@ class Marketing(Rule):
 class Reporting(Rule):
     name = "reporting"
 
-    def evaluate(self, item, facts, ctx):
+    def evaluate(self, item: Item, facts: StationFacts, ctx: Context) -> ItemResult:
         b = Builder(item)
         score = item.max
         for count, per, message, key in (
@@ -277,7 +277,7 @@ class Orders(Rule):
 
     name = "orders"
 
-    def evaluate(self, item, facts, ctx):
+    def evaluate(self, item: Item, facts: StationFacts, ctx: Context) -> ItemResult:
         b = Builder(item)
         kind = item.params["orders"]
         band = ctx.scheme.target(facts.population)
@@ -308,7 +308,7 @@ class Parcel(Rule):
 
     name = "parcel"
 
-    def evaluate(self, item, facts, ctx):
+    def evaluate(self, item: Item, facts: StationFacts, ctx: Context) -> ItemResult:
         b = Builder(item)
         score = b.rated(facts)
         if facts.parcel_complaints:
