@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from cunzhan.activities import services
 from cunzhan.activities.models import AttendanceStatus, ExamResult, Training
 from cunzhan.core.audit import log_event
-from cunzhan.core.tabular import CellError, ImportRejected, check_header, read_table, write_xlsx
+from cunzhan.core.import_templates import ReferenceList, TemplateColumn, write_import_template
+from cunzhan.core.tabular import CellError, ImportRejected, check_header, read_table
 from cunzhan.stations.models import Station
 
 COL_STATION, COL_NAME, COL_PHONE, COL_STATUS, COL_TEST = "站点编码", "姓名", "手机号", "出勤情况", "测试结果"
@@ -38,8 +39,33 @@ class ImportSummary:
     stations: int
 
 
-def write_template(target: IO[bytes] | str) -> None:
-    write_xlsx(target, HEADERS, EXAMPLE_ROWS, sheet="出勤登记", widths=(16, 12, 16, 20, 22))
+def write_template(target: IO[bytes] | str, *, user: Any = None) -> None:
+    """The attendance sheet, for ``user``: the format of each column, drop-down lists for the attendance
+    and the test result, the user's stations on the 参考 sheet and in the examples."""
+    stations = []
+    if user is not None:
+        stations = list(user.scope.filter(Station.objects.order_by("code")).values_list("code", "name")[:5000])
+    codes = [code for code, _name in stations] or [row[0] for row in EXAMPLE_ROWS]
+    examples = [(codes[i % len(codes)], *row[1:]) for i, row in enumerate(EXAMPLE_ROWS)]
+    write_import_template(
+        target,
+        sheet="出勤登记",
+        columns=[
+            TemplateColumn(
+                COL_STATION, _("服务站编码（见“参考”工作表）"), required=True, choices=COL_STATION, text=True
+            ),
+            TemplateColumn(COL_NAME, _("参训人员姓名"), required=True),
+            TemplateColumn(COL_PHONE, _("11 位手机号，可不填"), text=True, width=16),
+            TemplateColumn(COL_STATUS, _("出勤、请假、旷课、迟到或早退"), required=True, choices=COL_STATUS, width=16),
+            TemplateColumn(COL_TEST, _("合格、不合格，或不填（未测试）"), choices=COL_TEST, width=16),
+        ],
+        examples=examples,
+        references=[
+            ReferenceList(COL_STATION, codes, note=_("站点名称"), labels=[name for _code, name in stations]),
+            ReferenceList(COL_STATUS, list(STATUS_BY_TEXT)),
+            ReferenceList(COL_TEST, ["合格", "不合格"]),
+        ],
+    )
 
 
 def _text(value: Any) -> str:

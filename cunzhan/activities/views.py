@@ -276,7 +276,7 @@ def training_import(request, pk: int):
 def attendance_template(request):
     request.user.scope.require("activity.view")
     buffer = io.BytesIO()
-    importers.write_template(buffer)
+    importers.write_template(buffer, user=request.user)
     response = HttpResponse(
         buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )

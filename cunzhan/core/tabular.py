@@ -18,6 +18,8 @@ from python_calamine import CalamineWorkbook
 from cunzhan.core.uploads import FileRefused, Limits, check_file, check_rows, is_spreadsheet, size_of
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
+# The first cell of a template's explanation row (cunzhan.core.import_templates): read as a blank row
+EXPLANATION_MARK = "【说明】"
 CSV_SUFFIXES = {".csv", ".txt"}
 
 
@@ -88,7 +90,19 @@ def read_table(
         raise ImportRejected([CellError(0, "", unreadable_message())]) from exc
     if header is None:
         raise ImportRejected([CellError(0, "", _("文件是空的"))])
-    return [str(h).strip() if h is not None else "" for h in header], rows
+    return [str(h).strip() if h is not None else "" for h in header], _without_explanation(rows)
+
+
+def _without_explanation(rows: Iterator[list[Any]]) -> Iterator[list[Any]]:
+    """The data rows, a template's explanation row (the first, marked) given as a blank row: importers
+    skip blank rows and keep the sheet's row numbers."""
+    first = next(rows, None)
+    if first is None:
+        return
+    if first and isinstance(first[0], str) and first[0].startswith(EXPLANATION_MARK):
+        first = [""] * len(first)
+    yield first
+    yield from rows
 
 
 def check_upload(source: str | Path | IO[bytes], limits: Limits | None = None) -> None:

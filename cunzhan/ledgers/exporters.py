@@ -16,12 +16,16 @@ from django.utils.translation import gettext as _
 
 from cunzhan.core.audit import log_event
 from cunzhan.core.dates import SHANGHAI
+from cunzhan.core.import_templates import ReferenceList, TemplateColumn, write_import_template
 from cunzhan.core.roles import Role
-from cunzhan.core.tabular import workbook, write_csv, write_xlsx
+from cunzhan.core.tabular import EXPLANATION_MARK, write_csv, write_xlsx
 from cunzhan.ledgers.selectors import EntryFilter, filtered_entries_for_user, masked_value
 from cunzhan.ledgers.specs import STATION_HEADER, LedgerSpec, spec_for
+from cunzhan.stations.models import Station
 
 EXTRA_HEADERS = ["登记时间", "来源"]
+TEMPLATE_STATIONS = 5000  # listed on a template's 参考 sheet (a county has a few hundred)
+YES_NO = "是/否"
 
 
 def export_header(spec: LedgerSpec) -> list[str]:
@@ -101,37 +105,43 @@ def export_ledger(
     return count
 
 
-def template_rows(spec: LedgerSpec, station_code: str = "JX-0001") -> list[list[Any]]:
-    """The template's example row."""
+def template_rows(spec: LedgerSpec, station_code: str) -> list[list[Any]]:
+    """The template's example row, at one of the user's own stations."""
     return [[station_code, *(c.example for c in spec.columns)]]
 
 
-def write_template(spec: LedgerSpec, target: IO, fmt: str = "xlsx") -> None:
-    """A blank template with Chinese headers and one example row."""
+def write_template(spec: LedgerSpec, target: IO, fmt: str = "xlsx", *, user: Any) -> None:
+    """A template for ``user``: the Chinese headers, a row saying each column's format, an example row
+    at one of the user's stations; in .xlsx also drop-down lists for the fixed values and a 参考 sheet
+    with the user's stations (cunzhan.core.import_templates)."""
+    stations = list(
+        user.scope.filter(Station.objects.all()).order_by("code").values_list("code", "name")[:TEMPLATE_STATIONS]
+    )
+    example = stations[0][0] if stations else _("站点编码")
+    hints = [_("服务站编码（见“参考”工作表）"), *(_hint(c) for c in spec.columns)]
     if fmt == "csv":
-        write_csv(target, spec.headers, template_rows(spec))
+        explanation = [EXPLANATION_MARK + hints[0], *hints[1:]]
+        write_csv(target, spec.headers, [explanation, *template_rows(spec, example)])
         return
-    book = workbook(target, in_memory=True)
-    sheet = book.add_worksheet(spec.label)
-    bold = book.add_format({"bold": True, "bg_color": "#E2EFDA", "border": 1})
-    text = book.add_format({"num_format": "@"})
-    hint = book.add_format({"italic": True, "font_color": "#7F7F7F"})
-    for col, title in enumerate(spec.headers):
-        sheet.write_string(0, col, title, bold)
-        column = spec.columns[col - 1] if col else None
+    references = [
+        ReferenceList(STATION_HEADER, [c for c, _n in stations], note=_("站点名称"), labels=[n for _c, n in stations])
+    ]
+    columns = [TemplateColumn(STATION_HEADER, hints[0], required=True, choices=STATION_HEADER, text=True)]
+    for column, hint in zip(spec.columns, hints[1:], strict=True):
+        choices = ""
+        if column.kind == "choice":
+            choices = column.header
+            references.append(ReferenceList(column.header, [str(label) for _c, label in column.choices]))
+        elif column.kind == "bool":
+            choices = YES_NO
         # phone and ID numbers as text, or Excel drops digits
-        is_text = column is None or column.kind in ("text", "phone", "id_number", "choice")
-        sheet.set_column(col, col, max(12, len(title) * 2 + 2), text if is_text else None)
-    for col, value in enumerate(template_rows(spec)[0]):
-        sheet.write(1, col, value, hint)
-    notes = book.add_worksheet(_("填写说明"))
-    notes.write_row(0, 0, [_("列"), _("必填"), _("说明")], bold)
-    notes.write_row(1, 0, [STATION_HEADER, _("是"), _("服务站编码，如 JX-0001")])
-    for row, column in enumerate(spec.columns, start=2):
-        notes.write_row(row, 0, [column.header, _("是") if column.required else _("否"), _hint(column)])
-    notes.set_column(0, 0, 24)
-    notes.set_column(2, 2, 60)
-    book.close()
+        is_text = column.kind in ("text", "phone", "id_number", "choice")
+        columns.append(TemplateColumn(column.header, hint, required=column.required, choices=choices, text=is_text))
+    if any(c.kind == "bool" for c in spec.columns):
+        references.append(ReferenceList(YES_NO, [_("是"), _("否")]))
+    write_import_template(
+        target, sheet=spec.label, columns=columns, examples=template_rows(spec, example), references=references
+    )
 
 
 def _hint(column) -> str:

@@ -370,7 +370,7 @@ def template_download(request, kind: str, fmt: str):
     response["Content-Disposition"] = _attachment(f"{spec.label}导入模板.{fmt}")
     if fmt == "csv":
         response.write("\ufeff")  # Excel opens UTF-8 CSV correctly only with the BOM
-    exporters.write_template(spec, response, fmt)
+    exporters.write_template(spec, response, fmt, user=request.user)
     return response
 
 
