@@ -24,6 +24,7 @@ from cunzhan.core.tabular import write_xlsx
 from cunzhan.dashboards import selectors
 from cunzhan.dashboards.charts import CHARTS, Where, chart_table, recent_chart_table
 from cunzhan.dashboards.selectors import Window
+from cunzhan.dashboards.setup import setup_steps
 from cunzhan.regions.selectors import ALL, county_choices, county_for_user
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -95,6 +96,7 @@ def page_context(request, *, now: datetime | None = None) -> dict[str, Any]:
         zombies_xlsx=_charts(["zombies"], query)[0]["xlsx"],
         scope_label=_scope_label(user),
         rollup_link=len(context["counties"]) > 1,
+        setup=setup_steps(user, county),
         template="dashboards/_county.html",
     )
     return context
