@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.translation import gettext as _
+
 CENT = Decimal("0.01")
 Number = Decimal | int | float | str
 
@@ -41,3 +43,32 @@ def has_more_places(value: Decimal, places: int) -> bool:
     """Whether ``value`` has digits beyond ``places`` decimal places (1.005 has more than 2; 1.50 has not):
     an entered amount like that is refused, not rounded behind the clerk's back."""
     return value != quantize(value, places)
+
+
+# -- as people read them: every amount a page, an export or a printout shows goes through these -------
+
+
+def format_money(value: Number | None, *, grouping: bool = True) -> str:
+    """An amount in yuan as printed: two decimals, thousands separated (282,890.87), from a Decimal, an
+    int or the float SQLite returns for a sum alike."""
+    amount = round_money(value)
+    return f"{amount:,.2f}" if grouping else f"{amount:.2f}"
+
+
+def format_quantity(value: Number | None) -> str:
+    """A quantity as printed: its places without trailing zeros (2, 1.5, 0.125), thousands separated."""
+    number = quantize(value, 3).normalize()
+    places = max(0, -number.as_tuple().exponent) if isinstance(number.as_tuple().exponent, int) else 0
+    return f"{number:,.{places}f}"
+
+
+def yuan(value: Number | None) -> str:
+    """A director's figure: 万元 from 10,000 on (1.01万元), else 元 with two decimals."""
+    amount = as_decimal(value)
+    if abs(amount) >= 10000:
+        return _("%(n)s万元") % {"n": format_money(amount / 10000)}
+    return _("%(n)s元") % {"n": format_money(amount)}
+
+
+def count(value: int | None) -> str:
+    return f"{int(value or 0):,}"

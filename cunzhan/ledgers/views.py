@@ -16,7 +16,6 @@ from django.db import close_old_connections
 from django.http import FileResponse, Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import localize
@@ -26,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cunzhan.core.forms import apply_validation_error
+from cunzhan.core.money import format_money, format_quantity
 from cunzhan.core.tabular import ImportRejected, check_upload
 from cunzhan.ledgers import exporters, selectors, services
 from cunzhan.ledgers.forms import ImportForm, StationChoiceForm, VersionForm, entry_form_class
@@ -97,9 +97,9 @@ def _formatter(column, tz):
         # strftime: what the date filter's "m-d H:i" gives, at a fraction of its cost per cell
         return lambda value: timezone.localtime(value, tz).strftime("%m-%d %H:%M") if value else "-"
     if column.kind == "quantity":
-        return lambda value: floatformat(value, "-3")
+        return format_quantity
     if column.kind == "amount":
-        return lambda value: floatformat(value, 2)
+        return format_money
     if column.kind == "choice":
         labels = {key: str(label) for key, label in column.choices}
         return lambda value: labels.get(value, "")

@@ -20,6 +20,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from cunzhan.core import dates
+from cunzhan.core.money import quantize, round_money
 from cunzhan.ledgers.models import ConvenienceService, Direction, Parcel, ProxyPurchase, ProxySale
 from cunzhan.stations.models import CERTIFIED_STATUSES, Station
 
@@ -148,8 +149,9 @@ def _from_aggregates(result: dict[int, Figures], user: Any, county_code: str, fi
     )
     for row in rows:
         f = result.setdefault(row["station_id"], Figures())
-        for name in AGGREGATED:
-            setattr(f, name, getattr(f, name) + (row[name] or 0))
+        for name in AGGREGATED:  # amounts to the fen whatever the database returns for a sum (SQLite: a float)
+            value = round_money(row[name]) if name.endswith("amount") else row[name] or 0
+            setattr(f, name, getattr(f, name) + value)
         f.goods_orders = f.sale_orders - f.farm_orders
         f.goods_amount = f.sale_amount - f.farm_amount
 
@@ -169,7 +171,7 @@ def _from_ledgers(result: dict[int, Figures], user: Any, county_code: str, start
         ProxyPurchase.objects.filter(**span).values("station_id").annotate(n=Count("*"), a=Sum("amount")).order_by()
     ):
         f = of(row["station_id"])
-        f.purchase_orders, f.purchase_amount = row["n"], row["a"] or ZERO
+        f.purchase_orders, f.purchase_amount = row["n"], round_money(row["a"])
     farm = Q(farm_product=True)
     for row in (
         ProxySale.objects.filter(**span)
@@ -178,8 +180,8 @@ def _from_ledgers(result: dict[int, Figures], user: Any, county_code: str, start
         .order_by()
     ):
         f = of(row["station_id"])
-        f.sale_orders, f.sale_amount = row["n"], row["a"] or ZERO
-        f.farm_orders, f.farm_amount = row["fn"], row["fa"] or ZERO
+        f.sale_orders, f.sale_amount = row["n"], round_money(row["a"])
+        f.farm_orders, f.farm_amount = row["fn"], round_money(row["fa"])
         f.goods_orders, f.goods_amount = f.sale_orders - f.farm_orders, f.sale_amount - f.farm_amount
     for row in (
         Parcel.objects.filter(**span)
@@ -199,7 +201,7 @@ def _from_ledgers(result: dict[int, Figures], user: Any, county_code: str, start
         .order_by()
     ):
         f = of(row["station_id"])
-        f.services, f.services_amount = row["n"], row["a"] or ZERO
+        f.services, f.services_amount = row["n"], round_money(row["a"])
     for station_id, figures in part.items():
         result.setdefault(station_id, Figures()).add(figures)
 
@@ -256,6 +258,6 @@ def product_lines(user: Any, county_code: str, start: date, end: date) -> list[d
             .annotate(n=Count("*"), q=Sum("quantity"), a=Sum("amount"))
             .order_by(*columns)
         ):
-            lines.append({"section": section, **row})
+            lines.append({"section": section, **row, "q": quantize(row["q"], 3), "a": round_money(row["a"])})
     lines.sort(key=lambda r: (r["station__code"], r["section"], r["product_name"], r["platform"]))
     return lines

@@ -61,7 +61,7 @@ _LOCALIZED = (datetime.date, datetime.time, Decimal, float)
 
 
 def _filters() -> dict:
-    from cunzhan.dashboards.figures import count, yuan
+    from cunzhan.core.money import count, format_money, format_quantity, yuan
 
     return {
         "date": _date,
@@ -76,6 +76,8 @@ def _filters() -> dict:
         "timesince": defaultfilters.timesince_filter,
         "stringformat": defaultfilters.stringformat,
         "yuan": yuan,
+        "money": format_money,
+        "quantity": format_quantity,
         "count": count,
     }
 

@@ -111,8 +111,15 @@ def _inspection_form_view(request, inspection=None):
         initial = InspectionForm.default_initial()
         station = stations.filter(code=request.GET.get("station", "")).first()
         initial["station"] = station
-    form = InspectionForm(request.POST or None, initial=initial, stations=stations)
-    if request.method == "POST" and form.is_valid():
+    refreshing = request.method == "POST" and "refresh" in request.POST
+    if refreshing:
+        # "刷新指标": the indicators of the station now chosen, everything typed kept, nothing saved
+        form = InspectionForm(initial=request.POST.dict(), stations=stations)
+        chosen = request.POST.get("station", "")
+        station = stations.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+    else:
+        form = InspectionForm(request.POST or None, initial=initial, stations=stations)
+    if request.method == "POST" and not refreshing and form.is_valid():
         data = form.cleaned_data
         station = data["station"]
         try:
@@ -153,6 +160,7 @@ def _inspection_form_view(request, inspection=None):
             "station": station,
             "rows": _inspection_rows(form, indicators_for(station) if station else None),
             "frozen": frozen,
+            "refreshing": refreshing,
         },
     )
 

@@ -12,8 +12,16 @@ from pathlib import Path
 import pytest
 
 from cunzhan.assessment.engine.scheme import load_scheme
-from cunzhan.core.money import as_decimal, has_more_places, quantize, round_money, round_score
-from cunzhan.dashboards.figures import yuan
+from cunzhan.core.money import (
+    as_decimal,
+    format_money,
+    format_quantity,
+    has_more_places,
+    quantize,
+    round_money,
+    round_score,
+    yuan,
+)
 from cunzhan.ledgers.models import ProxyPurchase
 from cunzhan.ledgers.tests.helpers import PURCHASE_HEADER, write_csv
 
@@ -82,3 +90,16 @@ def test_an_amount_with_three_places_is_refused_on_every_entry_path(world, clien
     assert ProxyPurchase.objects.count() == 0
     two_places = client.post("/api/v1/ledgers/purchase", {**NEW, "amount": "1.50"}, "application/json")
     assert two_places.status_code == 201 and two_places.json()["amount"] == "1.50"
+
+
+def test_amounts_and_quantities_are_printed_by_one_helper():
+    assert format_money(282890.87000000000) == "282,890.87"  # SQLite's sum of a county's month
+    assert format_money(Decimal("1234.5")) == "1,234.50" and format_money(None) == "0.00"
+    assert format_money(Decimal("1.005"), grouping=False) == "1.01"
+    assert [format_quantity(q) for q in (Decimal("2.000"), Decimal("1.500"), Decimal("0.125"), 1200)] == [
+        "2",
+        "1.5",
+        "0.125",
+        "1,200",
+    ]
+    assert yuan(282890.87) == "28.29万元"

@@ -136,3 +136,23 @@ def test_a_supervisor_changes_ratings_through_the_api_and_gets_the_inspection_as
     assert saved.score == first.max - 1 and saved.comment == "门头破损"
     client.force_login(world.other_supervisor)  # another township: not his inspection, not his station
     assert client.put(url, payload, content_type="application/json").status_code == 404
+
+
+def test_refreshing_the_indicators_keeps_what_was_typed_and_never_puts_the_token_in_a_url(world, client):
+    from cunzhan.stations import services as stations
+    from cunzhan.stations.models import AssetKind
+
+    asset = stations.asset_add(acting_user=world.county, station=world.station_keng, kind=AssetKind.COMPUTER)
+    stations.fault_report(acting_user=world.keeper, asset=asset, description="无法开机", stops_operation=True)
+    client.force_login(world.supervisor)
+    blank = client.get("/supervision/inspections/new/").content.decode()
+    assert 'formmethod="get"' not in blank and "满分 10" in blank and "1E+1" not in blank
+    assert blank.count(">扣分说明</label>") == len(RATING_ITEMS)  # every comment box has its visible label
+    typed = form_data(station=world.station_keng.pk, location="村委会旁", comment_item2_public_facilities="地面有纸屑")
+    page = client.post("/supervision/inspections/new/", {**typed, "refresh": "1"})
+    html = page.content.decode()
+    assert page.status_code == 200 and not Inspection.objects.exists()
+    assert f'<option value="{world.station_keng.pk}" selected>' in html  # the station chosen is still chosen
+    assert 'value="村委会旁"' in html and "地面有纸屑" in html
+    assert 'text-bg-warning">1<' in html  # its open fault, counted for the station chosen
+    assert "请改正下面标红的项" not in html
