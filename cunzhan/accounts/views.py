@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cunzhan.accounts import selectors, services
+from cunzhan.accounts import logs, selectors, services
 from cunzhan.accounts.forms import PasswordChangeForm, TokenCreateForm, UserCreateForm
 from cunzhan.core.forms import apply_validation_error
 from cunzhan.core.roles import Role
@@ -120,7 +120,7 @@ def user_detail(request, pk: int):
         {
             "target": target,
             "can_manage": request.user.scope.can("user.manage"),
-            "entries": selectors.operation_log_for_user(request.user).filter(actor=target)[:20],
+            "lines": logs.present(selectors.operation_log_for_user(request.user).filter(actor=target)[:20]),
         },
     )
 
@@ -151,11 +151,19 @@ def user_action(request, pk: int, action: str):
 
 @login_required
 def operation_log(request):
-    entries = selectors.operation_log_for_user(request.user)
-    actor = request.GET.get("actor", "").strip()
-    if actor:
-        entries = entries.filter(Q(actor__username__icontains=actor) | Q(actor__display_name__icontains=actor))
-    return render(request, "accounts/operation_log.html", {"page": _page(request, entries), "actor": actor})
+    log_filter = logs.LogFilter.from_query(request.GET)
+    page = _page(request, log_filter.apply(selectors.operation_log_for_user(request.user)))
+    return render(
+        request,
+        "accounts/operation_log.html",
+        {
+            "page": page,
+            "lines": logs.present(page),
+            "filter": log_filter,
+            "actions": logs.ACTIONS,
+            "kinds": logs.kinds(),
+        },
+    )
 
 
 @login_required

@@ -4,6 +4,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cunzhan.core.money import format_money
+from cunzhan.stations.models import Tier
+
 
 class PeriodKind(models.TextChoices):
     H1 = "H1", _("上半年考核")
@@ -157,7 +160,7 @@ class SubsidyRule(models.Model):
 
     county = models.ForeignKey("regions.Region", verbose_name=_("县"), on_delete=models.PROTECT)
     grade = models.CharField(_("等级"), max_length=8)
-    tier = models.CharField(_("层级"), max_length=16)
+    tier = models.CharField(_("层级"), max_length=16, choices=Tier.choices)
     amount = models.DecimalField(_("补贴金额（元）"), max_digits=12, decimal_places=2)
 
     class Meta:
@@ -166,4 +169,4 @@ class SubsidyRule(models.Model):
         constraints = [models.UniqueConstraint(fields=["county", "grade", "tier"], name="subsidy_rule_unique")]
 
     def __str__(self) -> str:
-        return f"{self.grade} {self.tier} {self.amount}"
+        return f"{self.grade} {self.get_tier_display()} {format_money(self.amount)}元"

@@ -55,9 +55,10 @@ def format_money(value: Number | None, *, grouping: bool = True) -> str:
     return f"{amount:,.2f}" if grouping else f"{amount:.2f}"
 
 
-def format_quantity(value: Number | None) -> str:
-    """A quantity as printed: its places without trailing zeros (2, 1.5, 0.125), thousands separated."""
-    number = quantize(value, 3).normalize()
+def format_quantity(value: Number | None, places: int = 3) -> str:
+    """A quantity as printed: its places without trailing zeros (2, 1.5, 0.125), thousands separated.
+    ``places``: at most so many (a coordinate's degrees keep 6)."""
+    number = quantize(value, places).normalize()
     places = max(0, -number.as_tuple().exponent) if isinstance(number.as_tuple().exponent, int) else 0
     return f"{number:,.{places}f}"
 

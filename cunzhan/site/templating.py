@@ -78,6 +78,7 @@ def _filters() -> dict:
         "yuan": yuan,
         "money": format_money,
         "quantity": format_quantity,
+        "quantity6": lambda value: format_quantity(value, 6),
         "count": count,
     }
 

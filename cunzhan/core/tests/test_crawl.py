@@ -3,7 +3,10 @@
 The role matrix (test_scoping.py) opens each page on the small shared world, mostly empty. Some
 pages break only with rows to show — the parcel backlog page did, with one parcel waiting — so this
 loads the demo (a year of ledgers, inspections, reports) and follows the links each role is shown,
-breadth first from the home page, asking that every linked page opens and shows no Python ``None``.
+breadth first from the home page, asking that every linked page opens and that its text shows none
+of what a newcomer met in the first hour: Python's ``None``, ``True``/``False`` or Django's English,
+an amount with a dozen decimals (SQLite's sums), a number in exponent form (满分 1E+1), and no form
+that would put the CSRF token in a URL. It runs on SQLite and on PostgreSQL, as the suite does.
 """
 
 from __future__ import annotations
@@ -27,11 +30,35 @@ SKIP = re.compile(r"^/(accounts/logout|i18n|static|media|api/)|export|\.(xlsx|cs
 LINK = re.compile(r'href="(/[^"#]*)"')
 # Python's None printed to the user (an empty value shown as "None", an operation log's "None → 5")
 SHOWS_NONE = re.compile(r">\s*None\s*<|None →|→ None")
+# in a page's text: a number with three decimals or more (a coordinate, written with °, aside), an
+# exponent, Python's or Django's English
+RAW_NUMBER = re.compile(r"(?<![\d.])\d+\.\d{3,}(?![\d.°])|(?<![\w.])\d+(\.\d+)?[eE][+-]\d+\b")
+ENGLISH = re.compile(r"\b(None|True|False|Not Found|Forbidden|Server Error|Bad Request|This field)\b")
+# a form sent by GET (the default) that carries the CSRF token, or a button sending a form by GET
+TOKEN_IN_URL = re.compile(
+    r'<form(?![^>]*method="post")[^>]*>(?:(?!</form>).)*csrfmiddlewaretoken|formmethod="get"', re.S | re.I
+)
+
+
+def problems_of(html: str) -> list[str]:
+    """What the page shows that it should not (see the module's docstring)."""
+    found = []
+    if SHOWS_NONE.search(html):
+        found.append("shows None")
+    if TOKEN_IN_URL.search(html):
+        found.append("CSRF token in a URL")
+    text = re.sub(r"<(script|style|textarea)\b.*?</\1>", " ", html, flags=re.S)
+    text = re.sub(r"<[^>]+>", " ", text)
+    if match := RAW_NUMBER.search(text):
+        found.append(f"shows {match.group()}")
+    if match := ENGLISH.search(text):
+        found.append(f"shows {match.group()!r}")
+    return found
 
 
 def crawl(client, start: str = "/", same_shape: int = SAME_SHAPE) -> dict[str, int | str]:
     """Status of each page reached from ``start`` by same-site links, up to PAGES_PER_USER pages and
-    ``same_shape`` of each shape ("shows None" for a page that prints Python's None)."""
+    ``same_shape`` of each shape (for a page that shows what it should not, :func:`problems_of`'s words)."""
     seen: dict[str, int | str] = {}
     shapes: Counter[str] = Counter()
     queue = deque([start])
@@ -46,8 +73,8 @@ def crawl(client, start: str = "/", same_shape: int = SAME_SHAPE) -> dict[str, i
         if response.status_code == 200 and response["Content-Type"].startswith("text/html"):
             html = response.content.decode()
             queue.extend(LINK.findall(html))
-            if SHOWS_NONE.search(html):
-                seen[path] = "shows None"
+            if problems := problems_of(html):
+                seen[path] = "; ".join(problems)
     return seen
 
 
