@@ -37,6 +37,16 @@ def parent_code(code: str) -> str | None:
     return code[: CODE_LENGTHS[Level(level - 1)]]
 
 
+def township_of(code: str, name: str, parent_name: str | None) -> str:
+    """The township a station's region lies in, by name: a village's parent, a township itself; a
+    county-level station (the county's operations centre) lies in no township (empty)."""
+    if len(code) > 9:
+        return parent_name or ""
+    if len(code) == 9:
+        return name
+    return ""
+
+
 class Region(models.Model):
     code = models.CharField(_("区划代码"), max_length=12, primary_key=True)
     name = models.CharField(_("名称"), max_length=64)

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from cunzhan.accounts.models import User
 from cunzhan.core import dates
+from cunzhan.regions.models import township_of
 from cunzhan.reports.models import AdhocRequest, Kind, Report, ReportSettings, UpwardTransmission
 from cunzhan.reports.status import (
     ReportPeriod,
@@ -83,6 +84,8 @@ def period_board(user: User, county_code: str, period: ReportPeriod, *, now: dat
             "pk",
             "code",
             "name",
+            "region_id",
+            "region__name",
             "region__parent__name",
             "rep__id",
             "rep__first_submitted_at",
@@ -96,7 +99,7 @@ def period_board(user: User, county_code: str, period: ReportPeriod, *, now: dat
             station_id=r["pk"],
             code=r["code"],
             name=r["name"],
-            township=r["region__parent__name"] or "",
+            township=township_of(r["region_id"], r["region__name"], r["region__parent__name"]),
             report_id=r["rep__id"],
             first_submitted_at=r["rep__first_submitted_at"],
             version=r["rep__version"] or 0,
@@ -125,6 +128,8 @@ def adhoc_board(user: User, request: AdhocRequest, *, now: datetime | None = Non
             "station_id",
             "station__code",
             "station__name",
+            "station__region_id",
+            "station__region__name",
             "station__region__parent__name",
             "first_submitted_at",
             "version",
@@ -137,7 +142,9 @@ def adhoc_board(user: User, request: AdhocRequest, *, now: datetime | None = Non
             station_id=r["station_id"],
             code=r["station__code"],
             name=r["station__name"],
-            township=r["station__region__parent__name"] or "",
+            township=township_of(
+                r["station__region_id"], r["station__region__name"], r["station__region__parent__name"]
+            ),
             report_id=r["pk"],
             first_submitted_at=r["first_submitted_at"],
             version=r["version"],

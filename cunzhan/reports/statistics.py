@@ -22,6 +22,7 @@ from django.utils import timezone
 from cunzhan.core import dates
 from cunzhan.core.money import quantize, round_money
 from cunzhan.ledgers.models import ConvenienceService, Direction, Parcel, ProxyPurchase, ProxySale
+from cunzhan.regions.models import township_of
 from cunzhan.stations.models import CERTIFIED_STATUSES, Station
 
 ZERO = Decimal("0.00")
@@ -222,8 +223,7 @@ def county_statistics(user: Any, county_code: str, start: date, end: date) -> Co
     for s in stations:
         region_code = s["region_id"] or ""
         township_code = region_code[:9]
-        # a village station's township is its region's parent; a township station's is its region
-        township_name = s["region__parent__name"] if len(region_code) > 9 else s["region__name"]
+        township_name = township_of(region_code, s["region__name"], s["region__parent__name"])
         row = StationStats(
             station_id=s["pk"],
             code=s["code"],

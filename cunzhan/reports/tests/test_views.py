@@ -265,3 +265,25 @@ def test_an_api_submission_refused_after_its_corrections_leaves_nothing_saved(wo
         assert response.status_code == 422 and "尚未结束" in response.json()["detail"]
         out = client.get(url).json()
     assert out["revision"] == 0 and out["pending_corrections"] == {}
+
+
+def test_the_board_names_each_stations_township_whatever_its_tier(world, client):
+    """A village station's township is its village's parent; a township station's is its own region;
+    the county's operations centre lies in no township (the board showed 佳县 and 榆林市 there)."""
+    from cunzhan.stations.models import Station, Status, Tier
+
+    Station.objects.create(
+        code="JX-T01", name="坑镇服务站", tier=Tier.TOWNSHIP, region=world.regions["610828101"],
+        county_code="610828", operating_unit=world.unit, status=Status.OPERATING,
+    )  # fmt: skip
+    Station.objects.create(
+        code="JX-C01", name="佳县运营中心", tier=Tier.COUNTY_CENTRE, region=world.regions["610828"],
+        county_code="610828", operating_unit=world.unit, status=Status.OPERATING,
+    )  # fmt: skip
+    client.force_login(world.county)
+    with time_machine.travel(at(2025, 2, 6, 9, 0), tick=False):
+        rows = client.get("/api/v1/reports/status?month=2025-01").json()["rows"]
+        page = client.get("/reports/board/?month=2025-01").content.decode()
+    townships = {r["station_code"]: r["township"] for r in rows}
+    assert townships == {"JX-0001": "坑镇", "JX-0002": "店镇", "JX-T01": "坑镇", "JX-C01": ""}
+    assert "<td>佳县</td>" not in page and "<td>榆林市</td>" not in page
