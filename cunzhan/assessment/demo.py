@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from cunzhan.assessment.models import SubsidyRule
+from cunzhan.accounts.models import User
+from cunzhan.assessment.models import SchemeVersion, SubsidyRule
 from cunzhan.assessment.selectors import default_scheme
+from cunzhan.assessment.services import scheme_copy
 from cunzhan.regions.models import Region
 
 # 佳县 demo: yearly subsidy (元) by grade and tier
@@ -17,6 +19,10 @@ SUBSIDIES = {
 
 def load_assessment(ctx) -> None:
     scheme = default_scheme()
+    admin = User.objects.filter(is_superuser=True).order_by("pk").first()
+    for county in Region.objects.filter(code__in=["610828", "360734"]):
+        if admin is not None and not SchemeVersion.objects.filter(county=county).exists():
+            scheme_copy(acting_user=admin, county=county)  # each demo county has chosen its scheme
     county = Region.objects.get(code="610828")
     for (grade, tier), amount in SUBSIDIES.items():
         SubsidyRule.objects.get_or_create(county=county, grade=grade, tier=tier, defaults={"amount": Decimal(amount)})

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cunzhan.core import dates
 from cunzhan.core.recent import recently_counted
 from cunzhan.dashboards import selectors
 from cunzhan.dashboards.selectors import Window
@@ -30,6 +31,9 @@ class ChartTable:
     kind: str = "bar"  # bar | hbar | line | pie | table
     series: list[int] = field(default_factory=list)  # column indexes drawn; column 0 is the category
     limit: int = 0  # the chart shows the first rows only; the download has them all
+    # a month still under way: its category and what the chart says of it (12月截至4日), drawn dashed
+    # (a line) or faded (a bar)
+    partial: dict[str, str] | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -37,7 +41,7 @@ class ChartTable:
             "title": self.title,
             "columns": self.columns,
             "rows": self.rows,
-            "chart": {"kind": self.kind, "series": self.series, "limit": self.limit},
+            "chart": {"kind": self.kind, "series": self.series, "limit": self.limit, "partial": self.partial},
         }
 
 
@@ -55,15 +59,25 @@ class Where:
         return [c.code for c in self.counties]
 
 
-def _trend_rows(where: Where) -> list:
-    return selectors.monthly_trend(where.user, where.codes, where.window)
+def _trend_rows(where: Where) -> tuple[list, dict[str, str] | None]:
+    """The months of the trend, and the current month when it is among them: a month four days old
+    is not a collapse, and the chart says so (12月截至4日)."""
+    today = dates.local_date(where.now)
+    partial = None
+    rows = []
+    for month, figures in selectors.monthly_trend(where.user, where.codes, where.window):
+        if (month.year, month.month) == (today.year, today.month):
+            partial = {
+                "category": f"{month:%Y-%m}",
+                "label": _("%(m)d月截至%(d)d日") % {"m": today.month, "d": today.day},
+            }
+        rows.append((f"{month:%Y-%m}", figures))
+    return rows, partial
 
 
 def trend(where: Where) -> ChartTable:
-    rows = [
-        [f"{m:%Y-%m}", f.purchase_amount, f.sale_amount, f.farm_amount, f.services_amount]
-        for m, f in _trend_rows(where)
-    ]
+    months, partial = _trend_rows(where)
+    rows = [[m, f.purchase_amount, f.sale_amount, f.farm_amount, f.services_amount] for m, f in months]
     return ChartTable(
         "trend",
         _("%(year)d年各月交易额（元）") % {"year": where.window.year},
@@ -71,14 +85,13 @@ def trend(where: Where) -> ChartTable:
         rows,
         kind="line",
         series=[1, 2, 3],
+        partial=partial,
     )
 
 
 def activity(where: Where) -> ChartTable:
-    rows = [
-        [f"{m:%Y-%m}", f.purchase_orders, f.sale_orders, f.parcels_in, f.parcels_out, f.services]
-        for m, f in _trend_rows(where)
-    ]
+    months, partial = _trend_rows(where)
+    rows = [[m, f.purchase_orders, f.sale_orders, f.parcels_in, f.parcels_out, f.services] for m, f in months]
     return ChartTable(
         "activity",
         _("%(year)d年各月业务量（笔/件/次）") % {"year": where.window.year},
@@ -86,6 +99,7 @@ def activity(where: Where) -> ChartTable:
         rows,
         kind="bar",
         series=[1, 2, 3, 4, 5],
+        partial=partial,
     )
 
 

@@ -26,6 +26,7 @@ class SetupStep:
     done: bool
     url: str
     action: str  # what the link does
+    detail: str = ""  # shown instead of the count where a count says nothing
 
 
 def setup_steps(user: User, county: Region) -> list[SetupStep] | None:
@@ -54,12 +55,26 @@ def setup_steps(user: User, county: Region) -> list[SetupStep] | None:
             reverse("regions:detail", args=[code]),
             _("查看区划"),
         ),
-        SetupStep(_("考核方案"), schemes, schemes > 0 or assessed, reverse("assessment:schemes"), _("选定本县方案")),
+        SetupStep(
+            _("考核方案"),
+            schemes,
+            schemes > 0 or assessed,
+            reverse("assessment:schemes"),
+            _("选定本县方案"),
+            "" if schemes or not assessed else _("沿用默认方案"),
+        ),
         SetupStep(_("运营单位"), units, units > 0, reverse("stations:list"), _("登记运营单位")),
         SetupStep(
             _("账号（运营单位、督查员、站长）"), accounts, accounts > 0, reverse("accounts:users"), _("创建账号")
         ),
         SetupStep(_("服务站"), stations, stations > 0, reverse("stations:import"), _("导入服务站")),
-        SetupStep(_("报表参数"), settings, settings > 0 or reporting, reverse("reports:settings"), _("确认报送时限")),
+        SetupStep(
+            _("报表参数"),
+            settings,
+            settings > 0 or reporting,
+            reverse("reports:settings"),
+            _("确认报送时限"),
+            _("已设置") if settings else _("沿用默认时限") if reporting else _("尚未设置"),
+        ),
     ]
     return None if all(step.done for step in steps) else steps

@@ -150,3 +150,13 @@ def test_the_dashboard_reads_a_bounded_number_of_queries(ledgers, login, django_
     client.get("/dashboards/charts/stations.json?county=610828")
     with django_assert_max_num_queries(40):
         client.get("/dashboards/?county=610828")
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_month_under_way_is_marked_partial_on_the_trends(ledgers, login):
+    client = login(ledgers.county)
+    for name in ("trend", "activity"):
+        chart = client.get(f"/dashboards/charts/{name}.json?county=610828&month=2026-06").json()["chart"]
+        assert chart["partial"] == {"category": "2026-06", "label": "6月截至15日"}
+    past = client.get("/dashboards/charts/trend.json?county=610828&month=2025-12").json()["chart"]
+    assert past["partial"] is None

@@ -35,11 +35,27 @@
     var horizontal = spec.kind === "hbar";
     var ordered = horizontal ? rows.slice().reverse() : rows;
     var categories = ordered.map(function (r) { return String(r[0]); });
-    var series = spec.series.map(function (i) {
-      return {
-        name: table.columns[i], type: spec.kind === "line" ? "line" : "bar",
-        data: ordered.map(function (r) { return num(r[i]); })
-      };
+    // a month still under way: its bar faded, the line's last stretch dashed (its label says 截至 …)
+    var partial = spec.partial ? categories.indexOf(spec.partial.category) : -1;
+    if (partial >= 0) { categories[partial] += "\n(" + spec.partial.label + ")"; }
+    var series = [];
+    spec.series.forEach(function (i) {
+      var values = ordered.map(function (r) { return num(r[i]); });
+      if (spec.kind !== "line") {
+        series.push({
+          name: table.columns[i], type: "bar",
+          data: values.map(function (v, k) { return k === partial ? { value: v, itemStyle: { opacity: 0.4 } } : v; })
+        });
+        return;
+      }
+      var whole = partial > 0 ? values.map(function (v, k) { return k === partial ? null : v; }) : values;
+      series.push({ name: table.columns[i], type: "line", data: whole });
+      if (partial > 0) {
+        series.push({
+          name: table.columns[i], type: "line", lineStyle: { type: "dashed" }, symbol: "emptyCircle",
+          data: values.map(function (v, k) { return k >= partial - 1 && k <= partial ? v : null; })
+        });
+      }
     });
     var categoryAxis = { type: "category", data: categories, axisLabel: { width: 90, overflow: "truncate" } };
     var valueAxis = { type: "value", axisLabel: { formatter: compact(wan) } };
@@ -62,7 +78,9 @@
       })
       .then(function (table) {
         var title = document.querySelector('[data-chart-title="' + el.dataset.chart + '"]');
-        if (title) { title.textContent = table.title; }
+        if (title) {  // a month under way is said in the title too: the axis may not show its label
+          title.textContent = table.title + (table.chart.partial ? " · " + table.chart.partial.label : "");
+        }
         if (!table.rows.length) {
           el.innerHTML = '<div class="dash-empty"></div>';
           el.firstChild.textContent = el.dataset.empty;
