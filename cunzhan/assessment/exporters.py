@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db.models import F
 
+from cunzhan.assessment.engine import parse_scheme
 from cunzhan.assessment.models import Assessment
 
 STATUS_LABELS = {"assessed": "已考核", "incubation": "培育期", "incomplete": "评分不完整"}
@@ -16,7 +17,8 @@ def header(assessment: Assessment) -> list[str]:
     base = ["排名", "站点编码", "站点名称", "状态"]
     if assessment.period == "annual":
         return [*base, "上半年", "年终", "日常督查扣分", "综合得分", "等级", "补贴（元）"]
-    return [*base, *[f"第{n}项" for n in range(1, 11)], "总分", "等级", "补贴（元）"]
+    items = parse_scheme(assessment.scheme.data).items
+    return [*base, *[f"第{i.no}项 {i.short}" for i in items], "总分", "等级", "补贴（元）"]
 
 
 def rows(assessment: Assessment) -> Iterator[list]:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cunzhan.assessment import exporters, selectors, services
+from cunzhan.assessment.engine import parse_scheme
 from cunzhan.assessment.forms import CloseRectificationForm, ComputeForm, CorrectForm, RectifyForm, SchemeForm
 from cunzhan.assessment.models import PeriodKind, Rectification, SchemeVersion, Status
 from cunzhan.core.forms import apply_validation_error
@@ -68,7 +69,7 @@ def assessment_detail(request, pk: int):
         {
             "assessment": assessment,
             "results": results,
-            "numbers": range(1, 11),
+            "items": parse_scheme(assessment.scheme.data).items,
             "can_manage": user.scope.can("assessment.manage"),
             "can_publish": user.scope.can("assessment.publish"),
             "correct_form": CorrectForm(),

@@ -33,6 +33,7 @@ class Item:
     rule: str
     sub: tuple[SubItem, ...] = ()
     params: dict[str, Any] = field(default_factory=dict)
+    short: str = ""  # a column heading (设施设备); the name where a scheme gives none
 
     def dec(self, name: str) -> Decimal:
         return Decimal(str(self.params[name]))
@@ -102,7 +103,7 @@ def _dec(value: Any, where: str) -> Decimal:
     return result
 
 
-ITEM_KEYS = {"no", "name", "max", "rule", "sub"}
+ITEM_KEYS = {"no", "name", "short", "max", "rule", "sub"}
 
 
 def parse_scheme(data: dict[str, Any]) -> Scheme:
@@ -124,6 +125,7 @@ def parse_scheme(data: dict[str, Any]) -> Scheme:
                 rule=raw["rule"],
                 sub=sub,
                 params={k: v for k, v in raw.items() if k not in ITEM_KEYS},
+                short=str(raw.get("short") or raw["name"]),
             )
             items.append(item)
         if len({i.no for i in items}) != len(items):

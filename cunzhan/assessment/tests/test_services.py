@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
 from datetime import date, datetime
@@ -470,3 +471,22 @@ def test_an_explanation_reads_in_the_pages_language(county_world, client):
     assert "Proxy purchases: 0 orders; a population of 800 sets a yearly target of 400" in english
     assert orders["text"] not in english
     assert line_text({"text": "旧的说明", "points": "-1.00", "refs": []}) == "旧的说明"
+
+
+def test_the_results_table_names_its_items(county_world, client):
+    """Columns headed by the items' short names, the full name and maximum on hover and in a legend a
+    phone or a printout can read; the Excel export names them too."""
+    from python_calamine import CalamineWorkbook
+
+    w = county_world
+    inspect(w.station_keng, w.supervisor)
+    inspect(w.station_dian, w.supervisor)
+    a = services.assessment_compute(acting_user=w.county, county=w.regions["610828"], year=2025, period="H1")
+    client.force_login(w.county)
+    page = client.get(f"/assessment/{a.pk}/").content.decode()
+    assert '<abbr title="第1项 设施设备使用维护（满分 5）">设施设备</abbr>' in page
+    assert "10. 提供便民服务情况（满分 15）" in page
+    assert ">1</th>" not in page
+    export = b"".join(client.get(f"/assessment/{a.pk}/export.xlsx").streaming_content)
+    header = CalamineWorkbook.from_filelike(io.BytesIO(export)).get_sheet_by_index(0).to_python()[0]
+    assert header[4:6] == ["第1项 设施设备", "第2项 卫生保洁"]
