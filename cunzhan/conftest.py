@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from cunzhan.accounts.models import User
+from cunzhan.assessment.models import PublicationSettings
 from cunzhan.core.roles import Role
 from cunzhan.regions.models import Region, level_of, parent_code
 from cunzhan.stations.models import OperatingUnit, Station, Status, Tier
@@ -63,6 +64,10 @@ class World:
         self.regions = r = make_regions()
         self.unit = OperatingUnit.objects.create(name="佳县运营公司", county=r["610828"])
         self.other_unit = OperatingUnit.objects.create(name="寻乌运营公司", county=r["360734"])
+        # both counties published before the four-eyes rule (as assessment migration 0004 leaves such
+        # counties): one clerk may compute and publish; tests of the rule turn it on
+        for county in ("610828", "360734"):
+            PublicationSettings.objects.create(county=r[county], separate_reviewer=False)
 
         def station(code, region, tier, unit):
             return Station.objects.create(

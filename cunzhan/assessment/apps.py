@@ -8,17 +8,25 @@ class AssessmentConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
-        from cunzhan.assessment.models import Assessment, AssessmentResult, Rectification, SchemeVersion, SubsidyRule
+        from cunzhan.assessment.models import (
+            Assessment,
+            AssessmentResult,
+            PublicationSettings,
+            Rectification,
+            SchemeVersion,
+            SubsidyRule,
+        )
         from cunzhan.core.scoping import ScopePaths, register
 
         county = ScopePaths(region="county__code", county_level=True)
         register(SchemeVersion, county)
         register(Assessment, county)
         register(SubsidyRule, county)
+        register(PublicationSettings, county)
         station = ScopePaths(
             region="station__region__code", operating_unit="station__operating_unit", station="station"
         )
         register(AssessmentResult, station)
         register(Rectification, station)
-        for model in (SchemeVersion, Assessment, Rectification, SubsidyRule):
+        for model in (SchemeVersion, Assessment, Rectification, SubsidyRule, PublicationSettings):
             auditlog.register(model)

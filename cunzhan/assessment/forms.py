@@ -47,3 +47,11 @@ class SchemeForm(forms.Form):
         if not isinstance(value, dict):
             raise forms.ValidationError(_("方案内容须是一个 JSON 对象。"))
         return value
+
+
+class PublicationSettingsForm(forms.ModelForm):
+    class Meta:
+        from cunzhan.assessment.models import PublicationSettings
+
+        model = PublicationSettings
+        fields = ["separate_reviewer", "publicity_days", "supervision_phone", "issuing_office"]

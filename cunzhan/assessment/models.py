@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -67,6 +68,14 @@ class Assessment(models.Model):
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.DRAFT)
     reason = models.TextField(_("更正理由"), blank=True)
     computed_at = models.DateTimeField(_("计算时间"), null=True, blank=True)
+    computed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("计算人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
@@ -153,6 +162,38 @@ class Rectification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.station} {self.get_outcome_display()}"
+
+
+class PublicationSettings(models.Model):
+    """How a county publishes its results: whether another account than the one that computed must
+    review and publish them (四眼原则; on for a county unless it says otherwise), and what its public
+    notice (公示) states: the publicity period, the supervision phone, the issuing office."""
+
+    county = models.OneToOneField(
+        "regions.Region", verbose_name=_("县"), on_delete=models.PROTECT, primary_key=True, related_name="+"
+    )
+    separate_reviewer = models.BooleanField(
+        _("须由另一账号审核发布（四眼原则）"),
+        default=True,
+        help_text=_("开启后，计算考核结果的账号不能发布该结果，须由本县另一有发布权限的账号审核发布。"),
+    )
+    publicity_days = models.PositiveSmallIntegerField(
+        _("公示期（天）"), default=7, validators=[MinValueValidator(1), MaxValueValidator(60)]
+    )
+    supervision_phone = models.CharField(_("监督电话"), max_length=32, blank=True)
+    issuing_office = models.CharField(
+        _("发布单位"),
+        max_length=64,
+        blank=True,
+        help_text=_("公示落款，如“佳县电子商务工作领导小组办公室”；不填则用县名加“电商办”。"),
+    )
+
+    class Meta:
+        verbose_name = _("考核结果发布设置")
+        verbose_name_plural = _("考核结果发布设置")
+
+    def __str__(self) -> str:
+        return str(self.county_id)
 
 
 class SubsidyRule(models.Model):

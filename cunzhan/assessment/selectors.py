@@ -6,7 +6,14 @@ from django.db.models import Count, F, Q, QuerySet
 
 from cunzhan.accounts.models import User
 from cunzhan.assessment.engine.scheme import load_scheme
-from cunzhan.assessment.models import Assessment, AssessmentResult, Rectification, SchemeVersion, Status
+from cunzhan.assessment.models import (
+    Assessment,
+    AssessmentResult,
+    PublicationSettings,
+    Rectification,
+    SchemeVersion,
+    Status,
+)
 from cunzhan.regions.models import Region
 from cunzhan.stations.models import Station
 
@@ -104,3 +111,8 @@ def current_published(county: Region, year: int, period: str) -> Assessment | No
         .order_by("-version")
         .first()
     )
+
+
+def publication_settings(county: Region) -> PublicationSettings:
+    """The county's publication settings; the defaults (四眼原则 on) for a county that set none."""
+    return PublicationSettings.objects.filter(county=county).first() or PublicationSettings(county=county)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -23,13 +24,20 @@ from cunzhan.assessment.models import (
     Assessment,
     AssessmentResult,
     PeriodKind,
+    PublicationSettings,
     Rectification,
     RectificationOutcome,
     SchemeVersion,
     Status,
     SubsidyRule,
 )
-from cunzhan.assessment.selectors import current_published, current_version, default_scheme, scheme_for_county
+from cunzhan.assessment.selectors import (
+    current_published,
+    current_version,
+    default_scheme,
+    publication_settings,
+    scheme_for_county,
+)
 from cunzhan.core.audit import acting
 from cunzhan.regions.models import Level, Region
 
@@ -101,6 +109,7 @@ def assessment_compute(
     assessment = _open_drafts(acting_user, [county], year, period)[0]
     fill(assessment, now)
     assessment.computed_at = now
+    assessment.computed_by = acting_user
     with acting(acting_user):
         assessment.save()
     return assessment
@@ -174,6 +183,7 @@ def assessment_compute_many(
     with acting(acting_user):
         for assessment in drafts:
             assessment.computed_at = now
+            assessment.computed_by = acting_user
             assessment.save()
     return drafts
 
@@ -196,6 +206,11 @@ def assessment_publish(*, acting_user: User, assessment: Assessment, now: dateti
     _require_county(acting_user, assessment.county)
     if assessment.status != Status.REVIEW:
         raise ValidationError(_("请先提交审核，审核中的考核才能发布。"))
+    rules = publication_settings(assessment.county)
+    if rules.separate_reviewer and assessment.computed_by_id == acting_user.pk:
+        raise ValidationError(
+            _("本县实行四眼原则：计算考核结果的账号不能发布该结果，请由本县另一有发布权限的账号审核发布。")
+        )
     if assessment.period == PeriodKind.ANNUAL:
         halves = {h: current_published(assessment.county, assessment.year, h) for h in ("H1", "H2")}
         unpublished = [h for h, half in halves.items() if half is None]
@@ -269,6 +284,7 @@ def assessment_correct(
     )
     fill(correction, now)
     correction.computed_at = now
+    correction.computed_by = acting_user
     with acting(acting_user):
         correction.save()
     return correction
@@ -357,6 +373,27 @@ def subsidy_rules_set(*, acting_user: User, county: Region, amounts: dict[tuple[
             SubsidyRule.objects.update_or_create(county=county, grade=grade, tier=tier, defaults={"amount": amount})
 
 
+@transaction.atomic
+def publication_settings_update(*, acting_user: User, county: Region, **values: Any) -> PublicationSettings:
+    """Change how the county publishes (四眼原则, the public notice's publicity period, supervision phone
+    and issuing office); validated as the model says."""
+    acting_user.scope.require("assessment.manage")
+    _require_county(acting_user, county)
+    unknown = set(values) - PUBLICATION_FIELDS
+    if unknown:
+        raise ValidationError(_("未知的设置：%(names)s") % {"names": "、".join(sorted(unknown))})
+    rules = publication_settings(county)
+    for name, value in values.items():
+        setattr(rules, name, value.strip() if isinstance(value, str) else value)
+    rules.full_clean()
+    with acting(acting_user):
+        rules.save()
+    return rules
+
+
+PUBLICATION_FIELDS = {"separate_reviewer", "publicity_days", "supervision_phone", "issuing_office"}
+
+
 __all__ = [
     "ASSESSED",
     "assessment_compute",
@@ -364,6 +401,7 @@ __all__ = [
     "assessment_correct",
     "assessment_publish",
     "assessment_submit_review",
+    "publication_settings_update",
     "rectification_close",
     "rectification_order",
     "scheme_copy",

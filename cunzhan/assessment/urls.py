@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cunzhan.assessment import views
+from cunzhan.assessment import publication_views, views
 
 app_name = "assessment"
 
@@ -8,6 +8,8 @@ urlpatterns = [
     path("", views.assessment_list, name="list"),
     path("<int:pk>/", views.assessment_detail, name="detail"),
     path("<int:pk>/export.xlsx", views.assessment_export, name="export"),
+    path("<int:pk>/publish/", publication_views.publish_confirm, name="publish"),
+    path("settings/", publication_views.publication_settings, name="publication_settings"),
     path("<int:pk>/<slug:action>/", views.assessment_action, name="action"),
     path("results/<int:pk>/", views.result_detail, name="result"),
     path("results/<int:pk>/rectify/", views.result_rectify, name="rectify"),

@@ -93,9 +93,6 @@ def assessment_action(request, pk: int, action: str):
         elif action == "review":
             services.assessment_submit_review(acting_user=user, assessment=assessment)
             messages.success(request, _("已提交审核。"))
-        elif action == "publish":
-            services.assessment_publish(acting_user=user, assessment=assessment)
-            messages.success(request, _("考核结果已发布，并在公示页面公开。"))
         elif action == "correct":
             form = CorrectForm(request.POST)
             if not form.is_valid():

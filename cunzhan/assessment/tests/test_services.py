@@ -490,3 +490,55 @@ def test_the_results_table_names_its_items(county_world, client):
     export = b"".join(client.get(f"/assessment/{a.pk}/export.xlsx").streaming_content)
     header = CalamineWorkbook.from_filelike(io.BytesIO(export)).get_sheet_by_index(0).to_python()[0]
     assert header[4:6] == ["第1项 设施设备", "第2项 卫生保洁"]
+
+
+def test_with_the_four_eyes_rule_another_account_must_publish(county_world, client):
+    """A county starting now has the rule on: the clerk who computed cannot publish; another account
+    with the right can, after a confirmation saying what becomes public."""
+    from cunzhan.accounts.models import User
+    from cunzhan.assessment.models import PublicationSettings
+    from cunzhan.conftest import PASSWORD
+    from cunzhan.core.roles import Role
+
+    w = county_world
+    county = w.regions["610828"]
+    PublicationSettings.objects.filter(county=county).delete()  # a county with no settings: the default
+    inspect(w.station_keng, w.supervisor)
+    inspect(w.station_dian, w.supervisor)
+    a = services.assessment_compute(acting_user=w.county, county=county, year=2025, period="H1")
+    assert a.computed_by == w.county
+    services.assessment_submit_review(acting_user=w.county, assessment=a)
+    with pytest.raises(ValidationError, match="四眼原则"):
+        services.assessment_publish(acting_user=w.county, assessment=a)
+    client.force_login(w.county)
+    page = client.get(f"/assessment/{a.pk}/publish/").content.decode()
+    assert "须由本县另一有发布权限的账号审核发布" in page and "确认发布</button>" not in page
+    colleague = User.objects.create_user(
+        username="county2", password=PASSWORD, display_name="县电商办二", role=Role.COUNTY_OFFICE, region=county,
+        must_change_password=False,
+    )  # fmt: skip
+    client.force_login(colleague)
+    page = client.get(f"/assessment/{a.pk}/publish/").content.decode()
+    assert "发布后，以下内容将在公示页面向公众公开" in page and "等级：优秀 0 个，合格 2 个，不合格 0 个" in page
+    assert "公示期 7 天" in page and "尚未设置监督电话" in page
+    assert client.post(f"/assessment/{a.pk}/publish/").status_code == 302
+    a.refresh_from_db()
+    assert a.status == Status.PUBLISHED and a.published_by == colleague
+
+
+def test_the_county_office_sets_how_it_publishes(county_world, client):
+    from cunzhan.assessment.selectors import publication_settings
+
+    w = county_world
+    client.force_login(w.county)
+    answer = client.post(
+        "/assessment/settings/",
+        {"separate_reviewer": "on", "publicity_days": "5", "supervision_phone": "0912-1234567", "issuing_office": ""},
+    )
+    assert answer.status_code == 302
+    rules = publication_settings(w.regions["610828"])
+    assert (rules.separate_reviewer, rules.publicity_days, rules.supervision_phone) == (True, 5, "0912-1234567")
+    bad = client.post("/assessment/settings/", {"publicity_days": "0"}).content.decode()
+    assert "确保该值大于或等于1" in bad or "大于或等于" in bad
+    client.force_login(w.operator)
+    assert client.get("/assessment/settings/").status_code == 403

@@ -262,8 +262,10 @@ def test_the_county_office_assesses_publishes_and_the_public_sees_it(world, sess
     page.click("button:has-text('计算')")
     page.wait_for_url(f"{s.base}/assessment/*/")
     page.click("button:has-text('提交审核')")
-    page.wait_for_selector("button:has-text('发布')")
-    page.click("button:has-text('发布')")
+    page.wait_for_selector("a:has-text('发布')")
+    page.click("a:has-text('发布')")
+    page.wait_for_selector("text=发布后，以下内容将在公示页面向公众公开")  # what becomes public, first
+    page.click("button:has-text('确认发布')")
     page.wait_for_selector("text=考核结果已发布")
     s.keep("journey-3-county-publishes")
 
