@@ -79,6 +79,7 @@ class Assessment(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    publicity_ends_on = models.DateField(_("公示截止日期"), null=True, blank=True)  # as the notice said then
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -5,7 +5,7 @@ rectification and subsidy rules. The computation itself (facts, engine, results)
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -38,6 +38,7 @@ from cunzhan.assessment.selectors import (
     publication_settings,
     scheme_for_county,
 )
+from cunzhan.core import dates
 from cunzhan.core.audit import acting
 from cunzhan.regions.models import Level, Region
 
@@ -237,6 +238,7 @@ def assessment_publish(*, acting_user: User, assessment: Assessment, now: dateti
             old.save()
         assessment.status = Status.PUBLISHED
         assessment.published_at = now
+        assessment.publicity_ends_on = dates.local_date(now) + timedelta(days=rules.publicity_days)
         assessment.published_by = acting_user
         assessment.save()
         if assessment.scheme.locked_at is None:

@@ -69,6 +69,7 @@ def assessment_detail(request, pk: int):
         {
             "assessment": assessment,
             "results": results,
+            "with_subsidy": any(r.subsidy is not None for r in results),
             "items": parse_scheme(assessment.scheme.data).items,
             "can_manage": user.scope.can("assessment.manage"),
             "can_publish": user.scope.can("assessment.publish"),
@@ -254,6 +255,8 @@ def public_ranking(request, county: str, year: int, period: str):
         {
             "assessment": assessment,
             "results": results,
+            "with_subsidy": any(r.subsidy is not None for r in results),
+            "rules": selectors.publication_settings(region),
             "print": request.GET.get("print") == "1",
         },
     )

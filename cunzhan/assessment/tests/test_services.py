@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import uuid
 from datetime import date, datetime
 from decimal import Decimal as D
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
@@ -542,3 +544,26 @@ def test_the_county_office_sets_how_it_publishes(county_world, client):
     assert "确保该值大于或等于1" in bad or "大于或等于" in bad
     client.force_login(w.operator)
     assert client.get("/assessment/settings/").status_code == 403
+
+
+def test_the_public_ranking_states_its_publicity_period_and_supervision_phone(county_world, client):
+    """A 公示 says how long it stands and whom to call; every row keeps its subsidy cell, even empty."""
+    from cunzhan.assessment.models import PublicationSettings
+
+    w = county_world
+    county = w.regions["610828"]
+    PublicationSettings.objects.filter(county=county).update(publicity_days=5, supervision_phone="0912-7212345")
+    services.subsidy_rules_set(acting_user=w.county, county=county, amounts={("合格", "village"): D(1500)})
+    inspect(w.station_keng, w.supervisor)
+    inspect(w.station_dian, w.supervisor, scores={"item2_public_facilities": D(0), "item3_policy_promotion": D(0)})
+    Station.objects.filter(pk=w.station_dian.pk).update(tier="township")  # a tier with no subsidy set
+    a = services.assessment_compute(acting_user=w.county, county=county, year=2025, period="H1")
+    services.assessment_submit_review(acting_user=w.county, assessment=a)
+    with time_machine.travel(datetime(2025, 7, 10, 9, tzinfo=TZ), tick=False):
+        services.assessment_publish(acting_user=w.county, assessment=a)
+    page = client.get("/public/assessments/610828/2025/H1/").content.decode()
+    assert "公示期：2025-07-10 至 2025-07-15" in page and "监督电话：0912-7212345" in page
+    assert "佳县电商办" in page
+    rows = re.findall(r"<tr><td>.*?</tr>", page, re.S)
+    assert len(rows) == 2 and all(row.count("<td") == 5 for row in rows)  # the empty subsidy is a cell too
+    assert "1,500.00" in page
