@@ -11,7 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from cunzhan.accounts.models import User
-from cunzhan.core import privacy
+from cunzhan.core import dates, privacy
 from cunzhan.ledgers.models import MODEL_BY_KIND, Direction, ImportBatch, LedgerEntry, Parcel
 from cunzhan.ledgers.specs import SPEC_BY_MODEL, LedgerSpec, spec_for
 from cunzhan.regions.models import Region
@@ -113,8 +113,12 @@ RECENT_ROWS = 200
 
 
 def entry_defaults_for_user(user: User, kind: str, station: Station | None) -> dict[str, Any]:
-    """Sensible defaults for the entry form: today, the platform used last, recent product names."""
-    defaults: dict[str, Any] = {"occurred_on": timezone.localdate(), "quantity": 1, "recent_products": []}
+    """Sensible defaults for the entry form: today, the platform used last, recent product names; a
+    parcel arrives now (to the minute, Asia/Shanghai) unless the keeper says otherwise."""
+    now = timezone.localtime(timezone.now(), dates.SHANGHAI).replace(second=0, microsecond=0)
+    defaults: dict[str, Any] = {"occurred_on": now.date(), "quantity": 1, "recent_products": []}
+    if kind == "parcel":
+        defaults["arrived_at"] = now
     if station is None:
         return defaults
     # the kind's model is known at run time only: which of its fields are looked up is decided by ``names``

@@ -173,3 +173,12 @@ def test_the_backlog_page_lists_waiting_parcels_with_the_phone_masked_unless_all
     client.force_login(world.supervisor)
     html = client.get("/ledgers/parcel/backlog/").content.decode()
     assert "ZT-WAITING" in html and "13800001234" not in html and "138****1234" in html
+
+
+def test_a_parcel_arrives_now_unless_the_keeper_says_otherwise(world, client):
+    import time_machine
+
+    client.force_login(world.keeper)
+    with time_machine.travel("2026-03-05 14:37:12+08:00", tick=False):
+        page = client.get("/ledgers/parcel/new/").content.decode()
+    assert 'name="arrived_at" value="2026-03-05T14:37"' in page
