@@ -80,10 +80,12 @@ def _cell_writer(spec: LedgerSpec):
     formatting (its labels translated, its choices looked up) is settled once per page, not per cell."""
     esc = html.escape  # Django's escape for plain text, without its per-call lazy-string checks
     tz = timezone.get_current_timezone()  # once, not on every time shown
-    columns = [(c.field, _formatter(c, tz)) for c in spec.columns]
+    columns = [(c.field, f' data-label="{esc(str(c.header))}"', _formatter(c, tz)) for c in spec.columns]
 
     def cells(shown: dict) -> str:
-        return mark_safe("".join([f"<td>{esc(show(shown[field]))}</td>" for field, show in columns]))  # noqa: S308
+        return mark_safe(  # noqa: S308  escaped above
+            "".join([f"<td{label}>{esc(show(shown[field]))}</td>" for field, label, show in columns])
+        )
 
     return cells
 
@@ -107,12 +109,12 @@ def _formatter(column, tz):
 
 
 _ROW = """<tr>
-  <td>{station}</td>
+  <td data-label="{station_label}">{station}</td>
   {cells}
-  <td class="small text-muted">{recorded}{imported}</td>
+  <td class="small text-muted" data-label="{recorded_label}">{recorded}{imported}</td>
   {actions}
 </tr>"""
-_ACTIONS = """<td class="text-nowrap">
+_ACTIONS = """<td class="text-nowrap text-end">
     <a class="btn btn-sm btn-outline-secondary" href="{edit}">{edit_label}</a>
     <form class="d-inline" method="post" action="{delete}" data-confirm="{question}">{csrf}
       <button class="btn btn-sm btn-outline-danger" type="submit">{delete_label}</button></form>
@@ -137,6 +139,7 @@ def _rows(request, spec: LedgerSpec, page, can_write: bool) -> str:
             "csrf": csrf,
         }
     present, cells = selectors.presenter(user), _cell_writer(spec)
+    station_label, recorded_label = esc(_("站点")), esc(_("登记时间"))
     tz = timezone.get_current_timezone()
     parts = []
     for entry in page:
@@ -146,6 +149,8 @@ def _rows(request, spec: LedgerSpec, page, can_write: bool) -> str:
             )
         parts.append(
             _ROW.format(
+                station_label=station_label,
+                recorded_label=recorded_label,
                 station=esc(entry.station.code),
                 cells=cells(present(entry)),
                 recorded=timezone.localtime(entry.recorded_at, tz).strftime("%Y-%m-%d %H:%M"),

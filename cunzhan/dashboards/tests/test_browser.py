@@ -394,3 +394,37 @@ def test_the_ledger_import_page_shows_its_errors_and_the_progress_of_a_long_impo
     page.wait_for_selector("text=导入完成")
     assert s.problems == []
     s.keep("ledger-import-progress")
+
+
+def test_on_a_phone_the_lists_become_cards_with_amounts_and_actions_in_view(world, session):
+    """At 360 px the ledger list, the monthly report and the report board fit the screen: each row a
+    card, its amount and its 修改/删除 visible without scrolling sideways."""
+    from datetime import date
+
+    from cunzhan.ledgers import services as ledgers
+
+    for n in range(3):
+        ledgers.entry_create(
+            acting_user=world.keeper, kind="purchase", station=world.station_keng, occurred_on=date(2025, 3, 1 + n),
+            product_name="农用喷雾器（大容量，带肩带）", quantity=2, amount="1234.50", platform="拼多多",
+            customer_name="张三", customer_phone="13800001234",
+        )  # fmt: skip
+    s = session(PHONE)
+    s.login(world.keeper)
+    # one entry each in the list; the three together on the report's one line
+    for path, shown in (("/ledgers/purchase/", "1,234.50"), ("/reports/JX-0001/monthly/2025-03/", "3,703.50")):
+        page = s.go(path)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
+        amount = page.locator("td[data-label='金额（元）']").first
+        assert amount.is_visible() and shown in amount.inner_text(), path
+        box = amount.bounding_box()
+        assert box and box["x"] + box["width"] <= PHONE["width"], path
+    edit = s.go("/ledgers/purchase/").locator("td a:has-text('修改')").first
+    box = edit.bounding_box()
+    assert box and box["x"] + box["width"] <= PHONE["width"]
+    s.keep("phone-ledger-cards")
+    board = session(PHONE)
+    board.login(world.operator)
+    page = board.go("/reports/board/?month=2025-03")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert page.locator("td[data-label='状态']").first.is_visible()
