@@ -11,14 +11,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F
-from django.shortcuts import redirect, render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cunzhan.assessment import selectors, services
+from cunzhan.assessment.engine import parse_scheme
 from cunzhan.assessment.forms import PublicationSettingsForm
-from cunzhan.assessment.models import Status
+from cunzhan.assessment.models import PeriodKind, Status
 from cunzhan.core.forms import apply_validation_error
+from cunzhan.core.pdf import pdf_response
+from cunzhan.regions.models import Level, Region
 from cunzhan.regions.selectors import home_county
 
 SHOWN_BEFORE_PUBLISHING = 10  # ranked rows the confirmation shows; the counts cover them all
@@ -79,3 +83,52 @@ def publication_settings(request):
             messages.success(request, _("发布设置已保存。"))
             return redirect("assessment:publication_settings")
     return render(request, "assessment/publication_settings.html", {"form": form, "county": county})
+
+
+def public_notice_pdf(request, county: str, year: int, period: str):
+    """The published ranking as the 公示 a county posts and files: title, scheme version, the table with
+    the items' names, the publicity period, the supervision phone, the issuing office, date and seal."""
+    region = get_object_or_404(Region, code=county, level=Level.COUNTY)
+    if period not in PeriodKind.values:
+        raise Http404
+    assessment, results = selectors.public_results(region, year, period)
+    if assessment is None:
+        raise Http404(_("该考核期尚未发布。"))
+    rules = selectors.publication_settings(region)
+    results = list(results)
+    title = _("%(county)s农村电子商务服务站%(year)d年%(period)s结果公示") % {
+        "county": region.name,
+        "year": year,
+        "period": assessment.get_period_display(),
+    }
+    return pdf_response(
+        "assessment/notice_pdf.html",
+        {
+            "title": title,
+            "assessment": assessment,
+            "results": results,
+            "items": parse_scheme(assessment.scheme.data).items,
+            "scores": {r.pk: {int(i["no"]): i["score"] for i in r.items} for r in results},
+            "rules": rules,
+            "issuing_office": rules.issuing_office or region.name + _("电商办"),
+        },
+        request=request,
+        filename=f"{region.name}{year}{assessment.get_period_display()}考核结果公示.pdf",
+    )
+
+
+@login_required
+def result_pdf(request, pk: int):
+    """A station's result sheet with every explanation line, to print and sign."""
+    user = request.user
+    result = selectors.get_result_for_user_or_404(user, pk)
+    if result.assessment.status not in (Status.PUBLISHED, Status.SUPERSEDED) and not user.scope.can(
+        "assessment.manage"
+    ):
+        raise Http404
+    return pdf_response(
+        "assessment/result_pdf.html",
+        {"result": result, "assessment": result.assessment, "now": timezone.now()},
+        request=request,
+        filename=f"{result.station.code}-{result.assessment.year}{result.assessment.period}考核结果.pdf",
+    )

@@ -12,6 +12,7 @@ urlpatterns = [
     path("settings/", publication_views.publication_settings, name="publication_settings"),
     path("<int:pk>/<slug:action>/", views.assessment_action, name="action"),
     path("results/<int:pk>/", views.result_detail, name="result"),
+    path("results/<int:pk>/sheet.pdf", publication_views.result_pdf, name="result_pdf"),
     path("results/<int:pk>/rectify/", views.result_rectify, name="rectify"),
     path("rectifications/", views.rectification_list, name="rectifications"),
     path("rectifications/<int:pk>/close/", views.rectification_close, name="rectification_close"),
@@ -23,4 +24,7 @@ urlpatterns = [
 public_urlpatterns = [
     path("", views.public_index, name="public_index"),
     path("<str:county>/<int:year>/<str:period>/", views.public_ranking, name="public_ranking"),
+    path(
+        "<str:county>/<int:year>/<str:period>/notice.pdf", publication_views.public_notice_pdf, name="public_notice_pdf"
+    ),
 ]

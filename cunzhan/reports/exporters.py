@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import IO, Any
@@ -124,58 +125,91 @@ def _period_text(start: date, end: date) -> str:
     return f"{start:%Y-%m-%d} — {end:%Y-%m-%d}"
 
 
-def write_consolidated(
-    target: IO[bytes], user: Any, county: Region, year: int, month: int, *, unit_name: str = ""
-) -> None:
-    """上月站点运营情况统计报表: summary sheet (one row per station, report status) + product lines."""
+@dataclass
+class Consolidated:
+    """上月站点运营情况统计报表, as the Excel workbook and the PDF lay it out."""
+
+    title: str
+    subtitle: str
+    header: list[str]
+    rows: list[list[Any]]  # one per station
+    total: list[Any]
+    lines_header: list[str]
+    lines: list[list[Any]]  # the product lines
+
+
+def consolidated(user: Any, county: Region, year: int, month: int, *, unit_name: str = "") -> Consolidated:
+    """The operating unit's monthly table: one row per station with its report status, the total, and
+    the product lines."""
     start, end = dates.month_first(year, month), dates.month_last(year, month)
     stats = county_statistics(user, county.code, start, end)
     period = monthly_period(selectors.ReportSettings.for_county(county.code), year, month)
     board = {row.station_id: row for row in selectors.period_board(user, county.code, period)}
-    book = PrintBook(target)
-    title = _("%(county)s %(year)d年%(month)d月站点运营情况统计报表") % {
-        "county": county.name,
-        "year": year,
-        "month": month,
-    }
-    subtitle = _("运营单位：%(unit)s    统计期：%(period)s    制表时间：%(now)s") % {
-        "unit": unit_name or "—",
-        "period": _period_text(start, end),
-        "now": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
-    }
-    header = [_("序号"), _("乡镇"), _("站点编码"), _("站点名称"), *figure_headers(), _("月报状态")]
-    ws = book.sheet(_("汇总"), title, subtitle, header, [6, 12, 12, 20, *[10] * 12, 10])
+    rows = []
     for i, row in enumerate(stats.stations, start=1):
         status = board.get(row.station_id)
         label = ReportStatus(status.status).label if status else _("不需报送")
-        book.row(ws, [i, row.township, row.code, row.name, *figure_values(row.figures), str(label)])
-    book.row(
-        ws,
-        ["", _("合计"), "", _("%(n)d 个站点") % {"n": stats.total.stations}, *figure_values(stats.total.figures), ""],
-        total=True,
+        rows.append([i, row.township, row.code, row.name, *figure_values(row.figures), str(label)])
+    lines = [
+        [
+            line["station__code"],
+            line["station__name"],
+            _("代购") if line["section"] == "purchase" else _("代销"),
+            line["product_name"],
+            line["platform"] or "",
+            line["n"],
+            line["q"] or Decimal(0),
+            line["a"] or Decimal(0),
+        ]
+        for line in product_lines(user, county.code, start, end)
+    ]
+    return Consolidated(
+        title=_("%(county)s %(year)d年%(month)d月站点运营情况统计报表")
+        % {"county": county.name, "year": year, "month": month},
+        subtitle=_("运营单位：%(unit)s    统计期：%(period)s    制表时间：%(now)s")
+        % {
+            "unit": unit_name or "—",
+            "period": _period_text(start, end),
+            "now": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+        },
+        header=[_("序号"), _("乡镇"), _("站点编码"), _("站点名称"), *figure_headers(), _("月报状态")],
+        rows=rows,
+        total=[
+            "",
+            _("合计"),
+            "",
+            _("%(n)d 个站点") % {"n": stats.total.stations},
+            *figure_values(stats.total.figures),
+            "",
+        ],
+        lines_header=[
+            _("站点编码"),
+            _("站点名称"),
+            _("类别"),
+            _("品名"),
+            _("网店/平台"),
+            _("单数"),
+            _("数量"),
+            _("金额（元）"),
+        ],
+        lines=lines,
     )
+
+
+def write_consolidated(
+    target: IO[bytes], user: Any, county: Region, year: int, month: int, *, unit_name: str = ""
+) -> None:
+    """上月站点运营情况统计报表: summary sheet (one row per station, report status) + product lines."""
+    table = consolidated(user, county, year, month, unit_name=unit_name)
+    book = PrintBook(target)
+    ws = book.sheet(_("汇总"), table.title, table.subtitle, table.header, [6, 12, 12, 20, *[10] * 12, 10])
+    for row in table.rows:
+        book.row(ws, row)
+    book.row(ws, table.total, total=True)
     book.signature(ws)
-    detail = book.sheet(
-        _("品名明细"),
-        title,
-        subtitle,
-        [_("站点编码"), _("站点名称"), _("类别"), _("品名"), _("网店/平台"), _("单数"), _("数量"), _("金额（元）")],
-        [12, 20, 8, 24, 16, 8, 10, 12],
-    )
-    for line in product_lines(user, county.code, start, end):
-        book.row(
-            detail,
-            [
-                line["station__code"],
-                line["station__name"],
-                _("代购") if line["section"] == "purchase" else _("代销"),
-                line["product_name"],
-                line["platform"] or "",
-                line["n"],
-                line["q"] or Decimal(0),
-                line["a"] or Decimal(0),
-            ],
-        )
+    detail = book.sheet(_("品名明细"), table.title, table.subtitle, table.lines_header, [12, 20, 8, 24, 16, 8, 10, 12])
+    for line in table.lines:
+        book.row(detail, line)
     book.signature(detail)
     book.close()
 

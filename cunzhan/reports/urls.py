@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("board/", views.board, name="board"),
     path("consolidated.xlsx", views.consolidated_export, name="consolidated_export"),
+    path("consolidated.pdf", views.consolidated_pdf, name="consolidated_pdf"),
     path("statistics/", views.statistics, name="statistics"),
     path("statistics.xlsx", views.statistics_export, name="statistics_export"),
     path("settings/", views.report_settings, name="settings"),

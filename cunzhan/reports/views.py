@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from cunzhan.core import dates
 from cunzhan.core.forms import apply_validation_error
+from cunzhan.core.pdf import pdf_response
 from cunzhan.core.recent import recently_counted
 from cunzhan.regions.models import Region
 from cunzhan.regions.selectors import FIRST, county_choices, county_for_user
@@ -236,6 +237,23 @@ def board(request):
             "can_upward": user.scope.can("upward.export"),
             "can_settings": user.scope.can("county_settings.manage"),
         },
+    )
+
+
+@login_required
+def consolidated_pdf(request):
+    """The same table as a print-ready PDF (A4 landscape, 制表人/审核人 at the foot)."""
+    user = request.user
+    user.scope.require("statistics.export")
+    county = _county_or_404(request)
+    year, month = _month_param(request)
+    unit = user.operating_unit.name if getattr(user, "operating_unit_id", None) else ""
+    table = exporters.consolidated(user, county, year, month, unit_name=unit)
+    return pdf_response(
+        "reports/consolidated_pdf.html",
+        {"table": table},
+        request=request,
+        filename=f"站点运营情况统计-{county.code}-{year}{month:02d}.pdf",
     )
 
 
