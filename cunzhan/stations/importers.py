@@ -20,7 +20,8 @@ from cunzhan.core.money import quantize
 from cunzhan.core.tabular import CellError, ImportRejected, check_header, read_table, write_xlsx
 from cunzhan.regions.models import Region
 from cunzhan.stations.models import OperatingUnit, ResponsiblePerson, Station, StationEvent, Status, Tier
-from cunzhan.stations.services import code_problem, region_problem, unit_problem
+from cunzhan.stations.services import code_problem, region_problem
+from cunzhan.stations.units import unit_problem
 
 # (header, key); the order is the template's
 COLUMNS: tuple[tuple[str, str], ...] = (

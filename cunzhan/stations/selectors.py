@@ -50,8 +50,31 @@ def station_counts_for_user(user: User) -> dict[str, int]:
 
 
 def operating_units_for_user(user: User) -> QuerySet[OperatingUnit]:
+    """The units in scope (an operator: its own), each with the number of standing stations it serves."""
     user.scope.require("station.view")
-    return user.scope.filter(OperatingUnit.objects.select_related("county"))
+    standing = Count("stations", filter=~Q(stations__status__in=ENDED_STATUSES))
+    return user.scope.filter(
+        OperatingUnit.objects.select_related("county", "deactivated_by", "edited_by").annotate(standing=standing)
+    )
+
+
+def active_operating_units_for_user(user: User) -> QuerySet[OperatingUnit]:
+    """The units a new station may be given to."""
+    return operating_units_for_user(user).filter(is_active=True)
+
+
+def get_operating_unit_for_user_or_404(user: User, pk: int) -> OperatingUnit:
+    return user.scope.get_or_404(operating_units_for_user(user), pk=pk)
+
+
+def stations_of_unit(user: User, unit: OperatingUnit) -> QuerySet[Station]:
+    """The unit's stations the user may see, the ended ones (its history) among them."""
+    return stations_for_user(user).filter(operating_unit=unit).order_by("code")
+
+
+def assignable_stations_for_user(user: User, county_code: str) -> QuerySet[Station]:
+    """The county's standing stations, whichever unit serves them now: those a unit may be given."""
+    return stations_for_user(user).filter(county_code=county_code).exclude(status__in=ENDED_STATUSES).order_by("code")
 
 
 # -- county parameters ---------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cunzhan.stations import public_views, views
+from cunzhan.stations import public_views, unit_views, views
 
 app_name = "stations"
 
@@ -31,4 +31,14 @@ public_urlpatterns = [
     path("", public_views.directory, name="list"),
     path("publicity/", public_views.publicity, name="publicity"),
     path("<str:code>/", public_views.directory_detail, name="detail"),
+]
+
+# mounted at /operating-units/ under the namespace "units"
+unit_urlpatterns = [
+    path("", unit_views.unit_list, name="list"),
+    path("new/", unit_views.unit_create, name="create"),
+    path("<int:pk>/", unit_views.unit_detail, name="detail"),
+    path("<int:pk>/edit/", unit_views.unit_edit, name="edit"),
+    path("<int:pk>/deactivate/", unit_views.unit_deactivate, name="deactivate"),
+    path("<int:pk>/reactivate/", unit_views.unit_reactivate, name="reactivate"),
 ]

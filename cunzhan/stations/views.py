@@ -90,7 +90,9 @@ def station_list(request):
 @login_required
 def station_create(request):
     request.user.scope.require("station.register")
-    form = StationRegisterForm(request.POST or None, operating_units=selectors.operating_units_for_user(request.user))
+    form = StationRegisterForm(
+        request.POST or None, operating_units=selectors.active_operating_units_for_user(request.user)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             station = services.station_register(
