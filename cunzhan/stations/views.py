@@ -82,6 +82,7 @@ def station_list(request):
             "statuses": Status.choices,
             "can_register": scope.can("station.register"),
             "can_settings": scope.can("county_settings.manage"),
+            "own_unit_id": scope.operating_unit_id,
             "zombie_count": selectors.zombie_stations_for_user(request.user).count(),
         },
     )
@@ -156,6 +157,9 @@ def station_detail(request, code: str):
             "transitions": selectors.transitions_for_user(user, station),
             "dates": selectors.lifecycle_dates(station),
             "is_zombie": selectors.is_zombie(station),
+            # the unit's page, where the user may open it (not a keeper or a township supervisor)
+            "unit_visible": station.operating_unit_id is not None
+            and selectors.operating_units_for_user(user).filter(pk=station.operating_unit_id).exists(),
             "can": {
                 "edit": scope.can("station.edit"),
                 "exempt": scope.can("station.exempt"),

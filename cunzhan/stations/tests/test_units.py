@@ -380,3 +380,14 @@ def test_an_operator_opens_its_own_units_page_and_no_other(world, client):
     assert client.get(f"/operating-units/{second.pk}/").status_code == 404
     assert client.get("/operating-units/new/").status_code == 403
     assert client.post(f"/operating-units/{world.unit.pk}/deactivate/", {"reason": "x"}).status_code == 403
+
+
+def test_the_station_pages_link_to_the_unit_where_the_user_may_open_it(world):
+    link = f'href="/operating-units/{world.unit.pk}/"'
+    for persona, shown in (("operator", True), ("county", True), ("keeper", False), ("supervisor", False)):
+        client = Client()
+        client.force_login(world.users[persona])
+        assert (link in client.get("/stations/JX-0001/").content.decode()) == shown, persona
+    client = Client()
+    client.force_login(world.operator)
+    assert link in client.get("/stations/").content.decode()
