@@ -183,6 +183,9 @@ class Station(models.Model):
     publicity_started_at = models.DateTimeField(_("公示开始"), null=True, blank=True)
     # the assessment's incubation (培育期) counts from here
     certified_at = models.DateTimeField(_("认定授牌时间"), null=True, blank=True, db_index=True)
+    # 历史导入: brought in its status by an import (the event says who and from which file); the system
+    # knows nothing of its ledgers before, so the zombie clock starts here, not at the certification
+    imported_at = models.DateTimeField(_("历史导入时间"), null=True, blank=True, editable=False)
     agreement_no = models.CharField(_("合作协议编号"), max_length=64, blank=True)
     agreement_start = models.DateField(_("协议开始"), null=True, blank=True)
     agreement_end = models.DateField(_("协议终止"), null=True, blank=True)

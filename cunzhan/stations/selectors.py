@@ -179,7 +179,8 @@ def lifecycle_dates(station: Station, county: CountySettings | None = None) -> d
 def zombie_stations_for_user(user: User, *, now: datetime | None = None) -> QuerySet[Station]:
     """Certified stations with no ledger activity for their county's ``zombie_days``.
 
-    Until a station's first ledger entry, the clock runs from its certification (or creation).
+    Until a station's first ledger entry, the clock runs from its certification (or creation); for a
+    station brought in by a historical import, from the import.
     """
     now = now or timezone.now()
     stations = stations_for_user(user).filter(status__in=ACTIVE_STATUSES)
@@ -189,7 +190,7 @@ def zombie_stations_for_user(user: User, *, now: datetime | None = None) -> Quer
         cutoff = now - timedelta(days=county.zombie_days)
         condition |= Q(county_code=code, activity_ref__lt=cutoff)
     return (
-        stations.annotate(activity_ref=Coalesce("last_activity_at", "certified_at", "created_at"))
+        stations.annotate(activity_ref=Coalesce("last_activity_at", "imported_at", "certified_at", "created_at"))
         .filter(condition)
         .order_by("activity_ref", "code")
     )
@@ -199,7 +200,7 @@ def is_zombie(station: Station, *, now: datetime | None = None) -> bool:
     if station.status not in ACTIVE_STATUSES:
         return False
     now = now or timezone.now()
-    reference = station.last_activity_at or station.certified_at or station.created_at
+    reference = station.last_activity_at or station.imported_at or station.certified_at or station.created_at
     days = settings_for_county(station.county_code).zombie_days
     return reference is not None and reference < now - timedelta(days=days)
 

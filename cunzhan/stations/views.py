@@ -17,6 +17,7 @@ from cunzhan.core.concurrency import EditConflict
 from cunzhan.core.forms import apply_validation_error
 from cunzhan.core.tabular import ImportRejected
 from cunzhan.regions.models import Level, Region
+from cunzhan.regions.selectors import ALL, county_for_user
 from cunzhan.stations import exporters, importers, selectors, services
 from cunzhan.stations.forms import (
     AssetForm,
@@ -336,11 +337,7 @@ def station_import(request):
             total = len(exc.errors)
             errors = [str(e) for e in exc.errors[:MAX_IMPORT_ERRORS_SHOWN]]
         else:
-            messages.success(
-                request,
-                _("已导入 %(n)d 个服务站（负责人员 %(p)d 名），状态均为“申请”。")
-                % {"n": summary.created, "p": summary.people},
-            )
+            (messages.warning if summary.already else messages.success)(request, summary.message())
             return redirect("stations:list")
     return render(
         request,
@@ -351,8 +348,20 @@ def station_import(request):
 
 @login_required
 def station_import_template(request):
-    request.user.scope.require("station.register")
-    return _xlsx_response(importers.write_template, "服务站导入模板.xlsx")
+    user = request.user
+    user.scope.require("station.register")
+    county = county_for_user(user, request.GET.get("county"), several=ALL) or _first_county(user)
+
+    def write(target) -> None:
+        importers.write_template(target, user=user, county=county)
+
+    return _xlsx_response(write, "服务站导入模板.xlsx")
+
+
+def _first_county(user) -> Region | None:
+    """For a user over several counties who named none: the county of the first station in scope."""
+    code = selectors.stations_for_user(user).order_by("code").values_list("county_code", flat=True).first()
+    return Region.objects.filter(code=code).first() if code else None
 
 
 @login_required
