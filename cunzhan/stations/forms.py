@@ -126,6 +126,10 @@ class ImportForm(forms.Form):
     file = forms.FileField(label=_("服务站表格（.xlsx 或 .csv）"))
 
 
+class AssetImportForm(forms.Form):
+    file = forms.FileField(label=_("公共资产表格（.xlsx 或 .csv）"))
+
+
 class CountySettingsForm(forms.ModelForm):
     class Meta:
         model = CountySettings

@@ -18,9 +18,10 @@ from cunzhan.core.forms import apply_validation_error
 from cunzhan.core.tabular import ImportRejected
 from cunzhan.regions.models import Level, Region
 from cunzhan.regions.selectors import ALL, county_for_user
-from cunzhan.stations import exporters, importers, selectors, services
+from cunzhan.stations import asset_import, exporters, importers, selectors, services
 from cunzhan.stations.forms import (
     AssetForm,
+    AssetImportForm,
     CountySettingsForm,
     ExemptionForm,
     FaultForm,
@@ -83,6 +84,7 @@ def station_list(request):
             "statuses": Status.choices,
             "can_register": scope.can("station.register"),
             "can_settings": scope.can("county_settings.manage"),
+            "can_import_assets": scope.can("asset.manage"),
             "own_unit_id": scope.operating_unit_id,
             "zombie_count": selectors.zombie_stations_for_user(request.user).count(),
         },
@@ -246,6 +248,25 @@ def person_create(request, code: str):
 
 @login_required
 @require_POST
+def person_edit(request, code: str, pk: int):
+    request.user.scope.require("station.edit")
+    station = selectors.get_station_for_user_or_404(request.user, code)
+    person = request.user.scope.get_or_404(ResponsiblePerson.objects.filter(station=station), pk=pk)
+    form = PersonForm(request.POST)
+    if form.is_valid():
+        try:
+            services.person_update(acting_user=request.user, person=person, **form.cleaned_data)
+        except ValidationError as exc:
+            _flash(request, exc)
+        else:
+            messages.success(request, _("已保存负责人员信息。"))
+    else:
+        messages.error(request, _("负责人员信息有误：%(errors)s") % {"errors": form.errors.as_text()})
+    return redirect("stations:detail", code=code)
+
+
+@login_required
+@require_POST
 def person_delete(request, code: str, pk: int):
     station = selectors.get_station_for_user_or_404(request.user, code)
     person = request.user.scope.get_or_404(ResponsiblePerson.objects.filter(station=station), pk=pk)
@@ -362,6 +383,35 @@ def _first_county(user) -> Region | None:
     """For a user over several counties who named none: the county of the first station in scope."""
     code = selectors.stations_for_user(user).order_by("code").values_list("county_code", flat=True).first()
     return Region.objects.filter(code=code).first() if code else None
+
+
+@login_required
+def asset_import_page(request):
+    request.user.scope.require("asset.manage")
+    form = AssetImportForm(request.POST or None, request.FILES or None)
+    errors, total = [], 0
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            summary = asset_import.import_assets(upload, acting_user=request.user, name=upload.name)
+        except ImportRejected as exc:
+            total = len(exc.errors)
+            errors = [str(e) for e in exc.errors[:MAX_IMPORT_ERRORS_SHOWN]]
+        else:
+            messages.success(request, summary.message())
+            return redirect("stations:list")
+    return render(
+        request,
+        "stations/asset_import.html",
+        {"form": form, "errors": errors, "error_total": total, "shown": MAX_IMPORT_ERRORS_SHOWN},
+    )
+
+
+@login_required
+def asset_import_template(request):
+    user = request.user
+    user.scope.require("asset.manage")
+    return _xlsx_response(lambda target: asset_import.write_template(target, user=user), "公共资产导入模板.xlsx")
 
 
 @login_required

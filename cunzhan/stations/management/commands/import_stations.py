@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
 from cunzhan.core.tabular import ImportRejected
@@ -29,6 +30,8 @@ class Command(BaseCommand):
             raise CommandError(f"文件 {file} 不存在。")
         try:
             summary = import_stations(path, acting_user=user, name=path.name)
+        except PermissionDenied as exc:
+            raise CommandError(f"账号 {username} 的角色无权进行此导入。") from exc
         except ImportRejected as exc:
             raise CommandError(f"导入失败，未写入任何数据（共 {len(exc.errors)} 处错误）：\n{exc}") from exc
         if summary.already is not None:
