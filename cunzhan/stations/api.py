@@ -211,15 +211,15 @@ class PersonPatchIn(Schema):
     is_primary: bool | None = None
 
 
-class CellErrorOut(Schema):
+class StationCellErrorOut(Schema):
     row: int = Field(..., description="表格中的行号（表头为第 1 行；0 表示整个文件）")
     column: str
     message: str
 
 
-class ImportRejectedOut(Schema):
+class StationImportRejectedOut(Schema):
     detail: str
-    errors: list[CellErrorOut]
+    errors: list[StationCellErrorOut]
 
 
 class StationImportOut(Schema):
@@ -255,7 +255,7 @@ def _rejected(exc: ImportRejected) -> Reply:
 
 @router.post(
     "/import",
-    response={200: StationImportOut, 422: ImportRejectedOut},
+    response={200: StationImportOut, 422: StationImportRejectedOut},
     summary="批量导入服务站（.xlsx/.csv，含历史导入）",
     description=(
         "模板见页面“服务站 → 批量导入”。无“当前状态”的行登记为新申请；填了当前状态和认定日期的行按历史导入"
@@ -278,7 +278,7 @@ def import_stations(request, file: File[UploadedFile]):
 
 @router.post(
     "/import/assets",
-    response={200: AssetImportOut, 422: ImportRejectedOut},
+    response={200: AssetImportOut, 422: StationImportRejectedOut},
     summary="批量导入公共资产（.xlsx/.csv）",
     description="模板见页面“服务站 → 导入公共资产”。整个文件先检查，有错误则不保存；站点已登记的相同资产不重复登记。",
 )
