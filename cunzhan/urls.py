@@ -7,6 +7,7 @@ from cunzhan.site import views as site_views
 from cunzhan.site.api import api
 from cunzhan.stations.region_views import urlpatterns as region_urlpatterns
 from cunzhan.stations.urls import public_urlpatterns as station_public_urlpatterns
+from cunzhan.stations.urls import unit_urlpatterns
 
 # Django tries the patterns in order for every request: the API (the phone app's writes, most of the
 # requests) first, then the pages
@@ -19,6 +20,7 @@ urlpatterns = [
     path("accounts/", include("cunzhan.accounts.urls")),
     path("regions/", include((region_urlpatterns, "regions"))),
     path("stations/", include("cunzhan.stations.urls")),
+    path("operating-units/", include((unit_urlpatterns, "units"))),
     path("activities/", include("cunzhan.activities.urls")),
     path("supervision/", include("cunzhan.supervision.urls")),
     path("ledgers/", include("cunzhan.ledgers.urls")),

@@ -36,6 +36,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "fault.report": frozenset({Role.ADMIN, Role.OPERATOR, Role.KEEPER}),
     "fault.repair": frozenset({Role.ADMIN, Role.OPERATOR}),
     "county_settings.manage": frozenset({Role.ADMIN, Role.COUNTY_OFFICE}),
+    # the register of operating units (create, edit, assign stations, deactivate); an operator reads its own
+    "operating_unit.manage": frozenset({Role.ADMIN, Role.COUNTY_OFFICE}),
     # assessment (cunzhan/assessment)
     "assessment.view": ALL,
     "assessment.manage": frozenset({Role.ADMIN, Role.COUNTY_OFFICE}),

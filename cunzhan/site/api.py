@@ -164,6 +164,7 @@ def _register_routers() -> None:
     from cunzhan.regions.api import router as regions_router
     from cunzhan.reports.api import router as reports_router
     from cunzhan.stations.api import router as stations_router
+    from cunzhan.stations.unit_api import router as units_router
     from cunzhan.supervision.api import router as supervision_router
 
     # the order in which requests are matched: the phone app's ledger entries first
@@ -172,6 +173,7 @@ def _register_routers() -> None:
     api.add_router("/", accounts_router)
     api.add_router("/regions", regions_router)
     api.add_router("/stations", stations_router)
+    api.add_router("/operating-units", units_router)
     api.add_router("/activities", activities_router)
     api.add_router("/reports", reports_router)
     api.add_router("/assessments", assessment_router)

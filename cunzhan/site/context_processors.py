@@ -11,6 +11,7 @@ from cunzhan.core.roles import role_has
 NAV_ITEMS = [
     ("home", _("首页"), None),
     ("stations:list", _("服务站"), "station.view"),
+    ("units:list", _("运营单位"), "operating_unit.manage"),
     ("ledgers:index", _("台账"), "ledger.view"),
     ("regions:detail_root", _("行政区划"), "region.view"),
     ("reports:index", _("报表"), "report.view"),

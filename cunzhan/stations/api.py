@@ -8,14 +8,16 @@ from decimal import Decimal
 from typing import Any
 
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, File, Router, Schema
 from ninja import Status as Reply
+from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from cunzhan.core.concurrency import ConflictOut, EditConflict
+from cunzhan.core.tabular import ImportRejected
 from cunzhan.regions.models import Region
-from cunzhan.stations import exporters, selectors, services
-from cunzhan.stations.models import OperatingUnit, PublicAsset
+from cunzhan.stations import asset_import, exporters, importers, selectors, services
+from cunzhan.stations.models import OperatingUnit, PublicAsset, ResponsiblePerson
 
 router = Router(tags=["服务站"])
 
@@ -183,11 +185,109 @@ class FaultOut(Schema):
     repair_note: str
 
 
+class PersonOut(Schema):
+    id: int
+    name: str
+    phone: str
+    pre_job_training_days: Decimal = Field(..., description="岗前培训累计天数")
+    yearly_trainings: int = Field(..., description="本年度参加培训次数")
+    is_primary: bool
+    created_at: datetime
+
+
+class PersonIn(Schema):
+    name: str
+    phone: str = ""
+    pre_job_training_days: Decimal = Decimal(0)
+    yearly_trainings: int = 0
+    is_primary: bool = True
+
+
+class PersonPatchIn(Schema):
+    name: str | None = None
+    phone: str | None = None
+    pre_job_training_days: Decimal | None = None
+    yearly_trainings: int | None = None
+    is_primary: bool | None = None
+
+
+class StationCellErrorOut(Schema):
+    row: int = Field(..., description="表格中的行号（表头为第 1 行；0 表示整个文件）")
+    column: str
+    message: str
+
+
+class StationImportRejectedOut(Schema):
+    detail: str
+    errors: list[StationCellErrorOut]
+
+
+class StationImportOut(Schema):
+    created: int
+    people: int
+    history: int = Field(..., description="其中按历史导入、直接进入其当前状态的已认定站点数")
+    already_imported: bool = Field(..., description="true：此文件（SHA-256 相同）已导入过，本次未做任何修改")
+    message: str
+
+
+class AssetImportOut(Schema):
+    created: int
+    stations: int
+    message: str
+
+
 def _station(request, code: str):
     return selectors.get_station_for_user_or_404(request.user, code)
 
 
+def _rejected(exc: ImportRejected) -> Reply:
+    return Reply(
+        422,
+        {
+            "detail": f"文件有 {len(exc.errors)} 处错误，未保存任何数据",
+            "errors": [{"row": e.row, "column": e.column, "message": e.message} for e in exc.errors],
+        },
+    )
+
+
 # fixed paths first: "/{code}" would otherwise swallow them
+
+
+@router.post(
+    "/import",
+    response={200: StationImportOut, 422: StationImportRejectedOut},
+    summary="批量导入服务站（.xlsx/.csv，含历史导入）",
+    description=(
+        "模板见页面“服务站 → 批量导入”。无“当前状态”的行登记为新申请；填了当前状态和认定日期的行按历史导入"
+        "直接进入该状态。整个文件先检查，有错误则不保存（422，逐行逐列列出）；同一文件再次导入不做任何修改。"
+    ),
+)
+def import_stations(request, file: File[UploadedFile]):
+    try:
+        summary = importers.import_stations(file, acting_user=request.user, name=file.name)
+    except ImportRejected as exc:
+        return _rejected(exc)
+    return {
+        "created": summary.created,
+        "people": summary.people,
+        "history": summary.history,
+        "already_imported": summary.already is not None,
+        "message": summary.message(),
+    }
+
+
+@router.post(
+    "/import/assets",
+    response={200: AssetImportOut, 422: StationImportRejectedOut},
+    summary="批量导入公共资产（.xlsx/.csv）",
+    description="模板见页面“服务站 → 导入公共资产”。整个文件先检查，有错误则不保存；站点已登记的相同资产不重复登记。",
+)
+def import_assets(request, file: File[UploadedFile]):
+    try:
+        summary = asset_import.import_assets(file, acting_user=request.user, name=file.name)
+    except ImportRejected as exc:
+        return _rejected(exc)
+    return {"created": summary.created, "stations": summary.stations, "message": summary.message()}
 
 
 @router.get("/zombies", response=list[StationOut], summary="疑似僵尸站点（长期无台账活动）")
@@ -302,6 +402,35 @@ def station_exemptions(request, code: str):
 def grant_exemption(request, code: str, payload: ExemptionIn):
     exemption = services.exemption_grant(acting_user=request.user, station=_station(request, code), **payload.dict())
     return Reply(201, exemption)
+
+
+@router.get("/{code}/people", response=list[PersonOut], summary="站点负责人员")
+def station_people(request, code: str):
+    return list(_station(request, code).people.all())
+
+
+@router.post("/{code}/people", response={201: PersonOut}, summary="登记负责人员")
+def add_person(request, code: str, payload: PersonIn):
+    person = services.person_add(acting_user=request.user, station=_station(request, code), **payload.dict())
+    return Reply(201, person)
+
+
+def _person(request, code: str, person_id: int) -> ResponsiblePerson:
+    station = _station(request, code)
+    return request.user.scope.get_or_404(ResponsiblePerson.objects.filter(station=station), pk=person_id)
+
+
+@router.patch("/{code}/people/{person_id}", response=PersonOut, summary="修改负责人员（姓名、手机号、培训情况）")
+def update_person(request, code: str, person_id: int, payload: PersonPatchIn):
+    person = _person(request, code, person_id)
+    fields = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
+    return services.person_update(acting_user=request.user, person=person, **fields)
+
+
+@router.delete("/{code}/people/{person_id}", response={204: None}, summary="删除负责人员")
+def remove_person(request, code: str, person_id: int):
+    services.person_remove(acting_user=request.user, person=_person(request, code, person_id))
+    return Reply(204, None)
 
 
 @router.get("/{code}/assets", response=list[AssetOut], summary="公共资产")

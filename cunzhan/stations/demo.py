@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from stdnum.cn import uscc
+
 from cunzhan.regions.models import Level, Region
 from cunzhan.stations.lifecycle import SHANGHAI
 from cunzhan.stations.models import (
@@ -99,7 +101,12 @@ def load_stations(ctx) -> None:
         unit, _ = OperatingUnit.objects.get_or_create(
             county=county,
             name=unit_name,
-            defaults={"contact_person": "运营负责人", "contact_phone": "09120000000", "is_demo": True},
+            defaults={
+                "contact_person": "运营负责人",
+                "contact_phone": "09120000000",
+                "credit_code": _credit_code(county_code),
+                "is_demo": True,
+            },
         )
         ctx.objects.setdefault("units", {})[county_code] = unit
         plan = _plan(county)
@@ -123,6 +130,12 @@ def load_stations(ctx) -> None:
         _add_assets(enriched)
         count = Station.objects.filter(county_code=county_code, is_demo=True).count()
         ctx.write(f"{county.name}：运营单位 1 个，服务站 {count} 个")
+
+
+def _credit_code(county_code: str) -> str:
+    """A well-formed unified social credit code for a demo unit (a made-up company of the county)."""
+    base = f"91{county_code}MA7000DEM"[:17]
+    return base + uscc.calc_check_digit(base)
 
 
 def _enrich(station: Station, seq: int, total: int, county_name: str) -> None:

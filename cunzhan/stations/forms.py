@@ -8,12 +8,14 @@ from cunzhan.stations.models import (
     AssetKind,
     CountySettings,
     ExemptionBasis,
+    OperatingUnit,
     ResponsiblePerson,
     Station,
     Tier,
 )
 from cunzhan.stations.norms import NormRule
 from cunzhan.stations.services import DETAIL_FIELDS, SETTINGS_FIELDS, code_problem
+from cunzhan.stations.units import UNIT_FIELDS
 
 TEXTAREA = forms.Textarea(attrs={"rows": 2})
 
@@ -124,7 +126,70 @@ class ImportForm(forms.Form):
     file = forms.FileField(label=_("服务站表格（.xlsx 或 .csv）"))
 
 
+class AssetImportForm(forms.Form):
+    file = forms.FileField(label=_("公共资产表格（.xlsx 或 .csv）"))
+
+
 class CountySettingsForm(forms.ModelForm):
     class Meta:
         model = CountySettings
         fields = SETTINGS_FIELDS
+
+
+class StationChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Station) -> str:
+        unit = obj.operating_unit.name if obj.operating_unit else _("无运营单位")
+        return f"{obj.code} {obj.name}（{obj.get_status_display()}，{unit}）"
+
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
+
+
+class OperatingUnitForm(forms.ModelForm):
+    """A unit's record, the stations it serves and, when editing, the version it was loaded at."""
+
+    stations = StationChoiceField(
+        label=_("所服务的服务站"),
+        queryset=Station.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        help_text=_("勾选由本单位服务的站点；已由其他运营单位服务的站点勾选后即划转到本单位。"),
+    )
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=0,
+        required=False,
+        error_messages=dict.fromkeys(("required", "invalid", "min_value"), _("页面缺少版本信息，请刷新后重新编辑。")),
+    )
+
+    class Meta:
+        model = OperatingUnit
+        fields = UNIT_FIELDS
+        widgets = {
+            "name": forms.TextInput(attrs={"class": "form-control"}),
+            "credit_code": forms.TextInput(attrs={"class": "form-control", "autocapitalize": "characters"}),
+            "contact_person": forms.TextInput(attrs={"class": "form-control"}),
+            "contact_phone": forms.TextInput(attrs={"class": "form-control", "inputmode": "tel"}),
+            "agreement_start": DATE_WIDGET,
+            "agreement_end": DATE_WIDGET,
+        }
+        help_texts = {"credit_code": _("18 位，见营业执照")}
+
+    def __init__(self, *args, stations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stations"].queryset = stations
+        self.fields["credit_code"].required = True
+        if self.instance.pk:
+            self.fields["version"].required = True
+            self.fields["version"].initial = self.instance.version
+            self.fields["stations"].initial = [s.pk for s in stations if s.operating_unit_id == self.instance.pk]
+
+    def _post_clean(self) -> None:
+        """The service validates and saves; the model's own checks (the name unique in the county) are its."""
+
+    def values(self) -> dict:
+        return {f: self.cleaned_data[f] for f in UNIT_FIELDS}
+
+
+class UnitDeactivateForm(forms.Form):
+    reason = forms.CharField(label=_("停用理由"), max_length=255, widget=TEXTAREA)

@@ -2,25 +2,44 @@
 
 The whole file is read and checked first; every bad cell is reported by row and column, and
 nothing is saved unless the file has no error. The save is one transaction of bulk inserts.
+
+A row without a status is a new application (申请). A row with a status (认定授牌 … 关停) and its
+certification date brings an existing station in that status directly: 历史导入, whose rules are in
+:mod:`cunzhan.stations.history`. The columns of the status, the certification date and the agreement
+number may be left out of an older file altogether.
 """
 
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from cunzhan.core.audit import log_event
+from cunzhan.core.dates import local_now
+from cunzhan.core.import_templates import ReferenceList, TemplateColumn, write_import_template
 from cunzhan.core.money import quantize
-from cunzhan.core.tabular import CellError, ImportRejected, check_header, read_table, write_xlsx
-from cunzhan.regions.models import Region
-from cunzhan.stations.models import OperatingUnit, ResponsiblePerson, Station, StationEvent, Status, Tier
-from cunzhan.stations.services import code_problem, region_problem, unit_problem
+from cunzhan.core.tabular import CellError, ImportRejected, check_header, read_table
+from cunzhan.regions.models import Level, Region
+from cunzhan.stations import history, selectors
+from cunzhan.stations.models import (
+    CountySettings,
+    OperatingUnit,
+    ResponsiblePerson,
+    Station,
+    StationEvent,
+    Status,
+    Tier,
+)
+from cunzhan.stations.services import code_problem, region_problem
+from cunzhan.stations.units import unit_problem
 
 # (header, key); the order is the template's
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -36,6 +55,9 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("服务常住人口", "resident_population"),
     ("贫困人口占比（%）", "poor_share"),
     ("运营单位", "operating_unit"),
+    ("当前状态", "status"),
+    ("认定日期", "certified_on"),
+    ("合作协议编号", "agreement_no"),
     ("合作平台", "platforms"),
     ("宽带网络", "has_broadband"),
     ("电脑/显示设备或移动终端", "has_terminal"),
@@ -57,6 +79,8 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 HEADERS = tuple(h for h, _k in COLUMNS)
 HEADER_OF = {k: h for h, k in COLUMNS}
 REQUIRED = ("code", "name", "tier", "region")
+# columns of the historical import (历史导入): an older file without them reads as before
+OPTIONAL_HEADERS = ("当前状态", "认定日期", "合作协议编号")
 TEXT_LIMITS = {
     "code": 32,
     "name": 128,
@@ -68,6 +92,7 @@ TEXT_LIMITS = {
     "contact_phone": 32,
     "person_name": 32,
     "person_phone": 20,
+    "agreement_no": 64,
 }
 BOOLEANS = ("has_broadband", "has_terminal", "has_shelves", "has_display_cabinet", "has_parcel_facilities")
 YES, NO = {"是", "有", "y", "yes", "true", "1", "√"}, {"否", "无", "n", "no", "false", "0", "×", ""}
@@ -95,6 +120,9 @@ EXAMPLE_ROW = (
     "860",
     "12.5",
     "佳县农村电商运营有限公司",
+    "",
+    "",
+    "",
     "邮乐购、淘宝",
     "是",
     "是",
@@ -119,6 +147,18 @@ EXAMPLE_ROW = (
 class ImportSummary:
     created: int
     people: int
+    history: int = 0  # of the created: stations brought in their status (历史导入)
+    already: history.AlreadyImported | None = None  # the same file was imported before: nothing done
+
+    def message(self) -> str:
+        if self.already is not None:
+            return self.already.message()
+        if self.history:
+            return _(
+                "已导入 %(n)d 个服务站（负责人员 %(p)d 名）：%(h)d 个已认定的站点按历史导入直接进入其当前状态，"
+                "其余 %(a)d 个状态为“申请”。"
+            ) % {"n": self.created, "p": self.people, "h": self.history, "a": self.created - self.history}
+        return _("已导入 %(n)d 个服务站（负责人员 %(p)d 名），状态均为“申请”。") % {"n": self.created, "p": self.people}
 
 
 def _text(value: Any) -> str:
@@ -140,9 +180,12 @@ class _RowReader:
     def __init__(self, row: list[Any], positions: dict[str, int], line: int, errors: list[CellError]):
         self.row, self.positions, self.line, self.errors = row, positions, line, errors
 
+    def raw(self, key: str) -> Any:
+        index = self.positions.get(HEADER_OF[key])  # an optional column may be absent
+        return self.row[index] if index is not None and index < len(self.row) else None
+
     def text(self, key: str) -> str:
-        index = self.positions[HEADER_OF[key]]
-        return _text(self.row[index]) if index < len(self.row) else ""
+        return _text(self.raw(key))
 
     def error(self, key: str, message: str) -> None:
         self.errors.append(CellError(self.line, HEADER_OF[key], message))
@@ -200,14 +243,38 @@ def _parse_row(reader: _RowReader) -> dict[str, Any] | None:
             reader.error(key, _("应填“是”或“否”"))
     if not values["person_name"] and (values["training_days"] is not None or values["yearly_trainings"]):
         reader.error("person_name", _("填写了培训情况，须同时填写负责人姓名"))
+    _parse_history(reader, values)
     return values if len(reader.errors) == before else None
+
+
+def _parse_history(reader: _RowReader, values: dict[str, Any]) -> None:
+    """The status, the certification date and the agreement number (历史导入); checked against the
+    county's incubation once the region is known."""
+    status = values["status"]
+    values["status"] = None
+    if status:
+        values["status"] = history.STATUS_BY_TEXT.get(status)
+        if values["status"] is None:
+            reader.error("status", _("应为 认定授牌、培育期、运营、整改、撤销 或 关停；新申请的站点此列留空"))
+    try:
+        values["certified_on"] = history.parse_date(reader.raw("certified_on"))
+    except history.DateInvalid as exc:
+        reader.error("certified_on", exc.message)
+        values["certified_on"] = None
+        return
+    if values["agreement_no"] and not status:
+        reader.error("agreement_no", _("合作协议编号只用于已认定的站点，新申请的站点认定时再填"))
 
 
 def validate(source: str | IO[bytes], *, acting_user, name: str | None = None) -> list[dict[str, Any]]:
     """Every row of the file as station values; ImportRejected listing every problem."""
     acting_user.scope.require("station.register")
     header, rows = read_table(source, name=name)
-    positions = check_header(header, HEADERS)
+    return _validate_rows(header, rows, acting_user)
+
+
+def _validate_rows(header: list[str], rows: Any, acting_user) -> list[dict[str, Any]]:
+    positions = check_header(header, [h for h in HEADERS if h not in OPTIONAL_HEADERS])
     errors: list[CellError] = []
     parsed: list[tuple[int, dict[str, Any]]] = []
     first_line: dict[str, int] = {}
@@ -240,6 +307,8 @@ def validate(source: str | IO[bytes], *, acting_user, name: str | None = None) -
         if acting_user.scope.operating_unit_id
         else None
     )
+    counties = {code: CountySettings.for_county(code) for code in {v["region"][:6] for _l, v in parsed}}
+    today, may_certify = local_now().date(), acting_user.scope.can("station.certify")
     good: list[dict[str, Any]] = []
     for line, values in parsed:
         before = len(errors)
@@ -265,6 +334,13 @@ def validate(source: str | IO[bytes], *, acting_user, name: str | None = None) -
             if known and (problem := unit_problem(unit, county_code, acting_user)):
                 reader.error("operating_unit", problem)
             values["region"], values["operating_unit"] = region, unit
+            if values["status"] and not may_certify:
+                reader.error("status", _("导入已认定的站点相当于认定授牌，只有县电商办可以导入；新申请的站点此列留空"))
+            months = counties[county_code].incubation_months
+            for key, message in history.status_problems(
+                values["status"], values["certified_on"], today=today, incubation_months=months
+            ):
+                reader.error(key, message)
         if len(errors) == before:
             good.append(values)
     if errors:
@@ -274,23 +350,36 @@ def validate(source: str | IO[bytes], *, acting_user, name: str | None = None) -
 
 
 PERSON_KEYS = ("person_name", "person_phone", "training_days", "yearly_trainings")
+HISTORY_KEYS = ("status", "certified_on")
 
 
 @transaction.atomic
 def import_stations(source: str | IO[bytes], *, acting_user, name: str | None = None) -> ImportSummary:
-    rows = validate(source, acting_user=acting_user, name=name)
+    """Validate the whole file, then create every station, its responsible person and its lifecycle
+    event; a file imported before (the same SHA-256) is reported as such and changes nothing."""
+    acting_user.scope.require("station.register")
+    header, table = read_table(source, name=name)
+    digest = history.file_digest(source)
+    if (earlier := history.earlier_import(acting_user, digest)) is not None:
+        return ImportSummary(created=0, people=0, already=earlier)
+    rows = _validate_rows(header, table, acting_user)
     now = timezone.now()
+    file_name = name or getattr(source, "name", "") or str(source)
     stations = []
     for values in rows:
-        details = {k: v for k, v in values.items() if k not in PERSON_KEYS}
+        details = {k: v for k, v in values.items() if k not in PERSON_KEYS and k not in HISTORY_KEYS}
         region = details.pop("region")
+        certified_on = values["certified_on"]
         stations.append(
             Station(
                 **details,
                 region=region,
                 county_code=region.code[:6],
-                status=Status.APPLIED,
+                status=values["status"] or Status.APPLIED,
                 status_changed_at=now,
+                certified_at=history.certified_at(certified_on) if certified_on else None,
+                agreement_start=certified_on,
+                imported_at=now if values["status"] else None,
             )
         )
     # bulk inserts skip auditlog's per-row signals: the import is logged as one event below
@@ -311,35 +400,148 @@ def import_stations(source: str | IO[bytes], *, acting_user, name: str | None = 
         if values["person_name"]
     ]
     ResponsiblePerson.objects.bulk_create(people, batch_size=1000)
+    source_data = history.source_data(file_name, digest)
     StationEvent.objects.bulk_create(
         [
-            StationEvent(
-                station=station,
-                from_status="",
-                to_status=Status.APPLIED,
-                actor=acting_user,
-                at=now,
-                reason=_("批量导入"),
+            history.import_event(
+                station, actor=acting_user, at=now, source=source_data, certified_on=values["certified_on"]
             )
-            for station in created
+            for station, values in zip(created, rows, strict=True)
         ],
         batch_size=1000,
     )
+    imported = sum(1 for values in rows if values["status"])
     log_event(
         actor=acting_user,
         obj=created[0],
         message="station import",
-        data={"file": name or str(source), "stations": len(created)},
+        data={**source_data["source"], "stations": len(created), "history": imported},
     )
-    return ImportSummary(created=len(created), people=len(people))
+    return ImportSummary(created=len(created), people=len(people), history=imported)
 
 
-def write_template(target: IO[bytes]) -> None:
-    """The import template: the Chinese headers and one example row to overwrite."""
-    write_xlsx(target, HEADERS, [EXAMPLE_ROW], sheet="服务站", widths=[max(12, len(h) * 2 + 2) for h in HEADERS])
+# -- the template ------------------------------------------------------------------------------
+
+TEMPLATE_REGIONS = 5000  # the county's own region codes on the 参考 sheet (a county has a few hundred)
+YES_NO = "是/否"
+HINTS = {
+    "code": _lazy("3–32 位字母、数字或连字符，全系统唯一"),
+    "name": _lazy("站点名称"),
+    "signboard_name": _lazy("牌匾文字，可不填"),
+    "tier": _lazy("县级运营中心、乡镇服务站或村级服务点"),
+    "region": _lazy("区划代码（见“参考”）：县级运营中心填县、乡镇服务站填乡镇、村级服务点填村"),
+    "address": _lazy("经营地址"),
+    "longitude": _lazy("小数，如 110.493"),
+    "latitude": _lazy("小数，如 38.021"),
+    "usable_area": _lazy("平方米，数字"),
+    "resident_population": _lazy("人数，整数"),
+    "poor_share": _lazy("百分比 0–100，如 12.5"),
+    "operating_unit": _lazy("运营单位名称（见“参考”）；运营单位账号可不填"),
+    "status": _lazy("已认定的站点（历史导入）选当前状态；新申请的站点留空"),
+    "certified_on": _lazy("认定授牌日期，如 2024-05-10；填了当前状态时必填"),
+    "agreement_no": _lazy("已认定站点的合作协议编号，可不填"),
+    "platforms": _lazy("如 邮乐购、淘宝"),
+    "contact_phone": _lazy("对外公开的联系电话"),
+    "person_name": _lazy("站点负责人姓名"),
+    "person_phone": _lazy("11 位手机号"),
+    "training_days": _lazy("岗前培训累计天数，如 3"),
+    "yearly_trainings": _lazy("本年度参加培训次数，整数"),
+}
+TEXT_COLUMNS = ("code", "region", "contact_phone", "person_phone", "agreement_no")
+CHOICES = {"tier": "层级", "status": "当前状态", "operating_unit": "运营单位", "region": "服务区域代码"}
 
 
-def template_bytes() -> bytes:
+def write_template(target: IO[bytes], *, user: Any = None, county: Region | None = None) -> None:
+    """The import template for ``user`` (cunzhan.core.import_templates): each column's format, drop-down
+    lists for the tier, the status, the yes/no columns, the unit and the region; the county's townships
+    and villages with their codes and its operating units on the 参考 sheet; examples at the county's
+    own places, with a station brought in its status (历史导入) where the user may certify."""
+    regions = (
+        list(Region.objects.filter(code__startswith=county.code).order_by("code")[:TEMPLATE_REGIONS]) if county else []
+    )
+    units = []
+    if county is not None and user is not None:
+        units = list(
+            selectors.active_operating_units_for_user(user).filter(county=county).values_list("name", flat=True)
+        )
+    columns = []
+    for header, key in COLUMNS:
+        hint = HINTS.get(key) or (_("是 或 否") if key in BOOLEANS else "")
+        choices = YES_NO if key in BOOLEANS else CHOICES.get(key, "")
+        columns.append(
+            TemplateColumn(header, str(hint), required=key in REQUIRED, choices=choices, text=key in TEXT_COLUMNS)
+        )
+    references = [
+        ReferenceList(
+            "服务区域代码",
+            [r.code for r in regions],
+            note=_("区划名称"),
+            labels=[f"{r.name}（{Level(r.level).label}）" for r in regions],
+        ),
+        ReferenceList("运营单位", units),
+        ReferenceList("层级", [str(label) for _v, label in Tier.choices]),
+        ReferenceList("当前状态", [str(s.label) for s in history.HISTORY_STATUSES]),
+        ReferenceList(YES_NO, ["是", "否"]),
+    ]
+    may_certify = user is not None and user.scope.can("station.certify")
+    write_import_template(
+        target,
+        sheet="服务站",
+        columns=columns,
+        examples=_examples(county, regions, units, may_certify),
+        references=references,
+    )
+
+
+def _examples(county: Region | None, regions: list[Region], units: list[str], may_certify: bool) -> list[list[Any]]:
+    """A new village point and, for a user who may certify, an existing township station in 运营."""
+    base = dict(zip(HEADERS, EXAMPLE_ROW, strict=True))
+    village = next((r for r in regions if r.level == Level.VILLAGE), None)
+    township = next((r for r in regions if r.level == Level.TOWNSHIP), None)
+    if county is None or village is None:
+        return [list(EXAMPLE_ROW)]
+    codes = _free_codes(county.code, 2)
+    unit = units[0] if units else ""
+    rows = [
+        {
+            **base,
+            "站点编码": codes[0],
+            "站点名称": f"{village.name}电商服务点",
+            "牌匾名称": f"{county.name}电商扶贫工程{village.name}服务点",
+            "服务区域代码": village.code,
+            "经营地址": f"{village.name}村委会旁",
+            "运营单位": unit,
+        }
+    ]
+    if may_certify and township is not None:
+        certified_on = local_now().date().replace(day=1) - timedelta(days=400)
+        rows.append(
+            {
+                **base,
+                "站点编码": codes[1],
+                "站点名称": f"{township.name}电商服务站",
+                "牌匾名称": f"{county.name}电商扶贫工程{township.name}服务站",
+                "层级": str(Tier.TOWNSHIP.label),
+                "服务区域代码": township.code,
+                "经营地址": f"{township.name}政府街",
+                "实际使用面积（㎡）": "60",
+                "运营单位": unit,
+                "当前状态": str(Status.OPERATING.label),
+                "认定日期": certified_on.replace(day=1).isoformat(),
+                "合作协议编号": f"{county.code}-XY-001",
+            }
+        )
+    return [[row[h] for h in HEADERS] for row in rows]
+
+
+def _free_codes(county_code: str, n: int) -> list[str]:
+    """Station codes of the county's pattern that no station holds yet, for the examples."""
+    taken = set(Station.objects.filter(code__startswith=f"{county_code}-9").values_list("code", flat=True))
+    free = (f"{county_code}-{k:04d}" for k in range(9001, 10000))
+    return [code for code in free if code not in taken][:n]
+
+
+def template_bytes(user: Any = None, county: Region | None = None) -> bytes:
     buffer = io.BytesIO()
-    write_template(buffer)
+    write_template(buffer, user=user, county=county)
     return buffer.getvalue()

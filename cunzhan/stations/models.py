@@ -40,14 +40,43 @@ ENDED_STATUSES = (Status.REVOKED, Status.CLOSED)
 
 
 class OperatingUnit(models.Model):
-    """运营单位 / 承办企业: runs the stations of one county."""
+    """运营单位 / 承办企业: runs the stations of one county; several may serve the same county, each
+    seeing only its own stations. Managed by the county office (:mod:`cunzhan.stations.units`)."""
 
     name = models.CharField(_("名称"), max_length=128)
     county = models.ForeignKey("regions.Region", verbose_name=_("所在县"), on_delete=models.PROTECT)
     credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
     contact_person = models.CharField(_("联系人"), max_length=32, blank=True)
     contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    # the agreement (承办协议) with the county
+    agreement_start = models.DateField(_("协议开始"), null=True, blank=True)
+    agreement_end = models.DateField(_("协议终止"), null=True, blank=True)
+    # a deactivated unit keeps its rows and its stations' history; it takes no new stations
+    is_active = models.BooleanField(_("有效"), default=True)
+    deactivated_at = models.DateTimeField(_("停用时间"), null=True, blank=True, editable=False)
+    deactivated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("停用人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    deactivation_reason = models.CharField(_("停用理由"), max_length=255, blank=True, editable=False)
     is_demo = models.BooleanField(_("演示数据"), default=False)
+    # optimistic concurrency, as for stations (units.unit_update)
+    version = models.PositiveIntegerField(_("版本"), default=0, editable=False)
+    edited_at = models.DateTimeField(_("最近编辑时间"), null=True, blank=True, editable=False)
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("最近编辑人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("运营单位")
@@ -154,6 +183,9 @@ class Station(models.Model):
     publicity_started_at = models.DateTimeField(_("公示开始"), null=True, blank=True)
     # the assessment's incubation (培育期) counts from here
     certified_at = models.DateTimeField(_("认定授牌时间"), null=True, blank=True, db_index=True)
+    # 历史导入: brought in its status by an import (the event says who and from which file); the system
+    # knows nothing of its ledgers before, so the zombie clock starts here, not at the certification
+    imported_at = models.DateTimeField(_("历史导入时间"), null=True, blank=True, editable=False)
     agreement_no = models.CharField(_("合作协议编号"), max_length=64, blank=True)
     agreement_start = models.DateField(_("协议开始"), null=True, blank=True)
     agreement_end = models.DateField(_("协议终止"), null=True, blank=True)

@@ -50,8 +50,31 @@ def station_counts_for_user(user: User) -> dict[str, int]:
 
 
 def operating_units_for_user(user: User) -> QuerySet[OperatingUnit]:
+    """The units in scope (an operator: its own), each with the number of standing stations it serves."""
     user.scope.require("station.view")
-    return user.scope.filter(OperatingUnit.objects.select_related("county"))
+    standing = Count("stations", filter=~Q(stations__status__in=ENDED_STATUSES))
+    return user.scope.filter(
+        OperatingUnit.objects.select_related("county", "deactivated_by", "edited_by").annotate(standing=standing)
+    )
+
+
+def active_operating_units_for_user(user: User) -> QuerySet[OperatingUnit]:
+    """The units a new station may be given to."""
+    return operating_units_for_user(user).filter(is_active=True)
+
+
+def get_operating_unit_for_user_or_404(user: User, pk: int) -> OperatingUnit:
+    return user.scope.get_or_404(operating_units_for_user(user), pk=pk)
+
+
+def stations_of_unit(user: User, unit: OperatingUnit) -> QuerySet[Station]:
+    """The unit's stations the user may see, the ended ones (its history) among them."""
+    return stations_for_user(user).filter(operating_unit=unit).order_by("code")
+
+
+def assignable_stations_for_user(user: User, county_code: str) -> QuerySet[Station]:
+    """The county's standing stations, whichever unit serves them now: those a unit may be given."""
+    return stations_for_user(user).filter(county_code=county_code).exclude(status__in=ENDED_STATUSES).order_by("code")
 
 
 # -- county parameters ---------------------------------------------------------------
@@ -156,7 +179,8 @@ def lifecycle_dates(station: Station, county: CountySettings | None = None) -> d
 def zombie_stations_for_user(user: User, *, now: datetime | None = None) -> QuerySet[Station]:
     """Certified stations with no ledger activity for their county's ``zombie_days``.
 
-    Until a station's first ledger entry, the clock runs from its certification (or creation).
+    Until a station's first ledger entry, the clock runs from its certification (or creation); for a
+    station brought in by a historical import, from the import.
     """
     now = now or timezone.now()
     stations = stations_for_user(user).filter(status__in=ACTIVE_STATUSES)
@@ -166,7 +190,7 @@ def zombie_stations_for_user(user: User, *, now: datetime | None = None) -> Quer
         cutoff = now - timedelta(days=county.zombie_days)
         condition |= Q(county_code=code, activity_ref__lt=cutoff)
     return (
-        stations.annotate(activity_ref=Coalesce("last_activity_at", "certified_at", "created_at"))
+        stations.annotate(activity_ref=Coalesce("last_activity_at", "imported_at", "certified_at", "created_at"))
         .filter(condition)
         .order_by("activity_ref", "code")
     )
@@ -176,7 +200,7 @@ def is_zombie(station: Station, *, now: datetime | None = None) -> bool:
     if station.status not in ACTIVE_STATUSES:
         return False
     now = now or timezone.now()
-    reference = station.last_activity_at or station.certified_at or station.created_at
+    reference = station.last_activity_at or station.imported_at or station.certified_at or station.created_at
     days = settings_for_county(station.county_code).zombie_days
     return reference is not None and reference < now - timedelta(days=days)
 

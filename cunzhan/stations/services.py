@@ -35,6 +35,7 @@ from cunzhan.stations.models import (
     Status,
     Tier,
 )
+from cunzhan.stations.units import unit_problem
 
 if TYPE_CHECKING:
     # settings.AUTH_USER_MODEL as django-stubs resolves it: cunzhan.accounts.models.User, a layer above
@@ -95,14 +96,6 @@ def region_problem(region: Region, tier: str, scope: Scope) -> str | None:
             "code": region.code,
             "actual": Level(region.level).label,
         }
-    return None
-
-
-def unit_problem(unit: OperatingUnit | None, county_code: str, acting_user: User) -> str | None:
-    if acting_user.scope.operating_unit_id and (unit is None or unit.pk != acting_user.scope.operating_unit_id):
-        return _("运营单位账号只能登记本单位的服务站")
-    if unit is not None and unit.county_id != county_code:
-        return _("运营单位“%(unit)s”不属于该县") % {"unit": unit.name}
     return None
 
 

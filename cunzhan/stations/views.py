@@ -17,9 +17,11 @@ from cunzhan.core.concurrency import EditConflict
 from cunzhan.core.forms import apply_validation_error
 from cunzhan.core.tabular import ImportRejected
 from cunzhan.regions.models import Level, Region
-from cunzhan.stations import exporters, importers, selectors, services
+from cunzhan.regions.selectors import ALL, county_for_user
+from cunzhan.stations import asset_import, exporters, importers, selectors, services
 from cunzhan.stations.forms import (
     AssetForm,
+    AssetImportForm,
     CountySettingsForm,
     ExemptionForm,
     FaultForm,
@@ -82,6 +84,8 @@ def station_list(request):
             "statuses": Status.choices,
             "can_register": scope.can("station.register"),
             "can_settings": scope.can("county_settings.manage"),
+            "can_import_assets": scope.can("asset.manage"),
+            "own_unit_id": scope.operating_unit_id,
             "zombie_count": selectors.zombie_stations_for_user(request.user).count(),
         },
     )
@@ -90,7 +94,9 @@ def station_list(request):
 @login_required
 def station_create(request):
     request.user.scope.require("station.register")
-    form = StationRegisterForm(request.POST or None, operating_units=selectors.operating_units_for_user(request.user))
+    form = StationRegisterForm(
+        request.POST or None, operating_units=selectors.active_operating_units_for_user(request.user)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             station = services.station_register(
@@ -154,6 +160,9 @@ def station_detail(request, code: str):
             "transitions": selectors.transitions_for_user(user, station),
             "dates": selectors.lifecycle_dates(station),
             "is_zombie": selectors.is_zombie(station),
+            # the unit's page, where the user may open it (not a keeper or a township supervisor)
+            "unit_visible": station.operating_unit_id is not None
+            and selectors.operating_units_for_user(user).filter(pk=station.operating_unit_id).exists(),
             "can": {
                 "edit": scope.can("station.edit"),
                 "exempt": scope.can("station.exempt"),
@@ -232,6 +241,25 @@ def person_create(request, code: str):
             _flash(request, exc)
         else:
             messages.success(request, _("已登记负责人员。"))
+    else:
+        messages.error(request, _("负责人员信息有误：%(errors)s") % {"errors": form.errors.as_text()})
+    return redirect("stations:detail", code=code)
+
+
+@login_required
+@require_POST
+def person_edit(request, code: str, pk: int):
+    request.user.scope.require("station.edit")
+    station = selectors.get_station_for_user_or_404(request.user, code)
+    person = request.user.scope.get_or_404(ResponsiblePerson.objects.filter(station=station), pk=pk)
+    form = PersonForm(request.POST)
+    if form.is_valid():
+        try:
+            services.person_update(acting_user=request.user, person=person, **form.cleaned_data)
+        except ValidationError as exc:
+            _flash(request, exc)
+        else:
+            messages.success(request, _("已保存负责人员信息。"))
     else:
         messages.error(request, _("负责人员信息有误：%(errors)s") % {"errors": form.errors.as_text()})
     return redirect("stations:detail", code=code)
@@ -330,11 +358,7 @@ def station_import(request):
             total = len(exc.errors)
             errors = [str(e) for e in exc.errors[:MAX_IMPORT_ERRORS_SHOWN]]
         else:
-            messages.success(
-                request,
-                _("已导入 %(n)d 个服务站（负责人员 %(p)d 名），状态均为“申请”。")
-                % {"n": summary.created, "p": summary.people},
-            )
+            (messages.warning if summary.already else messages.success)(request, summary.message())
             return redirect("stations:list")
     return render(
         request,
@@ -345,8 +369,49 @@ def station_import(request):
 
 @login_required
 def station_import_template(request):
-    request.user.scope.require("station.register")
-    return _xlsx_response(importers.write_template, "服务站导入模板.xlsx")
+    user = request.user
+    user.scope.require("station.register")
+    county = county_for_user(user, request.GET.get("county"), several=ALL) or _first_county(user)
+
+    def write(target) -> None:
+        importers.write_template(target, user=user, county=county)
+
+    return _xlsx_response(write, "服务站导入模板.xlsx")
+
+
+def _first_county(user) -> Region | None:
+    """For a user over several counties who named none: the county of the first station in scope."""
+    code = selectors.stations_for_user(user).order_by("code").values_list("county_code", flat=True).first()
+    return Region.objects.filter(code=code).first() if code else None
+
+
+@login_required
+def asset_import_page(request):
+    request.user.scope.require("asset.manage")
+    form = AssetImportForm(request.POST or None, request.FILES or None)
+    errors, total = [], 0
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            summary = asset_import.import_assets(upload, acting_user=request.user, name=upload.name)
+        except ImportRejected as exc:
+            total = len(exc.errors)
+            errors = [str(e) for e in exc.errors[:MAX_IMPORT_ERRORS_SHOWN]]
+        else:
+            messages.success(request, summary.message())
+            return redirect("stations:list")
+    return render(
+        request,
+        "stations/asset_import.html",
+        {"form": form, "errors": errors, "error_total": total, "shown": MAX_IMPORT_ERRORS_SHOWN},
+    )
+
+
+@login_required
+def asset_import_template(request):
+    user = request.user
+    user.scope.require("asset.manage")
+    return _xlsx_response(lambda target: asset_import.write_template(target, user=user), "公共资产导入模板.xlsx")
 
 
 @login_required

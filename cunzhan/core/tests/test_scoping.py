@@ -207,6 +207,160 @@ def test_operator_sees_only_its_own_units_stations_even_in_the_same_county(world
     assert client.get("/api/v1/stations/JX-0099").status_code == 404
 
 
+# -- several operating units in one county (issue 20.2) -------------------------------------------
+# A second unit of 佳县 with its own station and operator, in a fixture of its own so that the World's
+# counts stay as the other tests read them.
+
+UNIT2_CODE = "91610828MA70000B2U"
+
+
+@pytest.fixture
+def second_unit(world):
+    """佳县第二运营公司, serving JX-0201 (in 坑镇's village, beside JX-0001), with its operator
+    ``operator2``; one purchase recorded at each unit's station, by each unit's operator."""
+    from datetime import date
+    from decimal import Decimal
+
+    from cunzhan.conftest import make_user
+    from cunzhan.core.roles import Role
+    from cunzhan.ledgers.services import entry_create
+    from cunzhan.stations.models import Station, Status, Tier
+    from cunzhan.stations.units import unit_create
+
+    station = Station.objects.create(
+        code="JX-0201",
+        name="乙单位站",
+        tier=Tier.VILLAGE,
+        region=world.regions["610828101201"],
+        county_code="610828",
+        status=Status.OPERATING,
+    )
+    unit = unit_create(
+        acting_user=world.county,
+        county=world.regions["610828"],
+        name="佳县第二运营公司",
+        credit_code=UNIT2_CODE,
+        stations=[station],
+    )
+    world.users["operator2"] = make_user(
+        "operator2", Role.OPERATOR, region=world.regions["610828"], operating_unit=unit
+    )
+    for operator, where, product in (
+        (world.operator, world.station_keng, "甲单位化肥"),
+        (world.users["operator2"], Station.objects.get(pk=station.pk), "乙单位种子"),
+    ):
+        entry_create(
+            acting_user=operator,
+            kind="purchase",
+            station=where,
+            occurred_on=date(2025, 3, 1),
+            product_name=product,
+            quantity=Decimal(1),
+            amount=Decimal("10.00"),
+            platform="拼多多",
+        )
+    return unit
+
+
+# what each of the two operators of 佳县 owns, and what the other one owns
+OWN = {
+    "operator": {"stations": {"JX-0001", "JX-0002"}, "unit": "佳县运营公司", "product": "甲单位化肥"},
+    "operator2": {"stations": {"JX-0201"}, "unit": "佳县第二运营公司", "product": "乙单位种子"},
+}
+
+
+def _download(response) -> str:
+    """An export's text: CSV or JSON as it is, a workbook's cells joined."""
+    import io
+
+    from python_calamine import CalamineWorkbook
+
+    assert response.status_code == 200, response.status_code
+    data = b"".join(response.streaming_content) if response.streaming else response.content
+    if data[:2] == b"PK":
+        rows = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
+        return "\n".join(" ".join(str(c) for c in row) for row in rows)
+    return data.decode("utf-8-sig")
+
+
+@pytest.mark.parametrize(("persona", "rival"), [("operator", "operator2"), ("operator2", "operator")])
+def test_two_operators_of_one_county_each_see_only_their_own(world, second_unit, client, persona, rival):
+    from cunzhan.stations.models import OperatingUnit
+
+    own, other = OWN[persona], OWN[rival]
+    client.force_login(world.users[persona])
+    # pages
+    listing = client.get("/stations/").content.decode()
+    for code in own["stations"] | other["stations"]:
+        assert (f">{code}<" in listing) == (code in own["stations"]), code
+        assert client.get(f"/stations/{code}/").status_code == (200 if code in own["stations"] else 404), code
+    ledger_page = client.get("/ledgers/purchase/").content.decode()
+    assert own["product"] in ledger_page and other["product"] not in ledger_page
+    # the API
+    assert {s["code"] for s in client.get("/api/v1/stations").json()["items"]} == own["stations"]
+    for code in other["stations"]:
+        assert client.get(f"/api/v1/stations/{code}").status_code == 404
+    products = {e["product_name"] for e in client.get("/api/v1/ledgers/purchase").json()["items"]}
+    assert products == {own["product"]}
+    # the exports: the station register, the certified stations, the ledger
+    for path in (
+        "/stations/export/register.xlsx",
+        "/stations/export/certified.json",
+        "/stations/export/certified.xlsx",
+        "/api/v1/stations/export/certified",
+        "/ledgers/purchase/export/?fmt=csv",
+        "/ledgers/purchase/export/?fmt=xlsx",
+        "/api/v1/ledgers/purchase/export?fmt=csv",
+    ):
+        text = _download(client.get(path))
+        if "ledgers" in path:  # one purchase at one station of each unit
+            assert own["product"] in text and other["product"] not in text, path
+        else:
+            assert all(code in text for code in own["stations"]), path
+        assert not any(code in text for code in other["stations"]), path
+    # the operating units: its own, never the other's
+    mine, theirs = (OperatingUnit.objects.get(name=o["unit"]) for o in (own, other))
+    assert [u["name"] for u in client.get("/api/v1/operating-units").json()["items"]] == [own["unit"]]
+    assert client.get(f"/api/v1/operating-units/{mine.pk}").status_code == 200
+    assert client.get(f"/api/v1/operating-units/{theirs.pk}").status_code == 404
+    assert client.get(f"/operating-units/{mine.pk}/").status_code == 200
+    assert client.get(f"/operating-units/{theirs.pk}/").status_code == 404
+    units_page = client.get("/operating-units/").content.decode()
+    assert own["unit"] in units_page and other["unit"] not in units_page
+
+
+def test_the_county_office_sees_both_units_of_its_county(world, second_unit, client):
+    client.force_login(world.county)
+    codes = {s["code"] for s in client.get("/api/v1/stations").json()["items"]}
+    assert codes == {"JX-0001", "JX-0002", "JX-0201"}
+    names = {u["name"] for u in client.get("/api/v1/operating-units").json()["items"]}
+    assert names == {"佳县运营公司", "佳县第二运营公司"}
+    text = _download(client.get("/ledgers/purchase/export/?fmt=csv"))
+    assert "甲单位化肥" in text and "乙单位种子" in text
+
+
+@pytest.mark.parametrize("persona", sorted(ALL | {"operator2"}))
+def test_every_role_against_the_operating_units_endpoints(world, second_unit, client, persona):
+    """The register's pages and API: who sees a unit (佳县运营公司) and who may manage it."""
+    sees_unit = {"admin", "province", "city", "county", "operator"}
+    manages = {"admin", "county"}
+    unit = world.unit.pk
+    expected = {
+        "/operating-units/": 200,
+        "/operating-units/new/": 200 if persona in MANAGERS else 403,
+        f"/operating-units/{unit}/": 200 if persona in sees_unit else 404,
+        f"/operating-units/{unit}/edit/": 200 if persona in manages else (404 if persona in MANAGERS else 403),
+        "/api/v1/operating-units": 200,
+        f"/api/v1/operating-units/{unit}": 200 if persona in sees_unit else 404,
+    }
+    client.force_login(world.users[persona])
+    for path, status in expected.items():
+        assert client.get(path).status_code == status, f"{persona} GET {path}"
+    client.logout()
+    assert client.get("/api/v1/operating-units").status_code == 401
+    assert "/accounts/login/" in client.get("/operating-units/")["Location"]
+
+
 def test_users_list_is_limited_to_the_managers_county(world, client):
     client.force_login(world.county)
     names = {u["username"] for u in client.get("/api/v1/users?limit=100").json()["items"]}

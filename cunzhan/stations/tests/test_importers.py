@@ -9,7 +9,7 @@ import pytest
 import xlsxwriter
 from python_calamine import CalamineWorkbook
 
-from cunzhan.core.tabular import ImportRejected
+from cunzhan.core.tabular import EXPLANATION_MARK, ImportRejected
 from cunzhan.stations.importers import EXAMPLE_ROW, HEADERS, import_stations, template_bytes
 from cunzhan.stations.models import ResponsiblePerson, Station, StationEvent, Status
 
@@ -178,5 +178,6 @@ def test_5000_rows_with_3_bad_report_exactly_those_and_the_corrected_file_import
 
 
 def test_the_template_has_the_headers_and_one_example_row_that_validates(world):
+    # the guided template (cunzhan.core.import_templates) puts its explanation row between the two
     sheet = CalamineWorkbook.from_filelike(io.BytesIO(template_bytes())).get_sheet_by_index(0).to_python()
-    assert tuple(sheet[0]) == HEADERS and len(sheet) == 2
+    assert tuple(sheet[0]) == HEADERS and len(sheet) == 3 and sheet[1][0].startswith(EXPLANATION_MARK)
