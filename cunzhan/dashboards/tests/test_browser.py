@@ -133,8 +133,9 @@ class Session:
             self.page.wait_for_timeout(100)  # the tooltip follows the mouse after a moment
 
     def keep(self, name: str) -> None:
-        ARTIFACTS.mkdir(exist_ok=True)
-        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        path = ARTIFACTS / f"{name}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(path), full_page=True)
 
     def close(self) -> None:
         self.context.close()
@@ -288,6 +289,23 @@ POLICY_USERS = ["jiaxian", "jiaxian_yunying", "ducha_kengzhen", "zhanzhang1", "s
 COUNT_PRINTS = "window.print = () => { window.printed = (window.printed || 0) + 1; };"
 
 
+# on a phone these roles' pages must fit: a table scrolled sideways hides its amounts and actions
+PHONE_USERS = {"ducha_kengzhen", "zhanzhang1"}
+# a table (or the page) wider than the screen
+WIDE = (
+    "Array.from(document.querySelectorAll('table')).filter(t => t.getBoundingClientRect().width > 0 "
+    "&& t.getBoundingClientRect().right > window.innerWidth + 1).length "
+    "+ (document.documentElement.scrollWidth > window.innerWidth + 1 ? 1 : 0)"
+)
+# the visible form controls no label names (a <label>, aria-label, aria-labelledby or a title)
+UNLABELLED = (
+    "Array.from(document.querySelectorAll('input, select, textarea')).filter(e => "
+    "!['hidden', 'submit', 'button', 'reset'].includes(e.type) && e.offsetParent !== null "
+    "&& !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby') "
+    "&& !e.title).map(e => e.name || e.id)"
+)
+
+
 def test_the_demo_pages_of_each_role_work_under_the_content_security_policy(session, client):
     from django.core.management import call_command
 
@@ -304,14 +322,29 @@ def test_the_demo_pages_of_each_role_work_under_the_content_security_policy(sess
         paths = [path for path, status in crawl(client, same_shape=1).items() if status == 200]
         s = session(DESKTOP)
         s.login(user, DEMO_PASSWORD)
+        phone = None
+        if username in PHONE_USERS:
+            phone = session(PHONE)
+            phone.login(user, DEMO_PASSWORD)
+        unlabelled, wide = {}, []
         for path in paths:
             s.go(path)
             if s.page.locator("[data-chart]").count():
                 s.charts_drawn()
                 s.hover_charts()
+            if names := s.page.evaluate(UNLABELLED):
+                unlabelled[path] = names
+            s.keep(f"pages/{username}-1366{_shot(path)}")
+            if phone is not None:
+                phone.go(path)
+                if phone.page.evaluate(WIDE):
+                    wide.append(path)
+                phone.keep(f"pages/{username}-360{_shot(path)}")
             opened += 1
         assert s.problems == [], username
         assert not s.outside, f"requests left the app: {s.outside}"
+        assert unlabelled == {}, f"{username}: form controls without a label"
+        assert wide == [], f"{username}: pages wider than a phone at 360 px"
     client.logout()  # the public: the published rankings and the station directory
     visitor = session(PHONE)
     for start in ("/public/assessments/", "/directory/"):
@@ -321,6 +354,11 @@ def test_the_demo_pages_of_each_role_work_under_the_content_security_policy(sess
                 opened += 1
     assert visitor.problems == [] and not visitor.outside
     assert opened > 50
+
+
+def _shot(path: str) -> str:
+    """A screenshot's name from a page's address."""
+    return "-" + ("".join(c if c.isalnum() else "_" for c in path).strip("_") or "home")
 
 
 def test_the_api_documentation_draws_under_the_policy(world, session):

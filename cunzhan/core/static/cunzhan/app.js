@@ -9,6 +9,23 @@
     if (field && field.form) { field.form.submit(); }
   });
 
+  // <table class="table-cards">: on a phone each row is a card (app.css); a cell shows its column's name,
+  // its data-label, which a page may give and which is otherwise taken from the table's header
+  document.querySelectorAll("table.table-cards").forEach(function (table) {
+    var heads = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+      return th.textContent.trim();
+    });
+    table.querySelectorAll("tbody tr").forEach(function (row) {
+      var column = 0;
+      Array.prototype.forEach.call(row.children, function (cell) {
+        if (cell.tagName === "TD" && !cell.hasAttribute("data-label") && heads[column] && cell.colSpan === 1) {
+          cell.setAttribute("data-label", heads[column]);
+        }
+        column += cell.colSpan || 1;
+      });
+    });
+  });
+
   // <form data-confirm="question">: sent only once the user confirms (deleting a ledger row)
   document.addEventListener("submit", function (event) {
     var form = event.target.closest("form[data-confirm]");
