@@ -55,7 +55,8 @@ def test_an_ad_hoc_report_with_a_period_is_drafted_from_the_ledgers(world, clien
         client.force_login(world.keeper)
         (mine,) = client.get("/api/v1/reports/adhoc/reports").json()
         document = client.get(f"/api/v1/reports/adhoc/reports/{mine['id']}").json()["document"]
-    assert document["period_start"] == "2025-03-01" and document["totals"]["purchase"] == {"count": 1, "amount": "36.00"}
+    assert document["period_start"] == "2025-03-01"
+    assert document["totals"]["purchase"] == {"count": 1, "amount": "36.00"}
 
 
 def test_another_stations_ad_hoc_report_does_not_exist_for_a_keeper(world, client):
