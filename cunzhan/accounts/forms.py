@@ -94,3 +94,7 @@ class TokenCreateForm(forms.Form):
     expires_at = forms.DateTimeField(
         label=_("过期时间"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
+
+
+class AccountImportForm(forms.Form):
+    file = forms.FileField(label=_("账号表格（.xlsx 或 .csv）"))

@@ -36,6 +36,9 @@ class User(AbstractUser):
     must_change_password = models.BooleanField(_("须修改密码"), default=True)
     password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
     is_demo = models.BooleanField(_("演示数据"), default=False)
+    # optimistic concurrency: each edit of the name or phone moves it on, and an edit made from an older
+    # version is refused (services.user_update)
+    version = models.PositiveIntegerField(_("版本"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("用户")

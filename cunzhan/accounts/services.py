@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,11 +14,15 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models.expressions import Col
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cunzhan.accounts.models import ApiToken, User, hash_token
+from cunzhan.accounts.passwords import hash_initial, initial_password
+from cunzhan.accounts.validators import mobile_problem
 from cunzhan.core.audit import acting, log_event
+from cunzhan.core.concurrency import EditConflict
 from cunzhan.core.roles import GRANTABLE, Role
 from cunzhan.regions.models import Level, Region
 from cunzhan.stations.models import OperatingUnit, Station
@@ -58,6 +63,11 @@ def _check_grant(actor: User, role: Role, region: Region | None) -> None:
         raise ValidationError({"region": _("只能管理本辖区内的账号。")})
 
 
+def _check_phone(phone: str) -> None:
+    if phone and (problem := mobile_problem(phone)):
+        raise ValidationError({"phone": problem})
+
+
 @transaction.atomic
 def user_create(
     *,
@@ -73,10 +83,13 @@ def user_create(
     is_demo: bool = False,
     must_change_password: bool = True,
 ) -> User:
+    """An account with the password given (chosen by a person: hashed at full strength). Accounts with a
+    generated initial password: :func:`user_create_many`."""
     acting_user.scope.require("user.manage")
     role = Role(role)
     region, operating_unit, station = _binding(role=role, region=region, operating_unit=operating_unit, station=station)
     _check_grant(acting_user, role, region)
+    _check_phone(phone)
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": _("用户名“%(name)s”已被使用。") % {"name": username}})
     user = User(
@@ -100,6 +113,79 @@ def user_create(
     return user
 
 
+@dataclass(frozen=True)
+class NewAccount:
+    """An account to create with a generated initial password (:func:`user_create_many`)."""
+
+    username: str
+    display_name: str
+    role: Role
+    phone: str = ""
+    region: Region | None = None
+    operating_unit: OperatingUnit | None = None
+    station: Station | None = None
+
+
+@transaction.atomic
+def user_create_many(*, acting_user: User, accounts: Sequence[NewAccount]) -> list[tuple[User, str]]:
+    """Create the accounts, each with its own generated initial password, all or none. Returns each
+    account with its password: the only place the password ever appears (only its hash is saved, and the
+    operation log masks even that). Every account must change it at the first login. The checks are
+    :func:`user_create`'s, the role and binding each account's and its place inside the acting user's
+    scope; the user names are looked up once for all."""
+    acting_user.scope.require("user.manage")
+    users = []
+    for account in accounts:
+        role = Role(account.role)
+        region, operating_unit, station = _binding(
+            role=role, region=account.region, operating_unit=account.operating_unit, station=account.station
+        )
+        _check_grant(acting_user, role, region)
+        _check_phone(account.phone)
+        users.append(
+            User(
+                username=account.username,
+                display_name=account.display_name,
+                role=role,
+                region=region,
+                operating_unit=operating_unit,
+                station=station,
+                phone=account.phone,
+                is_superuser=role == Role.ADMIN,
+                is_staff=role == Role.ADMIN,
+                must_change_password=True,
+            )
+        )
+    _require_new_usernames([user.username for user in users])
+    created = []
+    with acting(acting_user):
+        for user in users:
+            password = initial_password(user)
+            user.password = hash_initial(password)
+            # the bindings are objects in hand, checked above; the user names were looked up at once
+            user.full_clean(exclude=["password", "region", "operating_unit", "station"], validate_unique=False)
+            user.save()
+            created.append((user, password))
+    return created
+
+
+def _require_new_usernames(usernames: list[str]) -> None:
+    """ValidationError naming the user names taken already or given twice (ignoring case, as logins do)."""
+    lowered = [name.lower() for name in usernames]
+    twice = sorted({name for name in lowered if lowered.count(name) > 1})
+    taken: set[str] = set()
+    for start in range(0, len(lowered), 500):
+        chunk = lowered[start : start + 500]
+        taken |= set(
+            User.objects.annotate(lowered=Lower("username")).filter(lowered__in=chunk).values_list("lowered", flat=True)
+        )
+    if twice:
+        raise ValidationError({"username": _("用户名重复：%(names)s") % {"names": "、".join(twice)}})
+    if taken:
+        names = "、".join(name for name in usernames if name.lower() in taken)
+        raise ValidationError({"username": _("用户名已被使用：%(names)s") % {"names": names}})
+
+
 @transaction.atomic
 def user_update(
     *,
@@ -108,14 +194,29 @@ def user_update(
     display_name: str | None = None,
     phone: str | None = None,
     is_active: bool | None = None,
+    version: int | None = None,
 ) -> User:
+    """Change an account's name, phone or whether it is active. ``version``, when given, is the account's
+    version the editor read: when the account's details were saved since, EditConflict and nothing is
+    saved (the API's PATCH gives it; activating and deactivating are actions, not edits, and need none)."""
     acting_user.scope.require("user.manage")
     _check_grant(acting_user, Role(user.role), user.region)
     if is_active is False and user.pk == acting_user.pk:
         raise ValidationError(_("不能停用自己的账号。"))
+    if phone:
+        _check_phone(phone)
+    if display_name is not None or phone is not None:
+        # of two editors who read the same version, the second waits here, then finds it moved on
+        current = User.objects.select_for_update().only("version").get(pk=user.pk)
+        if version is not None and current.version != version:
+            raise EditConflict(_("该账号信息在您读取之后已被修改，请重新读取后再改，您的修改未保存。"))
+        user.version = current.version + 1
     for field, value in (("display_name", display_name), ("phone", phone), ("is_active", is_active)):
         if value is not None:
             setattr(user, field, value)
+    if display_name is not None and not display_name.strip():
+        raise ValidationError({"display_name": _("请填写姓名。")})
+    user.full_clean(exclude=["password", "region", "operating_unit", "station"], validate_unique=False)
     with acting(acting_user):
         user.save()
     return user
@@ -123,12 +224,19 @@ def user_update(
 
 @transaction.atomic
 def user_reset_password(*, acting_user: User, user: User, new_password: str | None = None) -> str:
-    """Set a temporary password the user must change at next login; revokes the user's API tokens."""
+    """Give the user a new initial password (generated unless given), which must be changed at the next
+    login; revokes the user's API tokens. Returns the password: shown once, kept nowhere. An account
+    manager's own password is changed, not reset (a reset would lock them out of the API at once)."""
     acting_user.scope.require("user.manage")
     _check_grant(acting_user, Role(user.role), user.region)
-    new_password = new_password or _temporary_password()
-    validate_password(new_password, user)
-    user.set_password(new_password)
+    if user.pk == acting_user.pk:
+        raise ValidationError(_("不能重置自己的密码，请在“修改密码”页面修改。"))
+    if new_password:
+        validate_password(new_password, user)
+        user.set_password(new_password)
+    else:
+        new_password = initial_password(user)
+        user.password = hash_initial(new_password)
     user.must_change_password = True
     with acting(acting_user):
         user.save()
@@ -136,11 +244,6 @@ def user_reset_password(*, acting_user: User, user: User, new_password: str | No
             token.revoked_at = timezone.now()
             token.save()
     return new_password
-
-
-def _temporary_password() -> str:
-    # letters, digits and a symbol: always satisfies the 3-of-4 rule
-    return f"Cz{secrets.token_urlsafe(9)}#{secrets.randbelow(10)}"
 
 
 @transaction.atomic

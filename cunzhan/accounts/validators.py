@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import string
 
 from django.contrib.auth.password_validation import MinimumLengthValidator as DjangoMinimumLengthValidator
@@ -38,3 +39,14 @@ class MinimumLengthValidator(DjangoMinimumLengthValidator):
 
     def get_help_text(self) -> str:
         return _("密码至少须有 %(n)d 个字符。") % {"n": self.min_length}
+
+
+# a mainland mobile number: 11 digits, 1 then 3–9 (13x … 19x)
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def mobile_problem(phone: str) -> str:
+    """Why ``phone`` is not a mobile number, or "" when it is one."""
+    if MOBILE.match(phone):
+        return ""
+    return _("“%(value)s”不是手机号：应为 11 位数字，以 13–19 开头") % {"value": phone}

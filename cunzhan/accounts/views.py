@@ -1,21 +1,27 @@
 from __future__ import annotations
 
+import io
+
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from cunzhan.accounts import logs, selectors, services
-from cunzhan.accounts.forms import PasswordChangeForm, TokenCreateForm, UserCreateForm
+from cunzhan.accounts import importers, logs, selectors, services
+from cunzhan.accounts.forms import AccountImportForm, PasswordChangeForm, TokenCreateForm, UserCreateForm
 from cunzhan.core.forms import apply_validation_error
 from cunzhan.core.roles import Role
-from cunzhan.regions.selectors import regions_for_user
+from cunzhan.core.tabular import ImportRejected
+from cunzhan.regions.selectors import FIRST, county_choices, county_for_user, regions_for_user
 from cunzhan.stations.selectors import operating_units_for_user, stations_for_user
 
 PAGE_SIZE = 50
@@ -86,19 +92,21 @@ def user_create(request):
     form = _user_form(request, request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        password = data["password"] or services._temporary_password()
+        account = services.NewAccount(
+            username=data["username"],
+            display_name=data["display_name"],
+            role=Role(data["role"]),
+            region=data["region"],
+            operating_unit=data["operating_unit"],
+            station=data["station"],
+            phone=data["phone"] or "",
+        )
         try:
-            created = services.user_create(
-                acting_user=request.user,
-                username=data["username"],
-                display_name=data["display_name"],
-                role=data["role"],
-                password=password,
-                region=data["region"],
-                operating_unit=data["operating_unit"],
-                station=data["station"],
-                phone=data["phone"] or "",
-            )
+            if data["password"]:
+                password = data["password"]
+                created = services.user_create(acting_user=request.user, password=password, **vars(account))
+            else:  # generated: readable, shown once
+                ((created, password),) = services.user_create_many(acting_user=request.user, accounts=[account])
         except ValidationError as exc:
             apply_validation_error(form, exc, default_field="password")
         else:
@@ -109,6 +117,72 @@ def user_create(request):
             )
             return redirect("accounts:user", pk=created.pk)
     return render(request, "accounts/user_form.html", {"form": form})
+
+
+MAX_IMPORT_ERRORS_SHOWN = 200
+
+
+def _import_county(request):
+    county = county_for_user(request.user, request.GET.get("county"), several=FIRST)
+    if county is None:
+        raise Http404(_("您的管辖范围内没有县。"))
+    return county
+
+
+@login_required
+@never_cache  # the answer to an import holds the initial passwords: no browser or proxy keeps it
+def user_import(request):
+    """The county's accounts from a table. The answer to a successful import is the page of initial
+    passwords and their slips itself, not a redirect to one: the passwords are in that one answer and
+    nowhere else (not in the session, the cache or a message cookie)."""
+    user = request.user
+    user.scope.require("user.manage")
+    county = _import_county(request)
+    form = AccountImportForm(request.POST or None, request.FILES or None)
+    errors, total, notice = [], 0, ""
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            created = importers.import_accounts(upload, acting_user=user, county=county, name=upload.name)
+        except importers.AlreadyImported as exc:
+            notice = str(exc)
+        except ImportRejected as exc:
+            total = len(exc.errors)
+            errors = [str(e) for e in exc.errors[:MAX_IMPORT_ERRORS_SHOWN]]
+        else:
+            return render(
+                request,
+                "accounts/initial_passwords.html",
+                {
+                    "created": created,
+                    "county": county,
+                    "site_address": request.build_absolute_uri("/"),
+                    "issued_on": timezone.localdate(),
+                },
+            )
+    return render(
+        request,
+        "accounts/import.html",
+        {
+            "form": form,
+            "county": county,
+            "counties": county_choices(user),
+            "errors": errors,
+            "error_total": total,
+            "shown": MAX_IMPORT_ERRORS_SHOWN,
+            "notice": notice,
+        },
+    )
+
+
+@login_required
+def user_import_template(request):
+    request.user.scope.require("user.manage")
+    county = _import_county(request)
+    buffer = io.BytesIO()
+    importers.write_template(buffer, acting_user=request.user, county=county)
+    buffer.seek(0)
+    return FileResponse(buffer, as_attachment=True, filename=f"账号导入模板-{county.code}.xlsx")
 
 
 @login_required

@@ -81,6 +81,11 @@ def scheme_update(*, acting_user: User, scheme: SchemeVersion, data: dict) -> Sc
         parse_scheme({**data, "code": scheme.code, "version": scheme.version})
     except SchemeError as exc:
         raise ValidationError(str(exc)) from None
+    except (TypeError, AttributeError, KeyError, ValueError):
+        # the engine reads a well-formed scheme; a list where an object belongs (or the like) ends here
+        raise ValidationError(
+            _("方案内容的结构不正确：有字段的类型不对（如应为列表或对象），请对照系统默认方案修改。")
+        ) from None
     scheme.data = {**data, "code": scheme.code, "version": scheme.version}
     scheme.name = data.get("name", scheme.name)
     with acting(acting_user):

@@ -1,6 +1,7 @@
 """/api/v1/reports: report status boards, a station's report (draft or submitted), submission and
-corrections, county statistics, ad-hoc requests and the upward export — all through the one scoping
-mechanism (out of scope → 404, not allowed → 403, refused → 422 with the Chinese reason)."""
+corrections (monthly, weekly and ad-hoc), county statistics, ad-hoc requests, the county's reporting
+parameters and the upward export — all through the one scoping mechanism (out of scope → 404, not
+allowed → 403, refused → 422 with the Chinese reason)."""
 
 from __future__ import annotations
 
@@ -195,30 +196,35 @@ def report_submit(request, code: str, kind: str, period: str, payload: SubmitIn)
     except ValueError:
         raise Http404("报表期间格式不正确。") from None
     report = report or services.report_obtain(station=station, period=report_period)
-    corrections = {k: v.dict() for k, v in payload.corrections.items()}
-    revision = payload.revision
     try:
-        # corrections and submission together or not at all: a refused submission must not leave the
-        # corrections saved (and the client's revision stale)
-        with transaction.atomic():
-            if report.is_submitted:
-                services.report_correct(
-                    acting_user=user,
-                    report=report,
-                    revision=revision,
-                    corrections=corrections,
-                    text=payload.text or None,
-                    reason=payload.reason,
-                )
-            else:
-                if corrections:
-                    revision = services.report_correct(
-                        acting_user=user, report=report, revision=revision, corrections=corrections
-                    ).revision
-                services.report_submit(acting_user=user, report=report, revision=revision, text=payload.text)
+        _submit(user, report, payload)
     except EditConflict as exc:
         return Reply(409, {"detail": exc.message})
     return _report_out(request, code, kind, period)
+
+
+def _submit(user, report, payload: SubmitIn) -> None:
+    """The first submission (with any corrections first), or after it a correction version."""
+    corrections = {k: v.dict() for k, v in payload.corrections.items()}
+    revision = payload.revision
+    # corrections and submission together or not at all: a refused submission must not leave the
+    # corrections saved (and the client's revision stale)
+    with transaction.atomic():
+        if report.is_submitted:
+            services.report_correct(
+                acting_user=user,
+                report=report,
+                revision=revision,
+                corrections=corrections,
+                text=payload.text or None,
+                reason=payload.reason,
+            )
+        else:
+            if corrections:
+                revision = services.report_correct(
+                    acting_user=user, report=report, revision=revision, corrections=corrections
+                ).revision
+            services.report_submit(acting_user=user, report=report, revision=revision, text=payload.text)
 
 
 @router.get("/statistics", summary="县级电子商务进农村统计（按月或年初至今；按乡镇和站点）")
@@ -297,6 +303,24 @@ def adhoc_create(request, payload: AdhocIn):
     return Reply(201, adhoc)
 
 
+class AdhocReportOut(Schema):
+    id: int
+    request_id: int
+    title: str = Field(..., alias="request.title")
+    station: str = Field(..., alias="station.code")
+    due_at: datetime
+    grace_end: datetime
+    first_submitted_at: datetime | None
+    version: int
+
+
+# before "/adhoc/{pk}", which would take "reports" for a pk
+@router.get("/adhoc/reports", response=list[AdhocReportOut], summary="临时报表（站长：本站的；其他角色：辖区内的）")
+def adhoc_reports(request, adhoc: int | None = None):
+    reports = selectors.adhoc_reports_for_user(request.user)
+    return list((reports.filter(request_id=adhoc) if adhoc else reports)[:500])
+
+
 @router.get("/adhoc/{pk}", response=BoardOut, summary="临时报表的报送情况")
 def adhoc_status(request, pk: int):
     request.user.scope.require("report.view")
@@ -322,6 +346,97 @@ def adhoc_status(request, pk: int):
             for r in rows
         ],
     }
+
+
+def _adhoc_report_out(request, pk: int) -> dict[str, Any]:
+    report = selectors.adhoc_report_for_user_or_404(request.user, pk)
+    adhoc = report.request
+    if report.version:
+        document = report.versions.get(number=report.version).data
+    else:
+        lines = []
+        if adhoc.period_start and adhoc.period_end:
+            lines = drafts.apply_corrections(
+                drafts.build_lines(report.station_id, adhoc.period_start, adhoc.period_end), report.pending_corrections
+            )
+        document = drafts.document(
+            station_code=report.station.code,
+            kind=Kind.ADHOC,
+            start=report.period_start,
+            end=report.period_end,
+            lines=lines,
+        )
+    return {
+        "station": report.station.code,
+        "kind": Kind.ADHOC,
+        "period": str(adhoc.pk),
+        "status": selectors.report_status_now(report, adhoc.created_at),
+        "due_at": report.due_at,
+        "grace_end": report.grace_end,
+        "first_submitted_at": report.first_submitted_at,
+        "version": report.version,
+        "revision": report.revision,
+        "document": document,
+        "pending_corrections": report.pending_corrections,
+    }
+
+
+@router.get("/adhoc/reports/{int:pk}", response=ReportOut, summary="一个站点的临时报表（草稿或已提交版本）")
+def adhoc_report_get(request, pk: int):
+    request.user.scope.require("report.view")
+    return _adhoc_report_out(request, pk)
+
+
+@router.post(
+    "/adhoc/reports/{int:pk}/submit",
+    response={200: ReportOut, 409: ConflictOut},
+    summary="提交临时报表（已提交后为更正，生成新版本并须填写理由）",
+    description="须交回读取报表时得到的 revision；报表在此之后已被他人修改则答 409，不做任何修改。",
+)
+def adhoc_report_submit(request, pk: int, payload: SubmitIn):
+    user = request.user
+    user.scope.require("report.submit")
+    report = selectors.adhoc_report_for_user_or_404(user, pk)
+    try:
+        _submit(user, report, payload)
+    except EditConflict as exc:
+        return Reply(409, {"detail": exc.message})
+    return _adhoc_report_out(request, pk)
+
+
+class ReportSettingsOut(Schema):
+    county: str = Field(..., alias="county_id")
+    monthly_due_day: int = Field(..., description="月报截止日（次月几日，1–28）")
+    monthly_grace_months: int = Field(..., description="月报宽限（至次后第几个月末，1–3）")
+    weekly_enabled: bool = Field(..., description="启用周报")
+    weekly_due_days: int = Field(..., description="周报截止（周日后第几天，1–6）")
+    weekly_grace_days: int = Field(..., description="周报宽限（周日后第几天，1–28）")
+    adhoc_grace_days: int = Field(..., description="临时报表默认宽限（天，0–60）")
+
+
+class ReportSettingsIn(Schema):
+    county: str | None = Field(None, description="县级区划代码（管辖多个县的账号须给出）")
+    monthly_due_day: int
+    monthly_grace_months: int
+    weekly_enabled: bool
+    weekly_due_days: int
+    weekly_grace_days: int
+    adhoc_grace_days: int
+
+
+@router.get("/settings", response=ReportSettingsOut, summary="县级报表参数（未设定时为默认值）")
+def report_settings_get(request, county: str | None = None):
+    request.user.scope.require("county_settings.manage")
+    region = county_for_user(request.user, county)
+    return ReportSettings.for_county(region.code)
+
+
+@router.put("/settings", response=ReportSettingsOut, summary="设定县级报表参数（截止日、宽限、是否启用周报）")
+def report_settings_put(request, payload: ReportSettingsIn):
+    request.user.scope.require("county_settings.manage")
+    values = payload.dict()
+    region = county_for_user(request.user, values.pop("county"))
+    return services.report_settings_update(acting_user=request.user, county=region, **values)
 
 
 class TransmissionOut(Schema):

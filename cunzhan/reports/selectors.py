@@ -236,6 +236,14 @@ def station_adhoc_reports(user: User, station: Station) -> QuerySet[Report]:
     )
 
 
+def adhoc_reports_for_user(user: User) -> QuerySet[Report]:
+    """The ad-hoc reports in the user's scope (a keeper's: its own station's), newest due first."""
+    user.scope.require("report.view")
+    return user.scope.filter(
+        Report.objects.filter(kind=Kind.ADHOC).select_related("station", "request").order_by("-due_at", "pk")
+    )
+
+
 # -- ad-hoc requests and transmissions ------------------------------------------------------------
 
 

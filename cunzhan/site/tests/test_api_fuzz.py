@@ -8,7 +8,9 @@ objects that exist, so the fuzzer reaches the 200 answers as well as the 404s.
 
 Each role is one pytest test: its requests run in that test's transaction, so whatever they
 change or delete (ledger entries, a station's status) is rolled back before the next role. The API
-has no operation that revokes tokens, resets passwords or deactivates accounts, so none is excluded.
+revokes no token (tokens are managed on their page), and its account operations refuse to reset the
+password of, or deactivate, the acting account itself: no request can lock the persona out, so no
+operation is excluded.
 """
 
 from __future__ import annotations

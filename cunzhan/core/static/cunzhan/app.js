@@ -31,4 +31,9 @@
     var form = event.target.closest("form[data-confirm]");
     if (form && !window.confirm(form.dataset.confirm)) { event.preventDefault(); }
   });
+
+  // <button data-print>: opens the print dialog (the account slips after an import)
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-print]")) { window.print(); }
+  });
 })();
