@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "cunzhan.ledgers",
     "cunzhan.reports",
     "cunzhan.assessment",
+    "cunzhan.onboarding",
     "cunzhan.dashboards",
     "cunzhan.site",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -32,7 +32,7 @@ from cunzhan.activities.models import (
     Training,
 )
 from cunzhan.core.audit import acting, log_event
-from cunzhan.core.periods import ensure_editable
+from cunzhan.core.periods import day_start, ensure_editable
 from cunzhan.core.roles import Role
 from cunzhan.regions.models import Level, Region
 from cunzhan.stations.models import OperatingUnit, Station
@@ -396,15 +396,20 @@ def activity_report_submit(
     sales_amount: Decimal,
     note: str = "",
     correction_reason: str = "",
+    submitted_at: datetime | None = None,
 ) -> ActivityReport:
     """A station's activity data. Submitting after the due time is allowed but still counts as missed;
-    the first submission time is kept, so a later edit cannot make a late report timely."""
-    acting_user.scope.require("activity_report.submit")
+    the first submission time is kept, so a later edit cannot make a late report timely.
+    ``submitted_at``: the real time of a past first submission, given by the county office bringing
+    its history (历史导入) — no one else, and never for a report already filed."""
+    acting_user.scope.require_to_record("activity_report.submit", given=submitted_at, what=_("上报时间"))
     acting_user.scope.require_station(station)
     if not activity.required_stations.filter(pk=station.pk).exists():
         raise ValidationError(_("服务站 %(code)s 不是本次活动的应参加站点。") % {"code": station.code})
     if orders < 0 or sales_amount < 0:
         raise ValidationError(_("订单数和销售额不能为负数。"))
+    if submitted_at is not None:
+        _check_submitted_at(activity, submitted_at)
     corrected = _guard(activity.county_id, activity.start_date, correction_reason)
     with acting(acting_user):
         report, created = ActivityReport.objects.get_or_create(
@@ -415,14 +420,28 @@ def activity_report_submit(
                 "sales_amount": sales_amount,
                 "note": note,
                 "submitted_by": acting_user,
-                "submitted_at": timezone.now(),
+                "submitted_at": submitted_at or timezone.now(),
             },
         )
+        if not created and submitted_at is not None:
+            raise ValidationError(
+                {"submitted_at": _("服务站 %(code)s 已上报本次活动的数据，上报时间不能再改。") % {"code": station.code}}
+            )
         if not created:
             report.orders, report.sales_amount, report.note = orders, sales_amount, note
             report.save()
         _log_correction(acting_user, report, correction_reason, corrected)
     return report
+
+
+def _check_submitted_at(activity: MarketingActivity, submitted_at: datetime) -> None:
+    if timezone.is_naive(submitted_at):
+        raise ValidationError({"submitted_at": _("上报时间须带时区。")})
+    if submitted_at > timezone.now() + timedelta(minutes=5):
+        raise ValidationError({"submitted_at": _("上报时间不能晚于现在。")})
+    if submitted_at < day_start(activity.start_date):
+        message = _("上报时间不能早于活动开始日期 %(day)s。") % {"day": activity.start_date}
+        raise ValidationError({"submitted_at": message})
 
 
 # -- guidance visits --------------------------------------------------------------------------

@@ -151,6 +151,7 @@ def _grid_rows(user, training, grid):
                     "status": row.status,
                     "test": row.test_result,
                     "saved": True,
+                    "record": row,
                 }
             )
         if not entry["rows"]:

@@ -106,6 +106,18 @@ class Scope:
         if not self.can(permission):
             raise PermissionDenied(_("您的角色无权进行此操作。"))
 
+    def require_to_record(self, permission: str, *, given: object | None, what: str) -> None:
+        """:meth:`require` for a record the system stamps itself: the moment it is made (a report's
+        submission, a fault's report or repair …) and the account making it (an inspection's
+        inspector). ``given``: that value given by the caller instead. Then the record is history the
+        county brings (历史导入), which takes ``history.import``, held by the county office and the
+        administrator only; everyone else is refused (403). ``what`` names the field, e.g. “报修时间”."""
+        if given is None:
+            self.require(permission)
+        elif not self.can("history.import"):
+            message = _("%(what)s只能由县电商办补录历史数据（历史导入）时填写；其他账号以系统记录的为准。")
+            raise PermissionDenied(message % {"what": what})
+
     # -- rows ----------------------------------------------------------------------
     def condition(self, model: type[Model]) -> Q | None:
         """The filter for ``model``; None means no restriction, ``Q(pk__in=[])`` nothing."""

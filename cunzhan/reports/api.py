@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja import Status as Reply
 
@@ -179,6 +180,11 @@ class SubmitIn(Schema):
     corrections: dict[str, LineFix] = {}
     text: str = ""
     reason: str = ""
+    submitted_at: datetime | None = Field(
+        None,
+        description="过去的实际提交时间（须在统计期结束之后）：仅县电商办补录历史数据时填写（历史导入），"
+        "不能同时更正；其他账号填写则拒绝（403），提交时间以系统记录为准",
+    )
 
 
 @router.post(
@@ -189,12 +195,28 @@ class SubmitIn(Schema):
 )
 def report_submit(request, code: str, kind: str, period: str, payload: SubmitIn):
     user = request.user
-    user.scope.require("report.submit")
+    # refused before the report's row is made: a past submission time is the county office's history
+    user.scope.require_to_record("report.submit", given=payload.submitted_at, what=_("提交时间"))
     _check_kind(kind)
     try:
         station, report_period, report = selectors.report_page(user, code, kind, period)
     except ValueError:
         raise Http404("报表期间格式不正确。") from None
+    if payload.submitted_at is not None and payload.corrections:
+        raise ValidationError({"corrections": [_("补录历史提交时间时不能同时更正。")]})
+    if payload.submitted_at is not None:
+        try:
+            with transaction.atomic():  # a refused time leaves no report row behind
+                services.report_submit(
+                    acting_user=user,
+                    report=report or services.report_obtain(station=station, period=report_period),
+                    revision=payload.revision,
+                    text=payload.text,
+                    submitted_at=payload.submitted_at,
+                )
+        except EditConflict as exc:
+            return Reply(409, {"detail": exc.message})
+        return _report_out(request, code, kind, period)
     report = report or services.report_obtain(station=station, period=report_period)
     try:
         _submit(user, report, payload)

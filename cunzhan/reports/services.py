@@ -180,17 +180,28 @@ def report_correct(
 
 
 @transaction.atomic
-def report_submit(*, acting_user: User, report: Report, revision: int, text: str = "") -> Report:
+def report_submit(
+    *, acting_user: User, report: Report, revision: int, text: str = "", submitted_at: datetime | None = None
+) -> Report:
     """Confirm the draft (with any pending corrections) as version 1 and freeze it; ``revision`` as
-    for :func:`report_correct`."""
-    acting_user.scope.require("report.submit")
+    for :func:`report_correct`.
+
+    ``submitted_at``: the real time of a past submission of a monthly or weekly report, given by the
+    county office bringing its history (历史导入) — the keeper submits now, and no one else may give a
+    time. It must fall after the period ended and not in the future; the status (on time, late,
+    missed) follows from it as from any first submission. The figures are drafted from the ledgers as
+    they stand, as for the keeper."""
+    acting_user.scope.require_to_record("report.submit", given=submitted_at, what=_("提交时间"))
     _check_station(acting_user, report.station)
     report = Report.objects.select_for_update(of=("self",)).select_related("station", "request").get(pk=report.pk)
     _check_revision(acting_user, report, revision)
     if report.is_submitted:
         raise ValidationError(_("报表已提交，不能重复提交；如需修改，请填写理由提交更正版本。"))
     now = timezone.now()
-    if report.kind != Kind.ADHOC and now < dates.day_start(report.period_end + timedelta(days=1)):
+    opens_at = dates.day_start(report.period_end + timedelta(days=1))
+    if submitted_at is not None:
+        _check_submitted_at(report, submitted_at, opens_at, now)
+    elif report.kind != Kind.ADHOC and now < opens_at:
         raise ValidationError(_("统计期尚未结束，暂不能提交。"))
     lines = _current_lines(report)
     data = drafts.document(
@@ -202,14 +213,31 @@ def report_submit(*, acting_user: User, report: Report, revision: int, text: str
         text=text,
     )
     with acting(acting_user):
-        ReportVersion.objects.create(report=report, number=1, data=data, created_by=acting_user, created_at=now)
+        submitted = submitted_at or now
+        ReportVersion.objects.create(report=report, number=1, data=data, created_by=acting_user, created_at=submitted)
         report.version = 1
-        report.first_submitted_at = now
+        report.first_submitted_at = submitted
         report.first_submitted_by = acting_user
         report.pending_corrections = {}
         _saved_by(report, acting_user, now)
         report.save()
     return report
+
+
+def _check_submitted_at(report: Report, submitted_at: datetime, opens_at: datetime, now: datetime) -> None:
+    if report.kind == Kind.ADHOC:
+        raise ValidationError({"submitted_at": _("临时报表不能补录提交时间。")})
+    if timezone.is_naive(submitted_at):
+        raise ValidationError({"submitted_at": _("提交时间须带时区。")})
+    if submitted_at > now + timedelta(minutes=5):
+        raise ValidationError({"submitted_at": _("提交时间不能晚于现在。")})
+    if submitted_at < opens_at:
+        raise ValidationError(
+            {
+                "submitted_at": _("提交时间 %(at)s 早于统计期结束（%(end)s），报表只能在统计期结束后提交。")
+                % {"at": f"{timezone.localtime(submitted_at, dates.SHANGHAI):%Y-%m-%d %H:%M}", "end": report.period_end}
+            }
+        )
 
 
 # -- ad-hoc requests ---------------------------------------------------------------------------

@@ -18,6 +18,7 @@ NAV_ITEMS = [
     ("activities:trainings", _("培训与活动"), "activity.view"),
     ("supervision:inspections", _("督查"), "supervision.view"),
     ("assessment:list", _("考核"), "assessment.view"),
+    ("onboarding:index", _("历史导入"), "history.import"),
     ("accounts:users", _("账号管理"), "user.view"),
     ("accounts:operations", _("操作日志"), "audit.view"),
     ("accounts:logins", _("登录日志"), "loginlog.view"),

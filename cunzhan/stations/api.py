@@ -166,13 +166,20 @@ class AssetOut(Schema):
     acquired_on: date | None
 
 
+# The real past times of a county's history (历史导入): the county office only; anyone else sending one
+# is refused (403) and the system stamps the time itself.
+BACKDATED = "仅县电商办补录历史数据时填写（历史导入）；其他账号填写则拒绝（403），时间以系统记录为准"
+
+
 class FaultIn(Schema):
     description: str
     stops_operation: bool = False
+    reported_at: datetime | None = Field(None, description=f"过去的报修时间：{BACKDATED}")
 
 
 class RepairIn(Schema):
     repair_note: str = ""
+    repaired_at: datetime | None = Field(None, description=f"过去的修复时间：{BACKDATED}")
 
 
 class FaultOut(Schema):

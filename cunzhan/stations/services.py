@@ -1,10 +1,11 @@
 """Every write to stations: one function per business action, one transaction each, keyword-only,
-with the acting user checked against the one scoping mechanism and attributed in the audit log."""
+with the acting user checked against the one scoping mechanism and attributed in the audit log.
+The public assets and their fault reports are written by :mod:`cunzhan.stations.assets` (offered here too)."""
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -18,17 +19,14 @@ from cunzhan.core.concurrency import EditConflict, conflict_parts
 from cunzhan.core.scoping import Scope
 from cunzhan.regions.models import Level, Region
 from cunzhan.stations import lifecycle, norms, selectors
+from cunzhan.stations.assets import asset_add, asset_set_condition, fault_repair, fault_report  # noqa: F401
 from cunzhan.stations.models import (
-    FIXED_ASSET_KINDS,
     AssetCondition,
-    AssetKind,
     AssetReturn,
     CountySettings,
     ExemptionBasis,
-    FaultReport,
     NormExemption,
     OperatingUnit,
-    PublicAsset,
     ResponsiblePerson,
     Station,
     StationEvent,
@@ -481,112 +479,3 @@ def county_settings_update(*, acting_user: User, county: Region, **values: Any) 
     with acting(acting_user):
         current.save()
     return current
-
-
-# -- public assets and faults ------------------------------------------------------------------
-
-
-@transaction.atomic
-def asset_add(
-    *,
-    acting_user: User,
-    station: Station,
-    kind: str,
-    name: str = "",
-    quantity: int = 1,
-    serial_no: str = "",
-    movable: bool | None = None,
-    acquired_on: date | None = None,
-    note: str = "",
-) -> PublicAsset:
-    acting_user.scope.require("asset.manage")
-    acting_user.scope.require_station(station)
-    if kind not in AssetKind.values:
-        raise ValidationError({"kind": _("请选择资产类别")})
-    asset = PublicAsset(
-        station=station,
-        kind=kind,
-        name=(name or "").strip(),
-        quantity=quantity,
-        serial_no=(serial_no or "").strip(),
-        movable=kind not in FIXED_ASSET_KINDS if movable is None else movable,
-        acquired_on=acquired_on,
-        note=(note or "").strip(),
-    )
-    _full_clean(asset)
-    with acting(acting_user):
-        asset.save()
-    return asset
-
-
-@transaction.atomic
-def asset_set_condition(*, acting_user: User, asset: PublicAsset, condition: str) -> PublicAsset:
-    acting_user.scope.require("asset.manage")
-    acting_user.scope.require_station(asset.station)
-    if condition not in AssetCondition.values:
-        raise ValidationError({"condition": _("请选择资产状况")})
-    asset.condition = condition
-    with acting(acting_user):
-        asset.save()
-    return asset
-
-
-@transaction.atomic
-def fault_report(
-    *,
-    acting_user: User,
-    asset: PublicAsset,
-    description: str,
-    stops_operation: bool = False,
-    reported_at: datetime | None = None,
-) -> FaultReport:
-    """报修: the asset is marked faulty until the repair is recorded."""
-    acting_user.scope.require("fault.report")
-    acting_user.scope.require_station(asset.station)
-    description = (description or "").strip()
-    if not description:
-        raise ValidationError({"description": _("请描述故障情况")})
-    if asset.condition in (AssetCondition.SCRAPPED, AssetCondition.RETURNED):
-        raise ValidationError(_("该资产已%(condition)s，不能报修。") % {"condition": asset.get_condition_display()})
-    if asset.faults.filter(repaired_at__isnull=True).exists():
-        raise ValidationError(_("该资产已有未修复的报修记录。"))
-    now = timezone.now()
-    reported_at = reported_at or now
-    if reported_at > now:
-        raise ValidationError({"reported_at": _("报修时间不能晚于现在")})
-    with acting(acting_user):
-        fault = FaultReport.objects.create(
-            station=asset.station,
-            asset=asset,
-            description=description,
-            stops_operation=stops_operation,
-            reported_at=reported_at,
-            reported_by=acting_user,
-        )
-        asset.condition = AssetCondition.FAULTY
-        asset.save()
-    return fault
-
-
-@transaction.atomic
-def fault_repair(
-    *, acting_user: User, fault: FaultReport, repair_note: str = "", repaired_at: datetime | None = None
-) -> FaultReport:
-    acting_user.scope.require("fault.repair")
-    acting_user.scope.require_station(fault.station)
-    if fault.repaired_at is not None:
-        raise ValidationError(_("该报修已登记修复。"))
-    now = timezone.now()
-    repaired_at = repaired_at or now
-    if repaired_at < fault.reported_at or repaired_at > now:
-        raise ValidationError({"repaired_at": _("修复时间须在报修时间之后、不晚于现在")})
-    fault.repaired_at = repaired_at
-    fault.repaired_by = acting_user
-    fault.repair_note = (repair_note or "").strip()
-    with acting(acting_user):
-        fault.save()
-        asset = fault.asset
-        if asset.condition == AssetCondition.FAULTY:
-            asset.condition = AssetCondition.GOOD
-            asset.save()
-    return fault

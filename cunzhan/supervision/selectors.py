@@ -8,12 +8,15 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
 from django.db.models.functions import Coalesce, RowNumber
+from django.utils.translation import gettext as _
 
 from cunzhan.accounts.models import User
 from cunzhan.activities.selectors import grouped, grouped_counts, station_ids_filter
 from cunzhan.core.periods import SHANGHAI, day_start
+from cunzhan.core.roles import Role
 from cunzhan.stations.models import Station
 from cunzhan.supervision.models import (
     Complaint,
@@ -44,6 +47,19 @@ def inspections_for_user(user: User) -> QuerySet[Inspection]:
             rated=Coalesce(Subquery(rated), 0)
         )
     ).order_by("-inspected_at", "-pk")
+
+
+def inspector_named(user: User, username: str) -> User:
+    """The account the county office names as an inspection's inspector (历史导入): an active
+    supervisor or county office account in the user's scope; ValidationError, on the field, otherwise
+    (an account outside the scope is as unknown as one that does not exist)."""
+    found = user.scope.filter(
+        User.objects.filter(username=username.strip(), is_active=True, role__in=(Role.SUPERVISOR, Role.COUNTY_OFFICE))
+    ).first()
+    if found is None:
+        message = _("察看人账号“%(name)s”不存在、已停用，或不是本县的督查员或电商办账号。")
+        raise ValidationError({"inspector": message % {"name": username}})
+    return found
 
 
 def get_inspection_for_user_or_404(user: User, pk: int) -> Inspection:

@@ -25,6 +25,7 @@ from cunzhan.core.models import Half
 from cunzhan.core.money import has_more_places, round_score
 from cunzhan.core.periods import Period, ensure_editable
 from cunzhan.core.roles import Role
+from cunzhan.core.scoping import scope_of
 from cunzhan.stations.models import Station
 from cunzhan.supervision.models import (
     RECORDABLE_EVENT_KINDS,
@@ -133,6 +134,22 @@ def _require_inspector(user: User, inspection: Inspection) -> None:
         raise PermissionDenied(_("只能修改本人的察看记录。"))
 
 
+def _check_inspector(inspector: User, station: Station) -> None:
+    """An inspection is made by a supervisor of the station's township or by the county office."""
+    role = Role(inspector.role)
+    if (
+        not inspector.is_active
+        or role not in (Role.SUPERVISOR, Role.COUNTY_OFFICE)
+        or not scope_of(inspector).covers_station(station)
+    ):
+        raise ValidationError(
+            {
+                "inspector": _("察看人 %(name)s 须为负责服务站 %(code)s 的镇村督查员或本县电商办的在用账号。")
+                % {"name": inspector.username, "code": station.code}
+            }
+        )
+
+
 def _check_period(year: int, half: str, inspected_at: datetime) -> Period:
     if half not in Half.values:
         raise ValidationError({"half": _("考核期无效。")})
@@ -162,14 +179,20 @@ def inspection_save(
     note: str = "",
     correction_reason: str = "",
     is_demo: bool = False,
+    inspector: User | None = None,
 ) -> Inspection:
     """Create (``inspection`` None) or update an inspection with its ratings.
 
     Sub-items left empty stay unrated (the inspection is then incomplete); sub-items given replace
     the earlier rating; every score is checked against its maximum with a reason for any deduction.
+    The inspector is the acting user; ``inspector`` names another, a supervisor of the station's
+    township or a county office account, when the county office brings its history (历史导入).
     """
     acting_user.scope.require("inspection.record")
     acting_user.scope.require_station(station)
+    if inspector is not None:
+        acting_user.scope.require_to_record("inspection.record", given=inspector, what=_("察看人"))
+        _check_inspector(inspector, station)
     period = _check_period(year, half, inspected_at)
     corrected = ensure_editable(station.county_code, period.start, correction_reason=correction_reason)
     if inspection is not None:
@@ -180,6 +203,8 @@ def inspection_save(
     clean = validate_ratings(ratings)
     if inspection is None:
         inspection = Inspection(inspector=acting_user, is_demo=is_demo)
+    if inspector is not None:
+        inspection.inspector = inspector
     inspection.station = station
     inspection.year, inspection.half = period.year, period.half
     inspection.inspected_at = inspected_at

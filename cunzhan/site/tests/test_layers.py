@@ -23,6 +23,7 @@ LAYERS = [
     "supervision",  # inspections read the trainings' attendance
     "reports",  # drafted from the ledgers
     "assessment",  # scores the ledgers, reports, activities and supervision
+    "onboarding",  # a county's past records (历史导入), written through the apps' services below
     "dashboards",  # shows all of them
     "site",  # composes them: the API, the home page, the templates' environment, the demo
 ]
