@@ -24,7 +24,7 @@ from cunzhan.core.tabular import write_xlsx
 from cunzhan.dashboards import selectors
 from cunzhan.dashboards.charts import CHARTS, Where, chart_table, recent_chart_table
 from cunzhan.dashboards.selectors import Window
-from cunzhan.dashboards.setup import setup_steps
+from cunzhan.onboarding.setup import setup_steps
 from cunzhan.regions.selectors import ALL, county_choices, county_for_user
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

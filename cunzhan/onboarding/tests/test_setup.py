@@ -4,7 +4,7 @@ step with its count and a link — until every step is done."""
 from __future__ import annotations
 
 from cunzhan.assessment import services as assessment
-from cunzhan.dashboards.setup import setup_steps
+from cunzhan.onboarding.setup import setup_steps
 from cunzhan.regions.models import Region
 from cunzhan.reports import services as reports
 
