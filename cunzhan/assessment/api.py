@@ -300,3 +300,39 @@ def set_subsidies(request, payload: SubsidiesIn):
         amounts[(item.grade, item.tier)] = None if item.amount is None else round_money(item.amount)
     services.subsidy_rules_set(acting_user=request.user, county=region, amounts=amounts)
     return list(SubsidyRule.objects.filter(county=region).order_by("grade", "tier"))
+
+
+class PublicationSettingsOut(Schema):
+    county: str = Field(..., alias="county_id")
+    separate_reviewer: bool
+    publicity_days: int
+    supervision_phone: str
+    issuing_office: str
+
+
+class PublicationSettingsIn(Schema):
+    county: str | None = None
+    separate_reviewer: bool | None = None
+    publicity_days: int | None = None
+    supervision_phone: str | None = None
+    issuing_office: str | None = None
+
+
+@router.get(
+    "/publication-settings", response=PublicationSettingsOut, summary="考核结果发布设置（四眼原则、公示期、监督电话）"
+)
+def get_publication_settings(request, county: str | None = None):
+    request.user.scope.require("assessment.manage")
+    return selectors.publication_settings(county_for_user(request.user, county))
+
+
+@router.put(
+    "/publication-settings",
+    response=PublicationSettingsOut,
+    summary="修改考核结果发布设置（只改给出的项）",
+    description="separate_reviewer 开启后，计算结果的账号不能发布该结果（四眼原则）。",
+)
+def put_publication_settings(request, payload: PublicationSettingsIn):
+    values = payload.dict(exclude_none=True)
+    region = county_for_user(request.user, values.pop("county", None))
+    return services.publication_settings_update(acting_user=request.user, county=region, **values)

@@ -161,9 +161,11 @@ def _register_routers() -> None:
     from cunzhan.assessment.api import router as assessment_router
     from cunzhan.dashboards.api import router as dashboards_router
     from cunzhan.ledgers.api import router as ledgers_router
+    from cunzhan.onboarding.api import router as onboarding_router
     from cunzhan.regions.api import router as regions_router
     from cunzhan.reports.api import router as reports_router
     from cunzhan.stations.api import router as stations_router
+    from cunzhan.stations.settings_api import router as station_settings_router
     from cunzhan.stations.unit_api import router as units_router
     from cunzhan.supervision.api import router as supervision_router
 
@@ -172,11 +174,13 @@ def _register_routers() -> None:
     api.add_router("/supervision", supervision_router)
     api.add_router("/", accounts_router)
     api.add_router("/regions", regions_router)
+    api.add_router("/stations", station_settings_router)  # before the register's /{code}
     api.add_router("/stations", stations_router)
     api.add_router("/operating-units", units_router)
     api.add_router("/activities", activities_router)
     api.add_router("/reports", reports_router)
     api.add_router("/assessments", assessment_router)
+    api.add_router("/onboarding", onboarding_router)
     api.add_router("/dashboards", dashboards_router)
 
 

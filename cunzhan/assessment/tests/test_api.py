@@ -142,3 +142,22 @@ def test_the_county_sets_its_subsidies(world, client):
     assert client.get("/api/v1/assessments/subsidies").json() == cleared.json()
     client.force_login(world.operator)
     assert send(client, "put", "/api/v1/assessments/subsidies", {"amounts": amounts}).status_code == 403
+
+
+def test_the_publication_settings_through_the_api(world, client):
+    client.force_login(world.county)
+    got = client.get("/api/v1/assessments/publication-settings").json()
+    assert got["county"] == "610828" and got["separate_reviewer"] is False  # the suite's counties predate the rule
+    put = client.put(
+        "/api/v1/assessments/publication-settings",
+        {"separate_reviewer": True, "supervision_phone": "0912-7212345"},
+        "application/json",
+    )
+    assert put.status_code == 200 and put.json()["separate_reviewer"] is True
+    assert put.json()["supervision_phone"] == "0912-7212345" and put.json()["publicity_days"] == 7
+    assert (
+        client.put("/api/v1/assessments/publication-settings", {"publicity_days": 0}, "application/json").status_code
+        == 422
+    )
+    client.force_login(world.operator)
+    assert client.get("/api/v1/assessments/publication-settings").status_code == 403

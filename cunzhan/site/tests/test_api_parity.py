@@ -12,8 +12,7 @@ the pages that only show something (the lists, the exports) are not found.
 
 The API's operations come from its OpenAPI document (/api/v1/openapi.json). Each page action must be in
 ``TWINS`` with the operations that do what it does (all of them existing), or in ``NO_TWIN`` with the
-reason it has none, or — for the stations app, which this branch does not edit — in ``STATIONS_BRANCH``
-(operations added in the stations branch) or ``STATIONS_GAPS`` (for the lead engineer to reconcile).
+reason it has none.
 """
 
 from __future__ import annotations
@@ -93,27 +92,23 @@ TWINS: dict[str, list[str]] = {
     "assessment:schemes": ["POST /api/v1/assessments/schemes"],  # copy the county's scheme
     "assessment:scheme": ["PUT /api/v1/assessments/schemes/{pk}"],
     "assessment:subsidies": ["PUT /api/v1/assessments/subsidies"],
-}
-
-# Added in the stations branch (issue 20, operating units and a station's responsible persons): the
-# operations as that branch is to name them, and the pages as they are guessed here. The lead engineer
-# reconciles the names at merge; test_the_stations_branch_twins_exist says when to (see its mark).
-STATIONS_BRANCH: dict[str, list[str]] = {
-    "stations:unit_create": ["POST /api/v1/operating-units"],
-    "stations:unit_edit": ["PATCH /api/v1/operating-units/{pk}"],
-    "stations:unit_deactivate": ["POST /api/v1/operating-units/{pk}/deactivate"],
+    "assessment:publish": ["POST /api/v1/assessments/{pk}/publish"],  # the page confirms first
+    "assessment:publication_settings": ["PUT /api/v1/assessments/publication-settings"],
+    # onboarding: a county's past records
+    "onboarding:index": ["POST /api/v1/onboarding/{kind}"],
+    # stations: the operating units' register and a station's people, its settings and assets
+    "units:create": ["POST /api/v1/operating-units"],
+    "units:edit": ["PATCH /api/v1/operating-units/{unit_id}"],
+    "units:deactivate": ["POST /api/v1/operating-units/{unit_id}/deactivate"],
+    "units:reactivate": ["POST /api/v1/operating-units/{unit_id}/reactivate"],
     "stations:person_create": ["POST /api/v1/stations/{code}/people"],
-    "stations:person_edit": ["PATCH /api/v1/stations/{code}/people/{pk}"],
-}
-
-# Page actions of the stations app with no API operation yet, outside this branch (which does not edit
-# the stations app): for the lead engineer. Remove a line when its twin is added to TWINS.
-STATIONS_GAPS: dict[str, str] = {
-    "stations:import": "the station register's table import (the ledgers' and attendance's have one)",
-    "stations:settings": "the county's station parameters (stations.services.county_settings_update)",
-    "stations:exemption_withdraw": "withdrawing a norm exemption",
-    "stations:person_delete": "removing a responsible person (the stations branch adds create and update)",
-    "stations:asset_return": "confirming an asset returned after a revocation",
+    "stations:person_edit": ["PATCH /api/v1/stations/{code}/people/{person_id}"],
+    "stations:person_delete": ["DELETE /api/v1/stations/{code}/people/{person_id}"],
+    "stations:import": ["POST /api/v1/stations/import"],
+    "stations:asset_import": ["POST /api/v1/stations/import/assets"],
+    "stations:settings": ["PUT /api/v1/stations/settings"],
+    "stations:exemption_withdraw": ["POST /api/v1/stations/{code}/exemptions/{exemption_id}/withdraw"],
+    "stations:asset_return": ["POST /api/v1/stations/{code}/asset-returns/{return_id}/confirm"],
 }
 
 # Page actions that should have no API twin, and why.
@@ -199,7 +194,7 @@ def api_operations(client) -> set[str]:
 
 
 def test_every_page_action_has_an_api_twin_or_a_reason(db):
-    unaccounted = sorted(page_actions() - set(TWINS) - set(STATIONS_BRANCH) - set(STATIONS_GAPS) - set(NO_TWIN))
+    unaccounted = sorted(page_actions() - set(TWINS) - set(NO_TWIN))
     assert unaccounted == [], "page actions with no API twin: add the operation and list it in TWINS"
 
 
@@ -209,11 +204,9 @@ def test_every_twin_named_is_an_operation_of_the_api(api_operations):
 
 
 def test_the_lists_name_only_page_actions_that_exist_and_each_once(db):
-    listed = [*TWINS, *STATIONS_GAPS, *NO_TWIN]
+    listed = [*TWINS, *NO_TWIN]
     assert sorted(set(listed) - page_actions()) == []  # a page gone, or no longer taking a POST
     assert len(listed) == len(set(listed))
-    # what the stations branch adds may not exist here yet; what exists must take a POST
-    assert "stations:person_create" in page_actions()
 
 
 def test_every_write_operation_is_summarised_in_chinese(api_operations, client):
@@ -225,15 +218,6 @@ def test_every_write_operation_is_summarised_in_chinese(api_operations, client):
         if method != "get" and not re.search(r"[\u4e00-\u9fff]", operation.get("summary", ""))
     ]
     assert unsummarised == []
-
-
-@pytest.mark.xfail(
-    strict=True, reason="added in the stations branch: once merged this passes, and the mark is to be dropped"
-)
-def test_the_stations_branch_twins_exist(api_operations):
-    missing = [op for ops in STATIONS_BRANCH.values() for op in ops if op not in api_operations]
-    pages = set(STATIONS_BRANCH) - page_actions()
-    assert missing == [] and pages == set()
 
 
 # -- the reading of the views, checked -----------------------------------------------------------------
