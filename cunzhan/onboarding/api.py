@@ -2,7 +2,7 @@
 them — the county office (or the administrator, naming the county) sends a file of one kind."""
 
 # No "from __future__ import annotations": django-ninja reads the parameter annotations at run time.
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from ninja import File, Form, Router, Schema
 from ninja import Status as Reply
 from ninja.files import UploadedFile
@@ -15,7 +15,7 @@ from cunzhan.regions.selectors import county_for_user
 router = Router(tags=["历史导入"])
 
 
-class CellErrorOut(Schema):
+class HistoryCellErrorOut(Schema):
     row: int
     column: str
     message: str
@@ -31,7 +31,7 @@ class HistoryOut(Schema):
 
 class HistoryRejectedOut(Schema):
     detail: str
-    errors: list[CellErrorOut]
+    errors: list[HistoryCellErrorOut]
 
 
 @router.post(
@@ -71,7 +71,7 @@ def import_history(request, kind: str, file: File[UploadedFile], county: Form[st
 @router.get("/{kind}/template", summary="历史数据导入模板（.xlsx，示例用本县的站点编码）")
 def history_template(request, kind: str, county: str = ""):
     if kind not in HistoryKind.values:
-        return Reply(404, {"detail": f"未知的历史数据类型：{kind}"})
+        raise Http404(f"未知的历史数据类型：{kind}")
     region = county_for_user(request.user, county) if county else None
     response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     exporters.write_template(response, user=request.user, kind=kind, county=region)
