@@ -260,6 +260,24 @@ IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=200 * 1024 * 1024)
 IMPORT_MAX_RATIO = env.int("IMPORT_MAX_RATIO", default=100)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=250_000)
+# The platforms the import templates offer in their 网店/平台 and 合作平台 columns (comma-separated): a
+# suggestion only, any other platform may be typed (cunzhan/core/import_templates.py)
+IMPORT_PLATFORMS = env.list(
+    "IMPORT_PLATFORMS",
+    default=[
+        "淘宝",
+        "天猫",
+        "京东",
+        "拼多多",
+        "抖音",
+        "快手",
+        "微信小程序",
+        "邮乐购",
+        "832平台",
+        "供销e家",
+        "苏宁易购",
+    ],
+)
 
 LOGGING = {
     "version": 1,

@@ -33,9 +33,11 @@ from cunzhan.core.roles import GRANTABLE, Role
 from cunzhan.core.tabular import CellError, ImportRejected, check_header, read_table
 from cunzhan.regions.models import Level, Region
 from cunzhan.stations.models import OperatingUnit, Station
+from cunzhan.stations.references import TOWNSHIPS, UNITS, places_for
 
 COL_USERNAME, COL_NAME, COL_PHONE, COL_ROLE = "用户名", "姓名", "手机号", "角色"
-COL_TOWNSHIP, COL_UNIT, COL_STATION = "乡镇", "运营单位", "服务站"
+# the binding columns are titled as the 参考 sheet's lists they draw their drop-downs from
+COL_TOWNSHIP, COL_UNIT, COL_STATION = TOWNSHIPS, UNITS, "服务站"
 HEADERS = (COL_USERNAME, COL_NAME, COL_PHONE, COL_ROLE, COL_TOWNSHIP, COL_UNIT, COL_STATION)
 
 # the roles of a county's own people; a viewer (city, province) or an administrator is never one of them
@@ -49,7 +51,6 @@ ROLE_BY_TEXT = {
 }
 USERNAME = re.compile(r"^[\w.@+-]+$")  # as the account form and Django's own validator
 MAX_ACCOUNTS = 2000  # a county has a few hundred people; a larger file is a mistake
-REFERENCE_STATIONS = 5000
 
 
 class AlreadyImported(ImportRejected):
@@ -101,22 +102,13 @@ def county_roles(acting_user: Any) -> list[Role]:
 
 def write_template(target: IO[bytes] | str, *, acting_user: Any, county: Region) -> None:
     """The template for ``county``: each column's format, drop-down lists of the roles the importer may
-    give and of the county's townships, operating units and stations (on the 参考 sheet), and examples
-    with real codes."""
+    give and of the county's townships, operating units and stations (on the 参考 sheet, with its
+    villages, where a supervisor may be bound too), and examples with real codes."""
     acting_user.scope.require("user.manage")
     acting_user.scope.require_region(county.code)
     roles = county_roles(acting_user)
-    townships = list(
-        Region.objects.filter(code__startswith=county.code, level=Level.TOWNSHIP)
-        .order_by("code")
-        .values_list("code", "name")
-    )
-    units = list(OperatingUnit.objects.filter(county=county).order_by("name").values_list("name", flat=True))
-    stations = list(
-        acting_user.scope.filter(Station.objects.filter(county_code=county.code))
-        .order_by("code")
-        .values_list("code", "name")[:REFERENCE_STATIONS]
-    )
+    places = places_for(acting_user, county)
+    townships, units, stations = places.townships, places.units, places.stations
     examples: list[tuple[str, ...]] = []
     if stations:
         examples.append(("zhanzhang01", "张三", "13800000000", str(Role.KEEPER.label), "", "", stations[0][0]))
@@ -163,14 +155,8 @@ def write_template(target: IO[bytes] | str, *, acting_user: Any, county: Region)
             ),
         ],
         examples=examples,
-        references=[
-            ReferenceList(COL_ROLE, [str(r.label) for r in roles]),
-            ReferenceList(
-                COL_TOWNSHIP, [c for c, _n in townships], note=_("乡镇名称"), labels=[n for _c, n in townships]
-            ),
-            ReferenceList(COL_UNIT, units),
-            ReferenceList(COL_STATION, [c for c, _n in stations], note=_("站点名称"), labels=[n for _c, n in stations]),
-        ],
+        # the townships, villages, units and stations under the titles the binding columns draw from
+        references=[ReferenceList(COL_ROLE, [str(r.label) for r in roles]), *places.lists(stations_title=COL_STATION)],
     )
 
 

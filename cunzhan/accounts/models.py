@@ -3,7 +3,7 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -11,6 +11,17 @@ from cunzhan.core.roles import Role
 
 if TYPE_CHECKING:
     from cunzhan.core.scoping import Scope
+
+
+class AccountManager(UserManager):
+    """Django's manager, but for the superuser it makes: ``cunzhan createsuperuser`` is how the first
+    administrator of an installation comes to exist, and an account without a role has no scope (every
+    page would fail for it). It is the administrator role, and changes its password at first login as
+    every account given a password by someone else does."""
+
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
 
 
 class User(AbstractUser):
@@ -39,6 +50,8 @@ class User(AbstractUser):
     # optimistic concurrency: each edit of the name or phone moves it on, and an edit made from an older
     # version is refused (services.user_update)
     version = models.PositiveIntegerField(_("版本"), default=0, editable=False)
+
+    objects = AccountManager()
 
     class Meta:
         verbose_name = _("用户")

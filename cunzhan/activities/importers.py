@@ -19,6 +19,7 @@ from cunzhan.core.audit import log_event
 from cunzhan.core.import_templates import ReferenceList, TemplateColumn, write_import_template
 from cunzhan.core.tabular import CellError, ImportRejected, check_header, read_table
 from cunzhan.stations.models import Station
+from cunzhan.stations.references import places_for
 
 COL_STATION, COL_NAME, COL_PHONE, COL_STATUS, COL_TEST = "站点编码", "姓名", "手机号", "出勤情况", "测试结果"
 HEADERS = (COL_STATION, COL_NAME, COL_PHONE, COL_STATUS, COL_TEST)
@@ -27,9 +28,9 @@ STATUS_BY_TEXT = {str(label): value for value, label in AttendanceStatus.choices
 TEST_BY_TEXT = {"合格": ExamResult.PASS, "不合格": ExamResult.FAIL, "": ExamResult.NONE, "空": ExamResult.NONE}
 PHONE = re.compile(r"^1\d{10}$")
 EXAMPLE_ROWS = (
-    ("610828-0002", "张三", "13800000000", "出勤", "合格"),
-    ("610828-0003", "李四", "", "迟到", "不合格"),
-    ("610828-0004", "王五", "", "请假", ""),
+    ("张三", "13800000000", "出勤", "合格"),
+    ("李四", "", "迟到", "不合格"),
+    ("王五", "", "请假", ""),
 )
 
 
@@ -39,14 +40,14 @@ class ImportSummary:
     stations: int
 
 
-def write_template(target: IO[bytes] | str, *, user: Any = None) -> None:
+def write_template(target: IO[bytes] | str, *, user: Any) -> None:
     """The attendance sheet, for ``user``: the format of each column, drop-down lists for the attendance
-    and the test result, the user's stations on the 参考 sheet and in the examples."""
-    stations = []
-    if user is not None:
-        stations = list(user.scope.filter(Station.objects.order_by("code")).values_list("code", "name")[:5000])
-    codes = [code for code, _name in stations] or [row[0] for row in EXAMPLE_ROWS]
-    examples = [(codes[i % len(codes)], *row[1:]) for i, row in enumerate(EXAMPLE_ROWS)]
+    and the test result, the user's stations on the 参考 sheet (with the county's townships, villages
+    and operating units) and in the examples."""
+    stations = list(user.scope.filter(Station.objects.order_by("code")).values_list("code", "name")[:5000])
+    # no station in scope (yet): the example says what goes there, as the ledgers' template does
+    codes = [code for code, _name in stations] or [_("站点编码")]
+    examples = [(codes[i % len(codes)], *row) for i, row in enumerate(EXAMPLE_ROWS)]
     write_import_template(
         target,
         sheet="出勤登记",
@@ -61,9 +62,12 @@ def write_template(target: IO[bytes] | str, *, user: Any = None) -> None:
         ],
         examples=examples,
         references=[
-            ReferenceList(COL_STATION, codes, note=_("站点名称"), labels=[name for _code, name in stations]),
+            ReferenceList(
+                COL_STATION, [code for code, _name in stations], note=_("站点名称"), labels=[n for _c, n in stations]
+            ),
             ReferenceList(COL_STATUS, list(STATUS_BY_TEXT)),
             ReferenceList(COL_TEST, ["合格", "不合格"]),
+            *places_for(user).lists(omit=(COL_STATION,)),
         ],
     )
 

@@ -6,6 +6,14 @@ decimals …), then example rows with the user's own codes; a second sheet, 参�
 may hold (the county's townships and villages, operating units, stations, and each fixed set of values);
 every column with a fixed set of values gets an Excel drop-down list (data validation) drawn from it.
 
+A free-text column whose values are usually among a few well-known ones (the platforms of a shop, 网店/平台,
+合作平台) gets the same drop-down as a suggestion only (``other_allowed``): Excel offers the list and
+accepts anything typed, with no message at all. The import takes any text there, so the spreadsheet must
+not object to a value the import accepts — a local platform, or several platforms in one cell
+("邮乐购、淘宝"), which for 合作平台 is the rule rather than the exception; even Excel's mildest
+("information") error box would stop the clerk on most rows for nothing. The list is the setting
+``IMPORT_PLATFORMS`` (:func:`platform_list`).
+
 The explanation row starts with :data:`EXPLANATION_MARK`. :func:`cunzhan.core.tabular.read_table` hands
 it to the importers as a blank row, which they skip like any blank row: the rows below keep the numbers
 the spreadsheet shows.
@@ -17,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from cunzhan.core.tabular import EXPLANATION_MARK, column_letter, workbook
@@ -33,6 +42,7 @@ class TemplateColumn:
     choices: str = ""  # the title of a reference list whose values the column takes (a drop-down)
     text: bool = False  # kept as text, so that Excel keeps the leading zeros of a code or phone
     width: int = 0
+    other_allowed: bool = False  # the list is a suggestion: any other value may be typed (see above)
 
 
 @dataclass(frozen=True)
@@ -70,19 +80,7 @@ def write_import_template(
         if column.choices:
             if column.choices not in lists:
                 raise ValueError(f"template column {column.header!r}: no reference list {column.choices!r}")
-            ws.data_validation(
-                2,
-                col,
-                2 + ROWS_VALIDATED,
-                col,
-                {
-                    "validate": "list",
-                    "source": lists[column.choices],
-                    "error_title": _("不在可选范围内"),
-                    "error_message": _("请从下拉列表中选择（见“参考”工作表）。"),
-                    "error_type": "warning",  # Excel warns; the import refuses the file with the row named
-                },
-            )
+            ws.data_validation(2, col, 2 + ROWS_VALIDATED, col, _validation(column, lists[column.choices]))
     ws.set_row(1, 48)
     ws.freeze_panes(2, 0)
     for r, row in enumerate(examples, start=2):
@@ -94,6 +92,31 @@ def write_import_template(
             else:
                 ws.write(r, c, value)
     book.close()
+
+
+def _validation(column: TemplateColumn, source: str) -> dict[str, Any]:
+    """A column's drop-down list: a closed one warns of another value (the import refuses the file with
+    the row named); an open one offers the list and takes anything, saying so when the cell is chosen."""
+    if column.other_allowed:
+        return {
+            "validate": "list",
+            "source": source,
+            "show_error": False,
+            "input_title": _("可从列表中选择"),
+            "input_message": _("也可直接填写列表中没有的值。"),
+        }
+    return {
+        "validate": "list",
+        "source": source,
+        "error_title": _("不在可选范围内"),
+        "error_message": _("请从下拉列表中选择（见“参考”工作表）。"),
+        "error_type": "warning",
+    }
+
+
+def platform_list(title: str) -> ReferenceList:
+    """The common e-commerce platforms (the setting ``IMPORT_PLATFORMS``), offered in a free-text column."""
+    return ReferenceList(title, [str(p) for p in settings.IMPORT_PLATFORMS])
 
 
 def _write_references(book: Any, references: Sequence[ReferenceList], head: Any) -> dict[str, str]:

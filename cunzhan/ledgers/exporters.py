@@ -16,12 +16,13 @@ from django.utils.translation import gettext as _
 
 from cunzhan.core.audit import log_event
 from cunzhan.core.dates import SHANGHAI
-from cunzhan.core.import_templates import ReferenceList, TemplateColumn, write_import_template
+from cunzhan.core.import_templates import ReferenceList, TemplateColumn, platform_list, write_import_template
 from cunzhan.core.roles import Role
 from cunzhan.core.tabular import EXPLANATION_MARK, write_csv, write_xlsx
 from cunzhan.ledgers.selectors import EntryFilter, filtered_entries_for_user, masked_value
 from cunzhan.ledgers.specs import STATION_HEADER, LedgerSpec, spec_for
 from cunzhan.stations.models import Station
+from cunzhan.stations.references import places_for
 
 EXTRA_HEADERS = ["登记时间", "来源"]
 TEMPLATE_STATIONS = 5000  # listed on a template's 参考 sheet (a county has a few hundred)
@@ -112,8 +113,9 @@ def template_rows(spec: LedgerSpec, station_code: str) -> list[list[Any]]:
 
 def write_template(spec: LedgerSpec, target: IO, fmt: str = "xlsx", *, user: Any) -> None:
     """A template for ``user``: the Chinese headers, a row saying each column's format, an example row
-    at one of the user's stations; in .xlsx also drop-down lists for the fixed values and a 参考 sheet
-    with the user's stations (cunzhan.core.import_templates)."""
+    at one of the user's stations; in .xlsx also drop-down lists for the fixed values (and the platforms
+    as a suggestion) and a 参考 sheet with the user's stations and the county's townships, villages and
+    operating units (cunzhan.core.import_templates)."""
     stations = list(
         user.scope.filter(Station.objects.all()).order_by("code").values_list("code", "name")[:TEMPLATE_STATIONS]
     )
@@ -134,11 +136,24 @@ def write_template(spec: LedgerSpec, target: IO, fmt: str = "xlsx", *, user: Any
             references.append(ReferenceList(column.header, [str(label) for _c, label in column.choices]))
         elif column.kind == "bool":
             choices = YES_NO
+        elif column.platforms:
+            choices = column.header
+            references.append(platform_list(column.header))
         # phone and ID numbers as text, or Excel drops digits
         is_text = column.kind in ("text", "phone", "id_number", "choice")
-        columns.append(TemplateColumn(column.header, hint, required=column.required, choices=choices, text=is_text))
+        columns.append(
+            TemplateColumn(
+                column.header,
+                hint,
+                required=column.required,
+                choices=choices,
+                text=is_text,
+                other_allowed=column.platforms,
+            )
+        )
     if any(c.kind == "bool" for c in spec.columns):
         references.append(ReferenceList(YES_NO, [_("是"), _("否")]))
+    references += places_for(user).lists(omit=(STATION_HEADER,))  # the user's stations are listed first
     write_import_template(
         target, sheet=spec.label, columns=columns, examples=template_rows(spec, example), references=references
     )
@@ -157,4 +172,6 @@ def _hint(column) -> str:
     }
     if column.kind == "choice":
         return _("可填：%(labels)s") % {"labels": "、".join(str(label) for _c, label in column.choices)}
+    if column.platforms:
+        return _("可从下拉列表选，也可直接填写其他网店或平台；最多 %(n)d 个字") % {"n": column.max_length}
     return hints.get(column.kind, "")

@@ -297,6 +297,8 @@ class Column:
     choices: tuple[tuple[str, str], ...] = field(default=())
     example: Any = ""
     hint: str = ""
+    # free text whose template offers the common platforms as a drop-down (any other may be typed)
+    platforms: bool = False
 
 
 def _parse_cell(column: Column, value: Any, ctx: Context) -> Any:

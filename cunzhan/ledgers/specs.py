@@ -54,6 +54,11 @@ def _text(header: str, field: str, max_length: int, *, required: bool = True, ex
     return Column(header, field, "text", required=required, max_length=max_length, example=example)
 
 
+def _platform(*, required: bool, example: str) -> Column:
+    """The shop or platform: free text, the common ones offered in the template."""
+    return Column("网店/平台", "platform", "text", required=required, max_length=64, example=example, platforms=True)
+
+
 PURCHASE = LedgerSpec(
     kind=Kind.PURCHASE,
     model=ProxyPurchase,
@@ -62,7 +67,7 @@ PURCHASE = LedgerSpec(
         _text("商品名称", "product_name", 128, example="复合肥 50kg"),
         Column("数量", "quantity", "quantity", example=2),
         Column("金额（元）", "amount", "amount", example=236.5),
-        _text("网店/平台", "platform", 64, example="拼多多"),
+        _platform(required=True, example="拼多多"),
         _text("顾客姓名", "customer_name", 32, required=False, example="张三"),
         Column("顾客手机号", "customer_phone", "phone", required=False, example="13800001234"),
         Column("顾客身份证号", "customer_id_number", "id_number", required=False, example=""),
@@ -78,7 +83,7 @@ SALE = LedgerSpec(
         _text("商品名称", "product_name", 128, example="佳县红枣 5kg"),
         Column("数量", "quantity", "quantity", example=10),
         Column("金额（元）", "amount", "amount", example=450),
-        _text("网店/平台", "platform", 64, required=False, example="淘宝"),
+        _platform(required=False, example="淘宝"),
         Column("经县公共服务中心/展销中心", "via_county_centre", "bool", required=False, example="否"),
         _text("卖方农户", "seller_household", 64, example="李四"),
         Column("贫困户", "poor_household", "bool", required=False, example="是"),

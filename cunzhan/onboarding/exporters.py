@@ -1,5 +1,6 @@
 """The guided template of each kind of history import (cunzhan.core.import_templates): the headers, a row
-saying each column's format, examples with the county's own station codes, and the 参考 sheet."""
+saying each column's format, examples with the county's own station codes, and the 参考 sheet: the
+kind's own lists, then the county's townships, villages and operating units."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from typing import IO
 
 from cunzhan.accounts.models import User
 from cunzhan.core.import_templates import write_import_template
-from cunzhan.onboarding.importing import Check
+from cunzhan.onboarding.importing import COL_STATION, Check
 from cunzhan.onboarding.services import history_county, importer_for
 from cunzhan.regions.models import Region
+from cunzhan.stations.references import places_for
 
 
 def write_template(target: IO[bytes] | str, *, user: User, kind: str, county: Region | None = None) -> None:
@@ -20,5 +22,8 @@ def write_template(target: IO[bytes] | str, *, user: User, kind: str, county: Re
         sheet=importer.sheet,
         columns=importer.columns(check),
         examples=importer.examples(check),
-        references=importer.references(check),
+        references=[
+            *importer.references(check),
+            *places_for(user, check.county).lists(omit=(COL_STATION,)),  # each kind lists the stations first
+        ],
     )

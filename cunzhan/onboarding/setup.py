@@ -63,9 +63,13 @@ def setup_steps(user: User, county: Region) -> list[SetupStep] | None:
             _("选定本县方案"),
             "" if schemes or not assessed else _("沿用默认方案"),
         ),
-        SetupStep(_("运营单位"), units, units > 0, reverse("stations:list"), _("登记运营单位")),
+        SetupStep(_("运营单位"), units, units > 0, reverse("units:list"), _("登记运营单位")),
         SetupStep(
-            _("账号（运营单位、督查员、站长）"), accounts, accounts > 0, reverse("accounts:users"), _("创建账号")
+            _("账号（运营单位、督查员、站长）"),
+            accounts,
+            accounts > 0,
+            reverse("accounts:user_import"),
+            _("批量创建账号"),
         ),
         SetupStep(_("服务站"), stations, stations > 0, reverse("stations:import"), _("导入服务站")),
         SetupStep(

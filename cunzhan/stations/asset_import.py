@@ -25,6 +25,7 @@ from cunzhan.core.import_templates import ReferenceList, TemplateColumn, write_i
 from cunzhan.core.tabular import CellError, ImportRejected, check_header, read_table
 from cunzhan.stations import history
 from cunzhan.stations.models import FIXED_ASSET_KINDS, AssetKind, PublicAsset, Station
+from cunzhan.stations.references import places_for
 
 COL_STATION, COL_KIND, COL_NAME, COL_SERIAL = "站点编码", "资产类别", "名称/型号", "资产编号"
 COL_QUANTITY, COL_ACQUIRED, COL_NOTE = "数量", "配发日期", "备注"
@@ -202,8 +203,8 @@ def import_assets(source: str | IO[bytes], *, acting_user: Any, name: str | None
 
 
 def write_template(target: IO[bytes], *, user: Any) -> None:
-    """The asset template for ``user``: the user's stations on the 参考 sheet and in the examples, the
-    asset kinds as a drop-down list."""
+    """The asset template for ``user``: the user's stations on the 参考 sheet (with the county's townships,
+    villages and operating units) and in the examples, the asset kinds as a drop-down list."""
     stations = list(user.scope.filter(Station.objects.order_by("code")).values_list("code", "name")[:TEMPLATE_STATIONS])
     code = stations[0][0] if stations else "610828-0001"
     acquired = (local_now().date().replace(day=1) - timedelta(days=365)).replace(day=1).isoformat()
@@ -226,6 +227,7 @@ def write_template(target: IO[bytes], *, user: Any) -> None:
         references=[
             ReferenceList(COL_STATION, [c for c, _n in stations], note=_("站点名称"), labels=[n for _c, n in stations]),
             ReferenceList(COL_KIND, [str(label) for _v, label in AssetKind.choices]),
+            *places_for(user).lists(omit=(COL_STATION,)),
         ],
     )
 

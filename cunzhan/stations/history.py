@@ -8,6 +8,8 @@ the rules and what is written for such a station.
 * A status needs its certification date (认定日期), which must not be in the future: incubation
   (培育期) counts from it exactly as from a certification made in the system (``Station.certified_at``,
   the county's ``incubation_months``).
+* The application date (申请日期) may be given: the certification cannot precede it. Without it the
+  application is recorded as of the certification date; either way the import event holds it.
 * 培育期 and 运营 are checked against the date, never silently changed: 培育期 with a date whose
   incubation has ended, or 运营 with one whose incubation has not, is a contradiction the file must
   correct (the lifecycle moves 培育期 → 运营 only once the incubation is over). 认定授牌, 整改, 撤销 and 关停
@@ -94,9 +96,15 @@ def parse_date(value: Any) -> date | None:
 
 
 def status_problems(
-    status: str | None, certified_on: date | None, *, today: date, incubation_months: int
+    status: str | None,
+    certified_on: date | None,
+    *,
+    today: date,
+    incubation_months: int,
+    applied_on: date | None = None,
 ) -> list[tuple[str, str]]:
-    """What is wrong with a row's status and certification date, as (column key, message) pairs."""
+    """What is wrong with a row's status, certification date and application date, as (column key,
+    message) pairs."""
     if status is None:
         if certified_on is not None:
             return [("status", _("填写了认定日期，须同时填写当前状态（新申请的站点两列都留空）"))]
@@ -107,6 +115,16 @@ def status_problems(
         return [("certified_on", _("认定日期 %(date)s 晚于今天") % {"date": certified_on.isoformat()})]
     if certified_on < EARLIEST:
         return [("certified_on", _("认定日期 %(date)s 早于 2000 年，请检查") % {"date": certified_on.isoformat()})]
+    if applied_on is not None and applied_on < EARLIEST:
+        return [("applied_on", _("申请日期 %(date)s 早于 2000 年，请检查") % {"date": applied_on.isoformat()})]
+    if applied_on is not None and certified_on < applied_on:
+        return [
+            (
+                "certified_on",
+                _("认定日期 %(certified)s 早于申请日期 %(applied)s：站点须先申请后认定")
+                % {"certified": certified_on.isoformat(), "applied": applied_on.isoformat()},
+            )
+        ]
     ends = incubation_end(certified_on, incubation_months)
     names = {"date": certified_on.isoformat(), "months": incubation_months, "end": ends.isoformat()}
     if status == Status.INCUBATION and today >= ends:
@@ -190,9 +208,17 @@ def earlier_import(acting_user: User, digest: str) -> AlreadyImported | None:
 
 
 def import_event(
-    station: Station, *, actor: User, at: datetime, source: dict[str, Any], certified_on: date | None
+    station: Station,
+    *,
+    actor: User,
+    at: datetime,
+    source: dict[str, Any],
+    certified_on: date | None,
+    applied_on: date | None = None,
 ) -> StationEvent:
-    """The lifecycle event of a station the import created (unsaved: the importer bulk-creates them)."""
+    """The lifecycle event of a station the import created (unsaved: the importer bulk-creates them); a
+    station brought in its status keeps its dates there, the application as of the certification when
+    the file gives none."""
     if station.status == Status.APPLIED:
         return StationEvent(
             station=station,
@@ -203,7 +229,12 @@ def import_event(
             reason=APPLICATION_REASON,
             data=source,
         )
-    data = {**source, "certified_on": certified_on.isoformat() if certified_on else None}
+    applied_on = applied_on or certified_on
+    data = {
+        **source,
+        "certified_on": certified_on.isoformat() if certified_on else None,
+        "applied_on": applied_on.isoformat() if applied_on else None,
+    }
     return StationEvent(
         station=station, from_status="", to_status=station.status, actor=actor, at=at, reason=HISTORY_REASON, data=data
     )

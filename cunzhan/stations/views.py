@@ -18,7 +18,7 @@ from cunzhan.core.forms import apply_validation_error
 from cunzhan.core.tabular import ImportRejected
 from cunzhan.regions.models import Level, Region
 from cunzhan.regions.selectors import ALL, county_for_user
-from cunzhan.stations import asset_import, exporters, importers, selectors, services
+from cunzhan.stations import asset_import, exporters, import_template, importers, selectors, services
 from cunzhan.stations.forms import (
     AssetForm,
     AssetImportForm,
@@ -374,7 +374,7 @@ def station_import_template(request):
     county = county_for_user(user, request.GET.get("county"), several=ALL) or _first_county(user)
 
     def write(target) -> None:
-        importers.write_template(target, user=user, county=county)
+        import_template.write_template(target, user=user, county=county)
 
     return _xlsx_response(write, "服务站导入模板.xlsx")
 

@@ -101,3 +101,16 @@ def test_the_command_writes_the_countys_template(world, tmp_path):
     out = command("--as", "county", "--template", str(tmp_path / "t.xlsx"))
     assert "佳县的账号导入模板已写入" in out
     assert sheets((tmp_path / "t.xlsx").read_bytes())["账号"][0] == list(HEADERS)
+
+
+def test_createsuperuser_makes_the_installations_first_administrator(db, client, monkeypatch):
+    """How an installation gets its administrator, who then creates each county's office account."""
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "Admin#first2026")
+    call_command("createsuperuser", "--noinput", "--username", "root", "--email", "", stdout=io.StringIO())
+    root = User.objects.get(username="root")
+    assert (root.role, root.is_superuser, root.must_change_password) == ("admin", True, True)
+    client.post("/accounts/login/", {"username": "root", "password": "Admin#first2026"})
+    first, new = "Admin#first2026", "Admin#second2026"
+    client.post("/accounts/password/", {"old_password": first, "new_password": new, "new_password_again": new})
+    assert client.get("/").status_code == 200
+    assert client.get("/accounts/users/new/").status_code == 200  # where it creates a county office's account

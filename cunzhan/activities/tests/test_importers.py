@@ -5,6 +5,7 @@ import io
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from python_calamine import CalamineWorkbook
 
 from cunzhan.activities.importers import import_attendance, write_template
 from cunzhan.activities.models import Attendance, AttendanceStatus, ExamResult
@@ -77,11 +78,11 @@ def test_unsupported_file_types_are_refused(world, training):
         import_attendance(acting_user=world.operator, training=training, source=io.BytesIO(b"x"), name="a.pdf")
 
 
-def test_the_template_round_trips(world, training, tmp_path):
+def test_the_template_is_the_users_and_imports_as_downloaded(world, training, tmp_path):
     path = tmp_path / "template.xlsx"
-    write_template(str(path))
-    with pytest.raises(ImportRejected):  # the example codes are not this world's stations
-        import_attendance(acting_user=world.operator, training=training, source=path)
+    write_template(str(path), user=world.operator)
+    summary = import_attendance(acting_user=world.operator, training=training, source=path)
+    assert (summary.rows, summary.stations) == (3, 2)  # the examples at the operator's own two stations
 
 
 def test_the_command_imports_and_reports_errors(world, training, tmp_path):
@@ -96,6 +97,15 @@ def test_the_command_imports_and_reports_errors(world, training, tmp_path):
         call_command("import_attendance", str(training.pk), str(bad))
     with pytest.raises(CommandError, match="不存在"):
         call_command("import_attendance", "999999", str(good))
+
+
+def test_the_commands_template_is_written_for_the_account_named(world, tmp_path):
     template = tmp_path / "t.xlsx"
-    call_command("import_attendance", "--template", str(template), stdout=io.StringIO())
-    assert template.stat().st_size > 0
+    with pytest.raises(CommandError, match="请用 --as 给出账号"):
+        call_command("import_attendance", "--template", str(template))
+    call_command("import_attendance", "--template", str(template), "--as", "operator", stdout=io.StringIO())
+    rows = CalamineWorkbook.from_path(str(template)).get_sheet_by_index(0).to_python()
+    assert [row[0] for row in rows[2:]] == ["JX-0001", "JX-0002", "JX-0001"]  # not made-up codes
+    call_command("import_attendance", "--template", str(template), "--as", "other_keeper", stdout=io.StringIO())
+    rows = CalamineWorkbook.from_path(str(template)).get_sheet_by_index(0).to_python()
+    assert {row[0] for row in rows[2:]} == {"XW-0001"}

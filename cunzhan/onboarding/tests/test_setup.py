@@ -31,6 +31,24 @@ def test_a_new_county_with_only_its_regions_starts_at_the_second_step(world):
     assert [s.done for s in steps] == [True, False, False, False, False, False]
 
 
+def test_each_step_links_to_the_page_that_does_it_and_every_link_opens(world, client):
+    county = world.regions["610828"]
+    steps = {s.action: s.url for s in setup_steps(world.county, county)}
+    assert steps == {
+        "查看区划": "/regions/610828/",
+        "选定本县方案": "/assessment/schemes/",
+        "登记运营单位": "/operating-units/",  # the units' register, not the stations' list
+        "批量创建账号": "/accounts/users/import/",  # the accounts' bulk import, not one by one
+        "导入服务站": "/stations/import/",
+        "确认报送时限": "/reports/settings/",
+    }
+    client.force_login(world.county)
+    home = client.get("/").content.decode()
+    for url in steps.values():
+        assert f'href="{url}"' in home
+        assert client.get(url).status_code == 200, url
+
+
 def test_other_roles_see_no_checklist(world):
     county = world.regions["610828"]
     for user in (world.operator, world.supervisor, world.keeper, world.city):

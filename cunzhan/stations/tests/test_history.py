@@ -164,6 +164,15 @@ def test_an_imported_station_is_not_a_zombie_for_the_years_before_the_system_kne
         ({"当前状态": "申请", "认定日期": "2024-01-01"}, "当前状态", "新申请的站点此列留空"),
         ({"当前状态": "运营", "认定日期": "2024-01-01", "运营单位": "没有这家"}, "运营单位", "没有名为“没有这家”"),
         ({"当前状态": "", "认定日期": "", "合作协议编号": "XY-1"}, "合作协议编号", "只用于已认定的站点"),
+        (
+            {"当前状态": "运营", "认定日期": "2024-05-10", "申请日期": "2024-06-01"},
+            "认定日期",
+            "认定日期 2024-05-10 早于申请日期 2024-06-01：站点须先申请后认定",
+        ),
+        ({"当前状态": "运营", "认定日期": "2024-05-10", "申请日期": "2027-01-01"}, "认定日期", "早于申请日期"),
+        ({"当前状态": "运营", "认定日期": "2024-05-10", "申请日期": "上个月"}, "申请日期", "不是日期"),
+        ({"当前状态": "运营", "认定日期": "2024-05-10", "申请日期": "1999-12-31"}, "申请日期", "早于 2000 年"),
+        ({"当前状态": "", "认定日期": "", "申请日期": "2024-03-01"}, "申请日期", "只用于已认定的站点（历史导入）"),
     ],
 )
 def test_each_contradiction_is_named_by_row_and_column_and_nothing_is_saved(world, overrides, column, fragment):
@@ -175,6 +184,22 @@ def test_each_contradiction_is_named_by_row_and_column_and_nothing_is_saved(worl
     line, col, message = errors[0]
     assert (line, col) == (3, column) and fragment in message, errors
     assert not Station.objects.filter(code__startswith="OLD-").exists()
+
+
+def test_the_application_date_is_recorded_as_given_or_as_of_the_certification(world, client):
+    data = xlsx(
+        [
+            history_row("OLD-001", "运营", "2024-05-10", 申请日期="2024-03-01"),
+            history_row("OLD-002", "运营", "2024-05-10", 申请日期="2024-05-10"),  # the same day: allowed
+            history_row("OLD-003", "运营", "2024-05-10"),  # none given
+        ]
+    )
+    import_stations(named(data), acting_user=world.county)
+    applied = dict(StationEvent.objects.values_list("station__code", "data__applied_on"))
+    assert applied == {"OLD-001": "2024-03-01", "OLD-002": "2024-05-10", "OLD-003": "2024-05-10"}
+    client.force_login(world.county)
+    page = client.get("/stations/OLD-001/").content.decode()
+    assert "申请日期 2024-03-01" in page and "认定日期 2024-05-10" in page
 
 
 def test_the_incubation_boundary_is_the_lifecycles(world):
@@ -310,7 +335,9 @@ def test_the_template_is_made_for_the_county_and_imports_as_downloaded(world, cl
     assert {"610828", "610828101", "610828101201", "610828102201"} <= listed and "360734" not in listed
     assert "佳县运营公司" in {r[3] for r in reference[1:] if len(r) > 3} and "寻乌运营公司" not in str(reference)
     assert {"认定授牌", "培育期", "运营", "整改", "撤销", "关停"} <= {str(c) for r in reference for c in r}
-    assert len(_lists(data)) == 5 + 4  # five yes/no columns; tier, status, unit and region
+    assert len(_lists(data)) == 5 + 5  # five yes/no columns; tier, status, unit, region and the platforms
+    explanation = dict(zip(HEADERS, main[1], strict=True))
+    assert "不填则按认定日期记为申请日期" in explanation["申请日期"]
     # filled in as it is, it imports: a new application and a station in 运营
     answer = client.post("/stations/import/", {"file": named(data, "模板.xlsx")}, follow=True)
     assert "1 个已认定的站点按历史导入" in answer.content.decode()

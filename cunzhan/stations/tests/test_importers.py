@@ -10,7 +10,8 @@ import xlsxwriter
 from python_calamine import CalamineWorkbook
 
 from cunzhan.core.tabular import EXPLANATION_MARK, ImportRejected
-from cunzhan.stations.importers import EXAMPLE_ROW, HEADERS, import_stations, template_bytes
+from cunzhan.stations.import_template import EXAMPLE_ROW, template_bytes
+from cunzhan.stations.importers import HEADERS, import_stations
 from cunzhan.stations.models import ResponsiblePerson, Station, StationEvent, Status
 
 COL = {h: i for i, h in enumerate(HEADERS)}
