@@ -139,7 +139,8 @@ def fault_repair_days(county_codes: list[str]) -> dict[str, int]:
     fault is overdue from then (DOMAIN.md). A county whose scheme has no such item has no such deadline."""
     own: dict[str, SchemeVersion] = {}
     for scheme in SchemeVersion.objects.filter(county_id__in=county_codes).order_by("created_at", "version"):
-        own[scheme.county_id] = scheme  # the newest last: as scheme_for_county
+        if scheme.county_id:
+            own[scheme.county_id] = scheme  # the newest last: as scheme_for_county
     default = default_scheme()
     days = {}
     for code in county_codes:

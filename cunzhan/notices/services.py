@@ -173,10 +173,16 @@ def report_chase(
     if station_codes:
         codes = set(station_codes)
         chosen = list(outstanding.filter(code__in=codes).values("pk", "code", "name", "report_status"))
-        known = set(acting_user.scope.filter(owing_stations(county.code, period.end)).filter(code__in=codes).values_list("code", flat=True))
+        known = set(
+            acting_user.scope.filter(owing_stations(county.code, period.end))
+            .filter(code__in=codes)
+            .values_list("code", flat=True)
+        )
         unknown = codes - known
         if unknown:
-            raise ValidationError({"stations": _("站点不存在或不在您的管辖范围内：%(codes)s") % {"codes": "、".join(sorted(unknown))}})
+            raise ValidationError(
+                {"stations": _("站点不存在或不在您的管辖范围内：%(codes)s") % {"codes": "、".join(sorted(unknown))}}
+            )
         not_outstanding = sorted(known - {row["code"] for row in chosen})
     else:
         chosen = list(outstanding.values("pk", "code", "name", "report_status"))
@@ -220,7 +226,12 @@ def report_chase(
             actor=acting_user,
             obj=county,
             message="report_chase",
-            data={"period": f"{period.kind}:{period.slug}", "stations": [r["code"] for r in chosen], "sent": sent, "note": note},
+            data={
+                "period": f"{period.kind}:{period.slug}",
+                "stations": [r["code"] for r in chosen],
+                "sent": sent,
+                "note": note,
+            },
         )
     with_keeper = {row["pk"] for row in chosen if keepers.get(row["pk"])}
     return ChaseOutcome(

@@ -81,9 +81,7 @@ def phrase(kind: str, phase: str, params: dict[str, Any], *, sender: str = "", n
             )
         if phase == "expired":
             return Phrase(_("整改期限（%(due)s）已到，等待复查") % {"due": due}, params.get("requirements", ""), "")
-        return Phrase(
-            _("请在 %(due)s 前完成整改") % {"due": due}, params.get("requirements", ""), _("查看整改要求")
-        )
+        return Phrase(_("请在 %(due)s 前完成整改") % {"due": due}, params.get("requirements", ""), _("查看整改要求"))
     if kind == NoticeKind.PUBLICITY:
         return Phrase(
             _("%(station)s 公示期已满（%(due)s），可以认定授牌") % {"station": station, "due": due},
@@ -92,14 +90,14 @@ def phrase(kind: str, phase: str, params: dict[str, Any], *, sender: str = "", n
         )
     if kind == NoticeKind.FAULT:
         return Phrase(
-            _("%(station)s 的%(asset)s报修已超过 %(days)d 天未修复") % {
+            _("%(station)s 的%(asset)s报修已超过 %(days)d 天未修复")
+            % {
                 "station": station,
                 "asset": params.get("asset", ""),
                 "days": int(params.get("days", 0)),
             },
-            _("报修时间：%(day)s。影响正常营业的故障超期未修复，设施设备一项不得分。") % {
-                "day": day_label(params.get("reported"))
-            },
+            _("报修时间：%(day)s。影响正常营业的故障超期未修复，设施设备一项不得分。")
+            % {"day": day_label(params.get("reported"))},
             _("去登记修复"),
         )
     if kind == NoticeKind.PARCELS:
@@ -114,9 +112,7 @@ def phrase(kind: str, phase: str, params: dict[str, Any], *, sender: str = "", n
     if kind == NoticeKind.GUIDANCE:
         quarter = int(params.get("quarter", 0))
         if phase == "overdue":
-            title = ngettext(
-                "第%(q)d季度有 %(n)d 个站点没有指导走访", "第%(q)d季度有 %(n)d 个站点没有指导走访", n
-            )
+            title = ngettext("第%(q)d季度有 %(n)d 个站点没有指导走访", "第%(q)d季度有 %(n)d 个站点没有指导走访", n)
             return Phrase(title % {"q": quarter, "n": n}, "", _("查看指导情况"))
         title = ngettext(
             "请在 %(due)s 前走访本季度尚未指导的 %(n)d 个站点", "请在 %(due)s 前走访本季度尚未指导的 %(n)d 个站点", n
@@ -124,7 +120,8 @@ def phrase(kind: str, phase: str, params: dict[str, Any], *, sender: str = "", n
         return Phrase(title % {"due": due, "n": n}, "", _("查看指导情况"))
     if kind == NoticeKind.ZOMBIE:
         return Phrase(
-            _("%(station)s 已 %(days)d 天没有台账活动（僵尸站点）") % {
+            _("%(station)s 已 %(days)d 天没有台账活动（僵尸站点）")
+            % {
                 "station": station,
                 "days": int(params.get("days", 0)),
             },

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db.models import F, FilteredRelation, Q, QuerySet
 from django.db.models.functions import Coalesce
@@ -47,9 +48,10 @@ def obliged_stations(user: User, county_code: str, period_end: date) -> QuerySet
     return user.scope.filter(owing_stations(county_code, period_end))
 
 
-def with_report_status(stations: QuerySet[Station], period: ReportPeriod, *, now: datetime) -> QuerySet[Station]:
+def with_report_status(stations: QuerySet[Station], period: ReportPeriod, *, now: datetime) -> QuerySet[Any]:
     """The stations, each with its report for the period left-joined as ``rep`` and its status
-    (:func:`status_expression`) as ``report_status``: the board's rule for a whole county in one query."""
+    (:func:`status_expression`) as ``report_status``: the board's rule for a whole county in one query.
+    (Typed loosely: the type checker's Django plugin knows the model's fields, not these annotations.)"""
     return stations.annotate(
         rep=FilteredRelation(
             "reports",

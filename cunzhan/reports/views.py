@@ -236,6 +236,8 @@ def board(request):
             "can_request": user.scope.can("report.request"),
             "can_upward": user.scope.can("upward.export"),
             "can_settings": user.scope.can("county_settings.manage"),
+            # 催报 posts to the notices app's page (/notices/chase/), named by its URL in the template
+            "can_chase": user.scope.can("notice.chase") and period.opens_at <= timezone.now(),
         },
     )
 

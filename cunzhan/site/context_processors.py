@@ -6,6 +6,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cunzhan.core.roles import role_has
+from cunzhan.notices.selectors import unread_count
 
 # (url name, label, permission)
 NAV_ITEMS = [
@@ -19,6 +20,7 @@ NAV_ITEMS = [
     ("supervision:inspections", _("督查"), "supervision.view"),
     ("assessment:list", _("考核"), "assessment.view"),
     ("onboarding:index", _("历史导入"), "history.import"),
+    ("notices:settings", _("提醒设置"), "county_settings.manage"),
     ("accounts:users", _("账号管理"), "user.view"),
     ("accounts:operations", _("操作日志"), "audit.view"),
     ("accounts:logins", _("登录日志"), "loginlog.view"),
@@ -36,7 +38,12 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not user.is_active:
         return {"nav_items": []}
-    return {"nav_items": _menu(user.role), "nav_region": _region_name(user.region_id)}
+    return {
+        "nav_items": _menu(user.role),
+        "nav_region": _region_name(user.region_id),
+        # read on every page: one count over the recipient's unread index
+        "nav_unread": unread_count(user),
+    }
 
 
 _menus: dict[tuple[str, str, str], list[tuple[str, str]]] = {}

@@ -268,7 +268,9 @@ def publicity_ended_stations(*, now: datetime | None = None) -> QuerySet[Station
     for code, county in settings_by_county(counties).items():
         # ends at the start of (start day + days): ended once that day has come
         last_start_day = today - timedelta(days=county.publicity_days)
-        condition |= Q(county_code=code, publicity_started_at__lt=lifecycle.start_of_day(last_start_day + timedelta(days=1)))
+        condition |= Q(
+            county_code=code, publicity_started_at__lt=lifecycle.start_of_day(last_start_day + timedelta(days=1))
+        )
     return stations.filter(condition).select_related("operating_unit")
 
 

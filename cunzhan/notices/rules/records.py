@@ -61,7 +61,13 @@ def rectification_candidates(moment: Moment) -> list[Candidate]:
         if phase is not None:
             found += [
                 Candidate(
-                    recipient_id=k, kind=NoticeKind.RECTIFICATION, phase=phase, params=params, link=link, due_at=due_at, **common
+                    recipient_id=k,
+                    kind=NoticeKind.RECTIFICATION,
+                    phase=phase,
+                    params=params,
+                    link=link,
+                    due_at=due_at,
+                    **common,
                 )
                 for k in keepers.get(order.station_id, [])
             ]
@@ -69,13 +75,25 @@ def rectification_candidates(moment: Moment) -> list[Candidate]:
             result_link = reverse("assessment:result", args=[order.result_id])
             found += [
                 Candidate(
-                    recipient_id=o, kind=NoticeKind.RECTIFICATION, phase="passed", params=params, link=result_link, due_at=due_at, **common
+                    recipient_id=o,
+                    kind=NoticeKind.RECTIFICATION,
+                    phase="passed",
+                    params=params,
+                    link=result_link,
+                    due_at=due_at,
+                    **common,
                 )
                 for o in offices.get(code, [])
             ]
             found += [
                 Candidate(
-                    recipient_id=k, kind=NoticeKind.RECTIFICATION, phase="expired", params=params, link=link, due_at=due_at, **common
+                    recipient_id=k,
+                    kind=NoticeKind.RECTIFICATION,
+                    phase="expired",
+                    params=params,
+                    link=link,
+                    due_at=due_at,
+                    **common,
                 )
                 for k in keepers.get(order.station_id, [])
             ]
@@ -90,7 +108,7 @@ def publicity_candidates(moment: Moment) -> list[Candidate]:
     offices = offices_of(county)
     found = []
     for station in stations:
-        assert station.publicity_started_at is not None  # noqa: S101 (the selector's filter)
+        assert station.publicity_started_at is not None
         ends_at = lifecycle.publicity_ends_at(station.publicity_started_at, county[station.county_code].publicity_days)
         if at_hour(dates.local_date(ends_at), moment.settings(station.county_code).send_hour) > moment.now:
             continue
@@ -113,7 +131,12 @@ def publicity_candidates(moment: Moment) -> list[Candidate]:
 
 
 def _counties() -> list[str]:
-    return sorted(Station.objects.filter(status__in=CERTIFIED_STATUSES).order_by().values_list("county_code", flat=True).distinct())
+    return sorted(
+        Station.objects.filter(status__in=CERTIFIED_STATUSES)
+        .order_by()
+        .values_list("county_code", flat=True)
+        .distinct()
+    )
 
 
 def fault_candidates(moment: Moment) -> list[Candidate]:

@@ -155,7 +155,8 @@ def _digests(code: str, period: ReportPeriod, phase: str, rows: list[dict[str, A
 
     for unit, operators in operators_of(by_unit).items():
         townships = Counter(
-            township_of(r["region_id"], r["region__name"], r["region__parent__name"]) or r["name"] for r in by_unit[unit]
+            township_of(r["region_id"], r["region__name"], r["region__parent__name"]) or r["name"]
+            for r in by_unit[unit]
         )
         found += [digest(operator, townships, len(by_unit[unit])) for operator in operators]
     units = Counter(r["operating_unit__name"] or "—" for r in rows)
