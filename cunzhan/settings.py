@@ -330,3 +330,6 @@ else:
 # a job's worker renews its lease this often (a third of it); a job whose lease ran out is taken again
 JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=60)
 JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=3)
+# a job that failed waits 1, 2, 4 … times this before its next attempt
+JOB_RETRY_SECONDS = env.int("JOB_RETRY_SECONDS", default=60)
+JOB_HEARTBEAT = True

@@ -28,6 +28,7 @@ urlpatterns = [
     path("assessment/", include("cunzhan.assessment.urls")),
     path("onboarding/", include("cunzhan.onboarding.urls")),
     path("notices/", include("cunzhan.notices.urls")),
+    path("jobs/", include("cunzhan.core.job_urls")),
     path("dashboards/", include("cunzhan.dashboards.urls")),
     path("public/assessments/", include(assessment_public_urlpatterns)),
     path("directory/", include((station_public_urlpatterns, "directory"))),

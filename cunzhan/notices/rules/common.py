@@ -16,7 +16,6 @@ from cunzhan.accounts.models import User
 from cunzhan.core import dates
 from cunzhan.core.roles import Role
 from cunzhan.notices.models import ReminderSettings
-from cunzhan.stations.models import Station
 
 # a notice of a missed deadline found later than this after it passed is history, not news (a county
 # starting on the system, a scheduler stopped for weeks): nobody is told
@@ -103,7 +102,7 @@ def _active(role: Role) -> QuerySet[User]:
     return User.objects.filter(role=role, is_active=True)
 
 
-def keepers_of(stations: QuerySet[Station] | Iterable[int]) -> dict[int, list[int]]:
+def keepers_of(stations: QuerySet[Any, Any] | Iterable[int]) -> dict[int, list[int]]:
     """Station id → its keepers' user ids, for a queryset of stations (one query, the stations as a
     subquery) or a list of ids."""
     rows = _active(Role.KEEPER).filter(station__in=stations).values_list("station_id", "pk").order_by()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, timedelta
+from functools import partial
 
 from django.urls import reverse
 
@@ -54,49 +55,24 @@ def rectification_candidates(moment: Moment) -> list[Candidate]:
             "requirements": order.requirements[:200],
         }
         link = reverse("stations:detail", args=[order.station.code])
-        common = {"subject": f"rectification:{order.pk}", "county_code": code, "station_id": order.station_id}
+        common = partial(
+            Candidate,
+            kind=NoticeKind.RECTIFICATION,
+            subject=f"rectification:{order.pk}",
+            county_code=code,
+            station_id=order.station_id,
+            params=params,
+            due_at=due_at,
+        )
         phase = before_phase(
             due_at=due_at, offsets=settings.offsets, hour=settings.send_hour, now=moment.now, opens_at=order.ordered_at
         )
         if phase is not None:
-            found += [
-                Candidate(
-                    recipient_id=k,
-                    kind=NoticeKind.RECTIFICATION,
-                    phase=phase,
-                    params=params,
-                    link=link,
-                    due_at=due_at,
-                    **common,
-                )
-                for k in keepers.get(order.station_id, [])
-            ]
+            found += [common(recipient_id=k, phase=phase, link=link) for k in keepers.get(order.station_id, [])]
         elif passed(due_at, settings.send_hour, moment.now):
             result_link = reverse("assessment:result", args=[order.result_id])
-            found += [
-                Candidate(
-                    recipient_id=o,
-                    kind=NoticeKind.RECTIFICATION,
-                    phase="passed",
-                    params=params,
-                    link=result_link,
-                    due_at=due_at,
-                    **common,
-                )
-                for o in offices.get(code, [])
-            ]
-            found += [
-                Candidate(
-                    recipient_id=k,
-                    kind=NoticeKind.RECTIFICATION,
-                    phase="expired",
-                    params=params,
-                    link=link,
-                    due_at=due_at,
-                    **common,
-                )
-                for k in keepers.get(order.station_id, [])
-            ]
+            found += [common(recipient_id=o, phase="passed", link=result_link) for o in offices.get(code, [])]
+            found += [common(recipient_id=k, phase="expired", link=link) for k in keepers.get(order.station_id, [])]
     return found
 
 
@@ -234,21 +210,19 @@ def _guidance(moment: Moment, year: int, quarter: int, phase: str, end: date) ->
         county_of_unit[unit] = code
     params = {"year": year, "quarter": quarter, "due": end.isoformat()}
     link = f"{reverse('activities:guidance')}?year={year}&overdue=1"
-    common = {"kind": NoticeKind.GUIDANCE, "subject": f"guidance:{year}Q{quarter}", "phase": phase, "link": link}
+    common = partial(Candidate, kind=NoticeKind.GUIDANCE, subject=f"guidance:{year}Q{quarter}", phase=phase, link=link)
     found = []
     for unit, operators in operators_of(by_unit).items():
         code = county_of_unit[unit]
         if phase == "before" and at_hour(moment.today, moment.settings(code).send_hour) > moment.now:
             continue
         found += [
-            Candidate(recipient_id=o, county_code=code, params={**params, "count": by_unit[unit]}, **common)
-            for o in operators
+            common(recipient_id=o, county_code=code, params={**params, "count": by_unit[unit]}) for o in operators
         ]
     if phase == "overdue":
         for code, offices in offices_of(by_county).items():
             found += [
-                Candidate(recipient_id=o, county_code=code, params={**params, "count": by_county[code]}, **common)
-                for o in offices
+                common(recipient_id=o, county_code=code, params={**params, "count": by_county[code]}) for o in offices
             ]
     return found
 
