@@ -59,7 +59,7 @@ def phrase(kind: str, phase: str, params: dict[str, Any], *, sender: str = "", n
     if kind == NoticeKind.REPORT_MISSED:
         return Phrase(_("%(what)s 已计为漏报") % {"what": what}, _("仍可补报，但不改变漏报的认定。"), _("去补报"))
     if kind == NoticeKind.REPORT_CHASE:
-        body = _("%(sender)s 催报：%(note)s") % {"sender": sender, "note": note} if note else ""
+        body = _("附言：%(note)s") % {"note": note} if note else ""
         title = _("%(sender)s 提醒您：请在 %(due)s 前提交 %(what)s") % {"sender": sender, "due": due, "what": what}
         if params.get("overdue"):
             title = _("%(sender)s 提醒您：请尽快提交 %(what)s（已逾期）") % {"sender": sender, "what": what}

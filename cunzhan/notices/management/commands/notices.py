@@ -5,7 +5,7 @@ from __future__ import annotations
 import json as jsonlib
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import translation
+from django.utils import timezone, translation
 
 from cunzhan.accounts.models import User
 from cunzhan.notices.selectors import notices_for_user, unread_count
@@ -38,7 +38,7 @@ class Command(BaseCommand):
                     "body": words.body,
                     "action": words.action,
                     "link": notice.link,
-                    "created_at": notice.created_at.isoformat(),
+                    "created_at": timezone.localtime(notice.created_at).isoformat(),
                     "read": notice.read_at is not None,
                 }
             )
