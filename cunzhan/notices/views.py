@@ -51,6 +51,7 @@ def notice_list(request):
             "unread": unread,
             "query": query,
             "unread_total": selectors.unread_count(request.user),
+            "can_settings": request.user.scope.can("county_settings.manage"),
         },
     )
 

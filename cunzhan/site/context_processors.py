@@ -20,7 +20,6 @@ NAV_ITEMS = [
     ("supervision:inspections", _("督查"), "supervision.view"),
     ("assessment:list", _("考核"), "assessment.view"),
     ("onboarding:index", _("历史导入"), "history.import"),
-    ("notices:settings", _("提醒设置"), "county_settings.manage"),
     ("accounts:users", _("账号管理"), "user.view"),
     ("accounts:operations", _("操作日志"), "audit.view"),
     ("accounts:logins", _("登录日志"), "loginlog.view"),
