@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from cunzhan.accounts.models import User
 from cunzhan.core import dates
 from cunzhan.core.audit import acting, log_event
+from cunzhan.core.bulk import insert_ignoring_conflicts
 from cunzhan.core.roles import Role
 from cunzhan.notices import channels
 from cunzhan.notices.models import Channel, Delivery, DeliveryStatus, Notice, NoticeKind, ReminderSettings
@@ -51,28 +52,49 @@ class Outcome:
         return len(self.notices)
 
 
+NOTICE_FIELDS = (
+    "recipient_id",
+    "kind",
+    "subject",
+    "phase",
+    "params",
+    "link",
+    "county_code",
+    "station_id",
+    "due_at",
+    "sender_id",
+    "note",
+    "created_at",
+    "run",
+)
+
+
 def _insert(found: list[Candidate], *, now: datetime, run: str, sender: User | None = None, note: str = "") -> None:
-    rows = [
-        Notice(
-            recipient_id=c.recipient_id,
-            kind=c.kind,
-            subject=c.subject,
-            phase=c.phase,
-            params=c.params,
-            link=c.link,
-            county_code=c.county_code,
-            station_id=c.station_id,
-            due_at=c.due_at,
-            sender=sender,
-            note=note,
-            created_at=now,
-            run=run,
-        )
-        for c in found
-    ]
     # the key (recipient, kind, subject, phase) is unique: a notice made before, by an earlier run or by
-    # one running at the same time, is left as it is (INSERT … ON CONFLICT DO NOTHING)
-    Notice.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
+    # one running at the same time, is left as it is (INSERT … ON CONFLICT DO NOTHING, COPY on PostgreSQL)
+    sender_id = sender.pk if sender else None
+    insert_ignoring_conflicts(
+        Notice,
+        NOTICE_FIELDS,
+        (
+            (
+                c.recipient_id,
+                c.kind,
+                c.subject,
+                c.phase,
+                c.params,
+                c.link,
+                c.county_code,
+                c.station_id,
+                c.due_at,
+                sender_id,
+                note,
+                now,
+                run,
+            )
+            for c in found
+        ),
+    )
 
 
 def _queue_deliveries(run: str, now: datetime) -> int:
@@ -84,6 +106,8 @@ def _queue_deliveries(run: str, now: datetime) -> int:
         .only("pk", "county_code", "recipient__email", "recipient__phone", "recipient__role")
     )
     counties = Moment.at(now, {n.county_code for n in made})
+    adapters = {channel: channels.adapter(channel) for channel in Channel}
+    unconfigured = {channel: channels.unconfigured(channel) for channel in Channel}
     rows = []
     for notice in made:
         county = counties.settings(notice.county_code)
@@ -92,19 +116,19 @@ def _queue_deliveries(run: str, now: datetime) -> int:
                 continue
             if channel == Channel.WECOM and notice.recipient.role not in GROUP_KINDS:
                 continue
-            address = channels.adapter(channel).address(notice.recipient, county)
-            row = Delivery(notice=notice, channel=channel, created_at=now, next_attempt_at=now)
+            address = adapters[channel].address(notice.recipient, county)
+            status, masked, reason = DeliveryStatus.PENDING, "", ""
             if isinstance(address, str):
-                row.status, row.reason = DeliveryStatus.SKIPPED, address
+                status, reason = DeliveryStatus.SKIPPED, address
                 logger.info("notice %s not sent by %s: %s", notice.pk, channel, address)
             else:
-                row.address = address.masked
-                unconfigured = channels.unconfigured(channel)
-                if unconfigured:
-                    row.status, row.reason = DeliveryStatus.LOGGED, unconfigured
-            rows.append(row)
-    Delivery.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
-    return sum(1 for r in rows if r.status == DeliveryStatus.PENDING)
+                masked = address.masked
+                if unconfigured[channel]:
+                    status, reason = DeliveryStatus.LOGGED, unconfigured[channel]
+            rows.append((notice.pk, channel, status, masked, 0, now, reason, now))
+    fields = ("notice_id", "channel", "status", "address", "attempts", "next_attempt_at", "reason", "created_at")
+    insert_ignoring_conflicts(Delivery, fields, rows)
+    return sum(1 for r in rows if r[2] == DeliveryStatus.PENDING)
 
 
 def notices_generate(*, at: datetime | None = None, dry_run: bool = False) -> Outcome:

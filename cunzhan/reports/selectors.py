@@ -33,11 +33,13 @@ from cunzhan.stations.models import CERTIFIED_STATUSES, Station
 # -- obligations and status boards ----------------------------------------------------------------
 
 
-def owing_stations(county_code: str, period_end: date) -> QuerySet[Station]:
-    """The county's stations that owe a report for a period ending on ``period_end``: certified, in
-    incubation, operating or rectifying, and certified before the period ended. Not scoped: the
-    reminders read it for every county (cunzhan.notices); a user's pages read :func:`obliged_stations`."""
-    stations = Station.objects.filter(county_code=county_code, status__in=CERTIFIED_STATUSES)
+def owing_stations(county_code: str | list[str], period_end: date) -> QuerySet[Station]:
+    """The county's (or counties') stations that owe a report for a period ending on ``period_end``:
+    certified, in incubation, operating or rectifying, and certified before the period ended. Not scoped:
+    the reminders read it for every county at once (cunzhan.notices); a user's pages read
+    :func:`obliged_stations`."""
+    codes = [county_code] if isinstance(county_code, str) else county_code
+    stations = Station.objects.filter(county_code__in=codes, status__in=CERTIFIED_STATUSES)
     return stations.filter(
         Q(certified_at__isnull=True) | Q(certified_at__lt=dates.day_start(period_end + timedelta(days=1)))
     )

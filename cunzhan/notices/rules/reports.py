@@ -12,13 +12,16 @@ from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db.models import FilteredRelation, Q
 from django.urls import reverse
 
 from cunzhan.core import dates
+from cunzhan.core.roles import Role
 from cunzhan.notices.models import NoticeKind
 from cunzhan.notices.rules.common import Candidate, Moment, after, before_phase, keepers_of, offices_of, operators_of
 from cunzhan.notices.rules.common import passed as has_passed
 from cunzhan.regions.models import township_of
+from cunzhan.reports.counts import SETTINGS_FIELDS
 from cunzhan.reports.models import Kind, ReportSettings
 from cunzhan.reports.selectors import adhoc_requests_due_between, adhoc_unsubmitted, owing_stations, with_report_status
 from cunzhan.reports.status import ReportPeriod, ReportStatus, monthly_period, weekly_period
@@ -58,6 +61,8 @@ def periods_around(settings: ReportSettings, moment: Moment) -> list[ReportPerio
 
 
 def report_candidates(moment: Moment) -> list[Candidate]:
+    """Counties with the same reporting and reminder settings (normally all of a province) are read
+    together: one query per period and phase for all of them, whatever the number of stations."""
     counties = sorted(
         Station.objects.filter(status__in=CERTIFIED_STATUSES)
         .order_by()
@@ -65,13 +70,19 @@ def report_candidates(moment: Moment) -> list[Candidate]:
         .distinct()
     )
     saved = {s.county_id: s for s in ReportSettings.objects.filter(county_id__in=counties)}
-    found: list[Candidate] = []
+    groups: dict[tuple[Any, ...], list[str]] = defaultdict(list)
     for code in counties:
         settings = saved.get(code) or ReportSettings(county_id=code)
+        reminders = moment.settings(code)
+        key = (*(getattr(settings, f) for f in SETTINGS_FIELDS), tuple(reminders.offsets), reminders.send_hour)
+        groups[key].append(code)
+    found: list[Candidate] = []
+    for codes in groups.values():
+        settings = saved.get(codes[0]) or ReportSettings(county_id=codes[0])
         for period in periods_around(settings, moment):
-            phase = report_phase(period, moment, code)
+            phase = report_phase(period, moment, codes[0])
             if phase is not None:
-                found += _period_candidates(code, period, phase, moment.now)
+                found += _period_candidates(codes, period, phase, moment.now)
     found += adhoc_candidates(moment)
     return found
 
@@ -86,49 +97,73 @@ def _params(period: ReportPeriod, **more: Any) -> dict[str, Any]:
     }
 
 
-def _period_candidates(code: str, period: ReportPeriod, phase: str, now: datetime) -> list[Candidate]:
+def _period_candidates(codes: list[str], period: ReportPeriod, phase: str, now: datetime) -> list[Candidate]:
     wanted = WANTED.get(phase, ReportStatus.DUE_OPEN)
-    behind = with_report_status(owing_stations(code, period.end), period, now=now).filter(report_status=wanted)
+    behind = with_report_status(owing_stations(codes, period.end), period, now=now).filter(report_status=wanted)
+    # each station behind with its keepers, in the same query (a station without one: a row with None)
     rows = list(
-        behind.values(
+        behind.annotate(
+            keeper=FilteredRelation("keepers", condition=Q(keepers__role=Role.KEEPER, keepers__is_active=True))
+        )
+        .values(
             "pk",
             "code",
             "name",
+            "county_code",
             "operating_unit_id",
             "operating_unit__name",
             "region_id",
             "region__name",
             "region__parent__name",
-        ).order_by("code")
+            "keeper__pk",
+        )
+        .order_by("code")
     )
     if not rows:
         return []
     kind = NoticeKind.REPORT_DUE if phase.startswith("before") else NoticeKind(f"report_{phase}")
     subject = f"{period.kind}:{period.slug}"
     found = []
-    keepers = keepers_of(behind.values("pk"))
+    links: dict[str, str] = {}
+    stations: dict[int, dict[str, Any]] = {}
     for row in rows:
-        link = reverse("reports:detail", args=[row["code"], period.kind, period.slug])
-        for keeper in keepers.get(row["pk"], []):
-            found.append(
-                Candidate(
-                    recipient_id=keeper,
-                    kind=kind,
-                    subject=f"{subject}:{row['pk']}",
-                    phase=phase,
-                    county_code=code,
-                    params=_params(period, station_name=row["name"]),
-                    link=link,
-                    station_id=row["pk"],
-                    due_at=period.due_at,
-                )
+        stations.setdefault(row["pk"], row)
+        if row["keeper__pk"] is None:
+            continue
+        if row["code"] not in links:
+            links[row["code"]] = reverse("reports:detail", args=[row["code"], period.kind, period.slug])
+        found.append(
+            Candidate(
+                recipient_id=row["keeper__pk"],
+                kind=kind,
+                subject=f"{subject}:{row['pk']}",
+                phase=phase,
+                county_code=row["county_code"],
+                params=_params(period, station_name=row["name"]),
+                link=links[row["code"]],
+                station_id=row["pk"],
+                due_at=period.due_at,
             )
+        )
     if phase in WANTED:
-        found += _digests(code, period, phase, rows)
+        by_county: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in stations.values():
+            by_county[row["county_code"]].append(row)
+        units = operators_of({r["operating_unit_id"] for r in stations.values() if r["operating_unit_id"]})
+        offices = offices_of(by_county)
+        for code, county_rows in by_county.items():
+            found += _digests(code, period, phase, county_rows, units, offices.get(code, []))
     return found
 
 
-def _digests(code: str, period: ReportPeriod, phase: str, rows: list[dict[str, Any]]) -> list[Candidate]:
+def _digests(
+    code: str,
+    period: ReportPeriod,
+    phase: str,
+    rows: list[dict[str, Any]],
+    operators: dict[int, list[int]],
+    offices: list[int],
+) -> list[Candidate]:
     """The operating unit: how many of its stations are behind, by township; the county office: how many
     in all, by unit."""
     param = "week" if period.kind == Kind.WEEKLY else "month"
@@ -153,15 +188,13 @@ def _digests(code: str, period: ReportPeriod, phase: str, rows: list[dict[str, A
             due_at=period.due_at,
         )
 
-    for unit, operators in operators_of(by_unit).items():
+    for unit, unit_rows in by_unit.items():
         townships = Counter(
-            township_of(r["region_id"], r["region__name"], r["region__parent__name"]) or r["name"]
-            for r in by_unit[unit]
+            township_of(r["region_id"], r["region__name"], r["region__parent__name"]) or r["name"] for r in unit_rows
         )
-        found += [digest(operator, townships, len(by_unit[unit])) for operator in operators]
+        found += [digest(operator, townships, len(unit_rows)) for operator in operators.get(unit, [])]
     units = Counter(r["operating_unit__name"] or "—" for r in rows)
-    for office in offices_of([code]).get(code, []):
-        found.append(digest(office, units, len(rows)))
+    found += [digest(office, units, len(rows)) for office in offices]
     return found
 
 
