@@ -16,8 +16,8 @@ $(BIN)/cunzhan: pyproject.toml
 run: $(BIN)/cunzhan
 	DEBUG=true $(BIN)/cunzhan migrate --noinput -v0
 	DEBUG=true $(BIN)/cunzhan demo
-	@echo "打开 http://$(HOST)/ 用上面的演示账号登录（Ctrl+C 停止）"
-	DEBUG=true $(BIN)/cunzhan runserver $(HOST)
+	@echo "打开 http://$(HOST)/ 用上面的演示账号登录（Ctrl+C 停止服务和后台任务进程）"
+	DEBUG=true scripts/run-with-worker $(BIN) $(HOST)
 
 lint: $(BIN)/cunzhan
 	$(BIN)/ruff check .

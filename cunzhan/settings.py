@@ -89,7 +89,9 @@ INSTALLED_APPS = [
     "cunzhan.reports",
     "cunzhan.assessment",
     "cunzhan.onboarding",
+    "cunzhan.notices",
     "cunzhan.dashboards",
+    "huey.contrib.djhuey",
     "cunzhan.site",
 ]
 
@@ -301,3 +303,51 @@ if env.str("REDIS_URL", default=""):
             "LOCATION": env.str("REDIS_URL"),
         }
     }
+
+# Notices and reminders (cunzhan/notices, docs/notices.md). The address the links in e-mail, SMS and the
+# group robot start with, e.g. https://cunzhan.example.gov.cn (empty: the path alone)
+SITE_URL = env.str("SITE_URL", default="")
+# E-mail: smtp://user:password@host:587 (smtp+tls://, smtp+ssl://); without it e-mail is only logged
+EMAIL_URL = env.str("EMAIL_URL", default="")
+if EMAIL_URL:
+    vars().update(env.email_url("EMAIL_URL"))
+NOTICE_EMAIL_ENABLED = bool(EMAIL_URL)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="cunzhan@localhost")
+EMAIL_TIMEOUT = 10
+# SMS: "aliyun" (Aliyun 短信服务 SendSms) or empty, when SMS only goes to the delivery log, saying so
+NOTICE_SMS_PROVIDER = env.str("NOTICE_SMS_PROVIDER", default="")
+NOTICE_SMS_ENDPOINT = env.str("NOTICE_SMS_ENDPOINT", default="https://dysmsapi.aliyuncs.com/")
+NOTICE_SMS_ACCESS_KEY_ID = env.str("NOTICE_SMS_ACCESS_KEY_ID", default="")
+NOTICE_SMS_ACCESS_KEY_SECRET = env.str("NOTICE_SMS_ACCESS_KEY_SECRET", default="")
+NOTICE_SMS_SIGN_NAME = env.str("NOTICE_SMS_SIGN_NAME", default="")
+NOTICE_SMS_TEMPLATE = env.str("NOTICE_SMS_TEMPLATE", default="")
+# a delivery that failed is tried again after 1, 2, 4, 8 … times this, and marked failed after the last try
+NOTICE_RETRY_SECONDS = env.int("NOTICE_RETRY_SECONDS", default=60)
+NOTICE_MAX_ATTEMPTS = env.int("NOTICE_MAX_ATTEMPTS", default=5)
+
+# The job engine (Huey, docs/architecture.md "Jobs"): a file beside the SQLite database on the embedded
+# default, Redis when REDIS_URL is set. `cunzhan run_huey` is the worker (`make run` starts it beside the
+# server); the jobs themselves are rows of cunzhan.core's Job table, which the worker only drives.
+if env.str("REDIS_URL", default=""):
+    HUEY = {
+        "huey_class": "huey.RedisHuey",
+        "name": "cunzhan",
+        "url": env.str("REDIS_URL"),
+        "immediate": False,
+        "consumer": {"workers": env.int("HUEY_WORKERS", default=2), "worker_type": "thread"},
+    }
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": "cunzhan",
+        "filename": env.str("HUEY_FILE", default=str(VAR_DIR / "huey.sqlite3")),
+        "immediate": False,
+        "consumer": {"workers": env.int("HUEY_WORKERS", default=2), "worker_type": "thread"},
+    }
+# a job's worker renews its lease this often (a third of it); a job whose lease ran out is taken again
+JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=60)
+JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=3)
+# a job that failed waits 1, 2, 4 … times this before its next attempt
+JOB_RETRY_SECONDS = env.int("JOB_RETRY_SECONDS", default=60)
+JOB_HEARTBEAT = True

@@ -23,3 +23,10 @@ TEMPLATES[0] = {  # noqa: F405
     "BACKEND": "cunzhan.site.templating.InstrumentedJinja2",
     "OPTIONS": {**TEMPLATES[0]["OPTIONS"], "environment": "cunzhan.site.templating.CheckedEnvironment"},  # noqa: F405
 }
+
+# Jobs run where they are enqueued (Huey's immediate mode, in memory), once the test's transaction would
+# commit; their progress is written by the work itself, not by a lease thread with a connection of its
+# own (which the test's transaction would hide everything from). A real worker is started and killed in
+# cunzhan/core/tests/test_job_worker.py.
+HUEY = {**HUEY, "immediate": os.environ.get("HUEY_IMMEDIATE", "true") == "true"}  # noqa: F405
+JOB_HEARTBEAT = not HUEY["immediate"]

@@ -27,6 +27,8 @@ urlpatterns = [
     path("reports/", include("cunzhan.reports.urls")),
     path("assessment/", include("cunzhan.assessment.urls")),
     path("onboarding/", include("cunzhan.onboarding.urls")),
+    path("notices/", include("cunzhan.notices.urls")),
+    path("jobs/", include("cunzhan.core.job_urls")),
     path("dashboards/", include("cunzhan.dashboards.urls")),
     path("public/assessments/", include(assessment_public_urlpatterns)),
     path("directory/", include((station_public_urlpatterns, "directory"))),

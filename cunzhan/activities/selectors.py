@@ -369,6 +369,19 @@ class GuidanceRow:
         return "overdue" in self.quarter_states or self.training_state == "overdue"
 
 
+def in_quarter(quarter: int) -> Q:
+    """A guidance visit (走访) in the given quarter of the year already filtered on: Jiangxi 第十一条2
+    asks one a quarter per station."""
+    return Q(kind=GuidanceKind.VISIT, visited_on__month__in=range(3 * quarter - 2, 3 * quarter + 1))
+
+
+def stations_without_visit(year: int, quarter: int) -> QuerySet[Station]:
+    """Every county's stations owing a guidance visit (those :func:`guidance_overview` lists) with none
+    in the quarter yet: unscoped, one query (the reminders of cunzhan.notices)."""
+    visits = GuidanceVisit.objects.filter(in_quarter(quarter), visited_on__year=year, station=OuterRef("pk"))
+    return Station.objects.filter(status__in=ACTIVE_STATUSES, operating_unit__isnull=False).exclude(Exists(visits))
+
+
 def guidance_overview(user: User, year: int, *, today: date | None = None) -> list[GuidanceRow]:
     """Each certified station in scope with a unit: guidance visits per quarter and trainings in
     the year, each marked done, due (period still open), overdue (period ended without one) or future.
@@ -385,10 +398,10 @@ def guidance_overview(user: User, year: int, *, today: date | None = None) -> li
         user.scope.filter(Station.objects.filter(status__in=ACTIVE_STATUSES, operating_unit__isnull=False))
         .select_related("operating_unit", "region")
         .annotate(
-            q1=count_subquery(visits.filter(kind=GuidanceKind.VISIT, visited_on__month__lte=3)),
-            q2=count_subquery(visits.filter(kind=GuidanceKind.VISIT, visited_on__month__in=(4, 5, 6))),
-            q3=count_subquery(visits.filter(kind=GuidanceKind.VISIT, visited_on__month__in=(7, 8, 9))),
-            q4=count_subquery(visits.filter(kind=GuidanceKind.VISIT, visited_on__month__gte=10)),
+            q1=count_subquery(visits.filter(in_quarter(1))),
+            q2=count_subquery(visits.filter(in_quarter(2))),
+            q3=count_subquery(visits.filter(in_quarter(3))),
+            q4=count_subquery(visits.filter(in_quarter(4))),
             g_trainings=count_subquery(visits.filter(kind=GuidanceKind.TRAINING)),
             u_trainings=count_subquery(unit_trainings),
         )

@@ -17,6 +17,7 @@ from ninja import Status as Reply
 
 from cunzhan.assessment import selectors, services
 from cunzhan.assessment.models import SchemeVersion, Status, SubsidyRule
+from cunzhan.core.jobs import job_enqueue
 from cunzhan.core.money import round_money
 from cunzhan.regions.selectors import county_for_user
 from cunzhan.stations.models import Tier
@@ -170,6 +171,37 @@ def compute_assessment(request, payload: ComputeIn):
     return services.assessment_compute(
         acting_user=request.user, county=county, year=payload.year, period=payload.period
     )
+
+
+class BatchIn(Schema):
+    region: str = Field(..., description="省、市或县的区划代码：其下有服务站的各县一并计算")
+    year: int = Field(..., ge=2015, le=2100)
+    period: str = Field(..., description="H1 上半年 / H2 年终 / annual 年度综合")
+
+
+class JobStartedOut(Schema):
+    job: int
+    status_url: str = Field(..., description="进度：GET /api/v1/jobs/{job}")
+
+
+@router.post(
+    "/batch",
+    response={202: JobStartedOut},
+    summary="在后台计算一个省（市）各县的考核草稿",
+    description="系统管理员用：各县全部成功才保存（已发布的考核期使整批不保存）；进度和结果见后台任务。",
+)
+def compute_batch(request, payload: BatchIn):
+    user = request.user
+    user.scope.require("assessment.manage")
+    user.scope.require_region(payload.region)
+    if payload.period not in ("H1", "H2", "annual"):
+        raise ValidationError(_("考核期只能是 H1、H2 或 annual。"))
+    job = job_enqueue(
+        kind="assessment.compute_many",
+        params={"region": payload.region, "year": payload.year, "period": payload.period, "label": _("批量计算考核")},
+        acting_user=user,
+    )
+    return Reply(202, {"job": job.pk, "status_url": f"/api/v1/jobs/{job.pk}"})
 
 
 @router.post("/{int:pk}/review", response=AssessmentOut, summary="提交审核")

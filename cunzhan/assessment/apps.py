@@ -30,3 +30,4 @@ class AssessmentConfig(AppConfig):
         register(Rectification, station)
         for model in (SchemeVersion, Assessment, Rectification, SubsidyRule, PublicationSettings):
             auditlog.register(model)
+        from cunzhan.assessment import jobs  # noqa: F401  registers the assessment' kinds of long work

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db.models import Count, F, Q, QuerySet
 
 from cunzhan.accounts.models import User
@@ -11,6 +13,7 @@ from cunzhan.assessment.models import (
     AssessmentResult,
     PublicationSettings,
     Rectification,
+    RectificationOutcome,
     SchemeVersion,
     Status,
 )
@@ -116,3 +119,33 @@ def current_published(county: Region, year: int, period: str) -> Assessment | No
 def publication_settings(county: Region) -> PublicationSettings:
     """The county's publication settings; the defaults (四眼原则 on) for a county that set none."""
     return PublicationSettings.objects.filter(county=county).first() or PublicationSettings(county=county)
+
+
+# -- deadlines the reminders read (cunzhan.notices): unscoped, every county at once ---------------------
+
+
+def open_rectifications(deadline_from: date, deadline_to: date) -> QuerySet[Rectification]:
+    """Rectification orders still open (整改中) whose deadline falls in [deadline_from, deadline_to]."""
+    return Rectification.objects.filter(
+        outcome=RectificationOutcome.OPEN, deadline__gte=deadline_from, deadline__lte=deadline_to
+    ).select_related("station")
+
+
+FAULT_DAYS_PARAM = "zero_if_fault_unrepaired_days"
+
+
+def fault_repair_days(county_codes: list[str]) -> dict[str, int]:
+    """Each county's N of item 1 (a fault unrepaired longer than N days zeroes it), from its scheme: a
+    fault is overdue from then (DOMAIN.md). A county whose scheme has no such item has no such deadline."""
+    own: dict[str, SchemeVersion] = {}
+    for scheme in SchemeVersion.objects.filter(county_id__in=county_codes).order_by("created_at", "version"):
+        if scheme.county_id:
+            own[scheme.county_id] = scheme  # the newest last: as scheme_for_county
+    default = default_scheme()
+    days = {}
+    for code in county_codes:
+        for item in own.get(code, default).data.get("items", []):
+            if item.get(FAULT_DAYS_PARAM) is not None:
+                days[code] = int(item[FAULT_DAYS_PARAM])
+                break
+    return days

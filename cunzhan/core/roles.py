@@ -83,6 +83,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # cunzhan/onboarding): a report's submission, a fault's report and repair, an inspection by another
     # inspector. Nobody else gives a time the system would stamp itself (Scope.require_to_record).
     "history.import": frozenset({Role.ADMIN, Role.COUNTY_OFFICE}),
+    # notices (cunzhan/notices): everyone reads their own; the operating unit and the county office chase
+    # reports (催报); the county office reads its county's delivery log
+    "notice.chase": frozenset({Role.ADMIN, Role.COUNTY_OFFICE, Role.OPERATOR}),
+    "notice.deliveries": frozenset({Role.ADMIN, Role.COUNTY_OFFICE}),
 }
 
 # roles an account manager of each role may create

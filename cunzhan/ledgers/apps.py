@@ -29,6 +29,7 @@ class LedgersConfig(AppConfig):
             ScopePaths(region="station__region__code", operating_unit="station__operating_unit", station="station"),
         )
         post_migrate.connect(_partitions_ahead, sender=self)
+        from cunzhan.ledgers import jobs  # noqa: F401  registers the ledgers' kinds of long work
 
 
 def _partitions_ahead(sender, using="default", **kwargs) -> None:

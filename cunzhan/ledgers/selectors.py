@@ -180,6 +180,19 @@ def batches_for_user(user: User) -> QuerySet[ImportBatch]:
     return user.scope.filter(ImportBatch.objects.select_related("created_by", "station"))
 
 
+def parcel_backlog_by_station(
+    station_ids: QuerySet[Station] | None = None, *, now: datetime | None = None, hours: int = BACKLOG_HOURS
+) -> dict[int, int]:
+    """The backlog of :func:`parcel_backlog_for_user` (received more than ``hours`` ago, not handed over)
+    counted per station, for every station or those given; unscoped, one grouped query (the reminders)."""
+    cutoff = (now or timezone.now()) - timedelta(hours=hours)
+    parcels = Parcel.objects.filter(direction=Direction.IN, handed_over_at__isnull=True, arrived_at__lt=cutoff)
+    if station_ids is not None:
+        parcels = parcels.filter(station__in=station_ids)
+    rows = parcels.order_by().values("station_id").annotate(n=Count("pk"))
+    return {row["station_id"]: row["n"] for row in rows}
+
+
 def parcel_backlog_counts_for_user(user: User, *, now: datetime | None = None) -> dict[str, int]:
     rows = parcel_backlog_for_user(user, now=now).order_by().values("station__code").annotate(n=Count("pk"))
     return {row["station__code"]: row["n"] for row in rows}

@@ -2,17 +2,12 @@ from __future__ import annotations
 
 import html
 import tempfile
-import threading
-import uuid
 from datetime import date
-from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import close_old_connections
 from django.http import FileResponse, Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
@@ -25,6 +20,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cunzhan.core.forms import apply_validation_error
+from cunzhan.core.jobs import job_enqueue, job_for_user_or_404, store_upload
+from cunzhan.core.models import JobState
 from cunzhan.core.money import format_money, format_quantity
 from cunzhan.core.tabular import ImportRejected, check_upload
 from cunzhan.ledgers import exporters, selectors, services
@@ -36,7 +33,7 @@ from cunzhan.regions.selectors import FIRST, county_for_user
 
 PAGE_SIZE = 50
 SYNC_IMPORT_BYTES = 512 * 1024  # larger files import in the background, the page shows progress
-PROGRESS_TTL = 3600
+SYNC_EXPORT_ROWS = 50_000  # larger exports are written in the background and downloaded when ready
 ERRORS_SHOWN = 500
 
 
@@ -394,6 +391,23 @@ def export(request, kind: str):
         raise Http404
     unmasked = request.GET.get("unmasked") == "1"
     _counties, county = _county(request)
+    entry_filter = _entry_filter(request, county)
+    if entry_filter.apply(selectors.entries_for_user(user, spec.kind)).count() > SYNC_EXPORT_ROWS:
+        # made by a worker while the page waits for nothing: downloaded from the job's page when ready
+        job = job_enqueue(
+            kind="ledgers.export",
+            params={
+                "kind": spec.kind,
+                "fmt": fmt,
+                "filter": {k: str(v) if v else "" for k, v in vars(entry_filter).items()},
+                "unmasked": unmasked,
+                "reason": request.GET.get("reason", ""),
+                "label": _("台账导出"),
+            },
+            acting_user=user,
+        )
+        messages.info(request, _("数据较多，正在后台生成，完成后可在本页下载。"))
+        return redirect("jobs:detail", pk=job.pk)
     handle = tempfile.TemporaryFile()  # noqa: SIM115  handed to FileResponse, which closes it
     try:
         if fmt == "csv":
@@ -436,10 +450,6 @@ def export(request, kind: str):
 # -- import ---------------------------------------------------------------------------------------
 
 
-def _progress_key(token: str) -> str:
-    return f"ledgers:import:{token}"
-
-
 @login_required
 def import_upload(request, kind: str):
     spec = _spec(kind)
@@ -463,56 +473,39 @@ def import_upload(request, kind: str):
     return render(request, "ledgers/import.html", context)
 
 
-def _start_background_import(user, kind: str, upload) -> str:
-    token = uuid.uuid4().hex
-    suffix = Path(upload.name).suffix.lower()
-    with tempfile.NamedTemporaryFile(suffix=suffix, delete=False) as handle:
-        for chunk in upload.chunks():
-            handle.write(chunk)
-    state = {"user_id": user.pk, "kind": kind, "name": upload.name, "phase": "queued", "done": 0, "total": 0}
-    cache.set(_progress_key(token), state, PROGRESS_TTL)
-
-    def progress(phase: str, done: int, total: int) -> None:
-        cache.set(_progress_key(token), {**state, "phase": phase, "done": done, "total": total}, PROGRESS_TTL)
-
-    def run() -> None:
-        # one transaction inside import_ledger: a crash of this thread or process leaves nothing
-        close_old_connections()
-        try:
-            result = import_ledger(
-                acting_user=user, kind=kind, source=Path(handle.name), name=upload.name, progress=progress
-            )
-            final = {
-                "phase": "finished",
-                "rows_read": result.rows_read,
-                "rows_created": result.rows_created,
-                "rows_skipped": result.rows_skipped,
-                "seconds": round(result.seconds, 1),
-            }
-        except ImportRejected as exc:
-            final = {
-                "phase": "rejected",
-                "errors": [str(e) for e in exc.errors[:ERRORS_SHOWN]],
-                "error_count": len(exc.errors),
-            }
-        except Exception as exc:  # reported on the page; the transaction has rolled back
-            final = {"phase": "failed", "message": str(exc)}
-        finally:
-            Path(handle.name).unlink(missing_ok=True)
-            close_old_connections()
-        cache.set(_progress_key(token), {**state, **final}, PROGRESS_TTL)
-
-    threading.Thread(target=run, daemon=True, name=f"ledger-import-{token[:8]}").start()
-    return token
+def _start_background_import(user, kind: str, upload) -> int:
+    """The file saved where every worker reads it, and a job for them (cunzhan.core.jobs): its progress
+    is the job's row, so the page shows it whichever server answers."""
+    stored = store_upload(upload)
+    job = job_enqueue(
+        kind="ledgers.import",
+        params={"kind": kind, "file": stored.path, "name": stored.name, "label": _("台账导入")},
+        acting_user=user,
+    )
+    return job.pk
 
 
 @login_required
 def import_progress(request, token: str):
-    state = cache.get(_progress_key(token))
-    if not state or state.get("user_id") != request.user.pk:
+    if not token.isdigit():
         raise Http404(_("未找到这次导入。"))
+    job = job_for_user_or_404(request.user, int(token))
+    if job.kind != "ledgers.import":
+        raise Http404(_("未找到这次导入。"))
+    state = {
+        "kind": job.params["kind"],
+        "name": job.params["name"],
+        "phase": job.phase or "queued",
+        "done": job.progress_done,
+        "total": job.progress_total,
+        **job.result,
+    }
+    if job.state == JobState.FAILED and not job.result.get("phase"):
+        state.update(phase="failed", message=job.message)
+    elif job.state != JobState.DONE and state["phase"] in ("finished", "done"):
+        state["phase"] = "write"
     spec = _spec(state["kind"])
     total = state.get("total") or 0
     percent = int(100 * state.get("done", 0) / total) if total else 0
     template = "ledgers/_import_progress.html" if request.htmx else "ledgers/import_progress.html"
-    return render(request, template, {"state": state, "spec": spec, "percent": percent, "token": token})
+    return render(request, template, {"state": state, "spec": spec, "percent": percent, "token": token, "job": job})

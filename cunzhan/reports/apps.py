@@ -28,3 +28,4 @@ class ReportsConfig(AppConfig):
             register(model, ScopePaths(region="county__code"))
         for model in (m.Report, m.ReportVersion, m.ReportSettings, m.AdhocRequest, m.UpwardTransmission):
             auditlog.register(model, exclude_fields=["payload", "data"])
+        from cunzhan.reports import jobs  # noqa: F401  registers the reports' kinds of long work

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db.models import F, FilteredRelation, Q, QuerySet
 from django.db.models.functions import Coalesce
@@ -32,14 +33,41 @@ from cunzhan.stations.models import CERTIFIED_STATUSES, Station
 # -- obligations and status boards ----------------------------------------------------------------
 
 
-def obliged_stations(user: User, county_code: str, period_end: date) -> QuerySet[Station]:
-    """Stations in the user's scope that owe a report for a period ending on ``period_end``:
-    certified, in incubation, operating or rectifying, and certified before the period ended."""
-    stations = Station.objects.filter(county_code=county_code, status__in=CERTIFIED_STATUSES)
-    stations = stations.filter(
+def owing_stations(county_code: str | list[str], period_end: date) -> QuerySet[Station]:
+    """The county's (or counties') stations that owe a report for a period ending on ``period_end``:
+    certified, in incubation, operating or rectifying, and certified before the period ended. Not scoped:
+    the reminders read it for every county at once (cunzhan.notices); a user's pages read
+    :func:`obliged_stations`."""
+    codes = [county_code] if isinstance(county_code, str) else county_code
+    stations = Station.objects.filter(county_code__in=codes, status__in=CERTIFIED_STATUSES)
+    return stations.filter(
         Q(certified_at__isnull=True) | Q(certified_at__lt=dates.day_start(period_end + timedelta(days=1)))
     )
-    return user.scope.filter(stations)
+
+
+def obliged_stations(user: User, county_code: str, period_end: date) -> QuerySet[Station]:
+    """:func:`owing_stations` in the user's scope."""
+    return user.scope.filter(owing_stations(county_code, period_end))
+
+
+def with_report_status(stations: QuerySet[Station], period: ReportPeriod, *, now: datetime) -> QuerySet[Any]:
+    """The stations, each with its report for the period left-joined as ``rep`` and its status
+    (:func:`status_expression`) as ``report_status``: the board's rule for a whole county in one query.
+    (Typed loosely: the type checker's Django plugin knows the model's fields, not these annotations.)"""
+    return stations.annotate(
+        rep=FilteredRelation(
+            "reports",
+            condition=Q(reports__kind=period.kind, reports__period_start=period.start, reports__request__isnull=True),
+        )
+    ).annotate(
+        report_status=status_expression(
+            now=now,
+            opens_at=period.opens_at,
+            submitted="rep__first_submitted_at",
+            due=Coalesce(F("rep__due_at"), period.due_at),
+            grace=Coalesce(F("rep__grace_end"), period.grace_end),
+        )
+    )
 
 
 @dataclass
@@ -62,24 +90,7 @@ def period_board(user: User, county_code: str, period: ReportPeriod, *, now: dat
     """One row per obliged station: its report (or none) and status, in one query."""
     now = now or timezone.now()
     rows = (
-        obliged_stations(user, county_code, period.end)
-        .annotate(
-            rep=FilteredRelation(
-                "reports",
-                condition=Q(
-                    reports__kind=period.kind, reports__period_start=period.start, reports__request__isnull=True
-                ),
-            )
-        )
-        .annotate(
-            report_status=status_expression(
-                now=now,
-                opens_at=period.opens_at,
-                submitted="rep__first_submitted_at",
-                due=Coalesce(F("rep__due_at"), period.due_at),
-                grace=Coalesce(F("rep__grace_end"), period.grace_end),
-            )
-        )
+        with_report_status(obliged_stations(user, county_code, period.end), period, now=now)
         .values(
             "pk",
             "code",
@@ -261,3 +272,13 @@ def transmissions_for_user(user: User) -> QuerySet[UpwardTransmission]:
 
 def transmission_for_user_or_404(user: User, pk: int) -> UpwardTransmission:
     return user.scope.get_or_404(UpwardTransmission.objects.select_related("county"), pk=pk)
+
+
+def adhoc_requests_due_between(start: datetime, end: datetime) -> QuerySet[AdhocRequest]:
+    """Every county's ad-hoc requests due in [start, end]; unscoped (the reminders of cunzhan.notices)."""
+    return AdhocRequest.objects.filter(due_at__gte=start, due_at__lte=end).order_by("due_at", "pk")
+
+
+def adhoc_unsubmitted(request: AdhocRequest) -> QuerySet[Report]:
+    """The request's reports not yet submitted (pending, or missed once its grace has ended)."""
+    return Report.objects.filter(request=request, first_submitted_at__isnull=True)

@@ -5,6 +5,7 @@ import json
 from datetime import date
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -16,12 +17,14 @@ from django.views.decorators.http import require_POST
 
 from cunzhan.core import dates
 from cunzhan.core.forms import apply_validation_error
+from cunzhan.core.jobs import job_enqueue
 from cunzhan.core.pdf import pdf_response
 from cunzhan.core.recent import recently_counted
 from cunzhan.regions.models import Region
 from cunzhan.regions.selectors import FIRST, county_choices, county_for_user
 from cunzhan.reports import drafts, exporters, selectors, services
 from cunzhan.reports.forms import AdhocRequestForm, ReportSettingsForm, UpwardPrepareForm
+from cunzhan.reports.jobs import UPWARD_ATTEMPTS
 from cunzhan.reports.models import Kind, ReportSettings
 from cunzhan.reports.statistics import county_statistics
 from cunzhan.reports.status import OUTSTANDING, ReportStatus, monthly_period, period_from_slug
@@ -236,6 +239,8 @@ def board(request):
             "can_request": user.scope.can("report.request"),
             "can_upward": user.scope.can("upward.export"),
             "can_settings": user.scope.can("county_settings.manage"),
+            # 催报 posts to the notices app's page (/notices/chase/), named by its URL in the template
+            "can_chase": user.scope.can("notice.chase") and period.opens_at <= timezone.now(),
         },
     )
 
@@ -435,16 +440,19 @@ def upward_send(request, pk: int):
     user = request.user
     user.scope.require("upward.export")
     transmission = selectors.transmission_for_user_or_404(user, pk)
-    try:
-        transmission = services.upward_send(acting_user=user, transmission=transmission)
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    else:
-        if transmission.status == "sent":
-            messages.success(request, _("报送成功。"))
-        else:
-            messages.error(request, _("报送失败：%(error)s") % {"error": transmission.last_error})
-    return redirect(f"/reports/upward/?county={transmission.county_id}")
+    if not getattr(django_settings, "UPWARD_ENDPOINT", ""):
+        messages.error(request, _("未配置上级平台报送地址（UPWARD_ENDPOINT），请下载文件后手动报送。"))
+        return redirect(f"/reports/upward/?county={transmission.county_id}")
+    # sent by a worker, tried again with back-off while the platform does not answer (cunzhan.reports.jobs)
+    job = job_enqueue(
+        kind="reports.upward_send",
+        params={"transmission": transmission.pk, "label": _("向上级平台报送")},
+        acting_user=user,
+        county_code=transmission.county_id,
+        max_attempts=UPWARD_ATTEMPTS,
+    )
+    messages.info(request, _("已交给后台报送；平台无响应时会自动重试（最多 %(n)d 次）。") % {"n": UPWARD_ATTEMPTS})
+    return redirect("jobs:detail", pk=job.pk)
 
 
 @login_required

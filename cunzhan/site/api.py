@@ -159,8 +159,10 @@ def _register_routers() -> None:
     from cunzhan.accounts.api import router as accounts_router
     from cunzhan.activities.api import router as activities_router
     from cunzhan.assessment.api import router as assessment_router
+    from cunzhan.core.api import router as jobs_router
     from cunzhan.dashboards.api import router as dashboards_router
     from cunzhan.ledgers.api import router as ledgers_router
+    from cunzhan.notices.api import router as notices_router
     from cunzhan.onboarding.api import router as onboarding_router
     from cunzhan.regions.api import router as regions_router
     from cunzhan.reports.api import router as reports_router
@@ -181,6 +183,8 @@ def _register_routers() -> None:
     api.add_router("/reports", reports_router)
     api.add_router("/assessments", assessment_router)
     api.add_router("/onboarding", onboarding_router)
+    api.add_router("/notices", notices_router)
+    api.add_router("/jobs", jobs_router)
     api.add_router("/dashboards", dashboards_router)
 
 

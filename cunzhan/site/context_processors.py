@@ -6,6 +6,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cunzhan.core.roles import role_has
+from cunzhan.notices.selectors import unread_count
 
 # (url name, label, permission)
 NAV_ITEMS = [
@@ -36,7 +37,12 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not user.is_active:
         return {"nav_items": []}
-    return {"nav_items": _menu(user.role), "nav_region": _region_name(user.region_id)}
+    return {
+        "nav_items": _menu(user.role),
+        "nav_region": _region_name(user.region_id),
+        # read on every page: one count over the recipient's unread index
+        "nav_unread": unread_count(user),
+    }
 
 
 _menus: dict[tuple[str, str, str], list[tuple[str, str]]] = {}

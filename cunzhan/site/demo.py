@@ -23,6 +23,7 @@ def loaders() -> list[Callable[[DemoContext], None]]:
     from cunzhan.activities.demo import load_activities
     from cunzhan.assessment.demo import load_assessment
     from cunzhan.ledgers.demo import load_ledgers
+    from cunzhan.notices.demo import load_notices
     from cunzhan.regions.demo import load_regions
     from cunzhan.reports.demo import load_reports
     from cunzhan.stations.demo import load_stations
@@ -37,6 +38,7 @@ def loaders() -> list[Callable[[DemoContext], None]]:
         load_activities,
         load_supervision,
         load_assessment,
+        load_notices,
     ]
 
 

@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from cunzhan.core.dates import local_date
 from cunzhan.stations import lifecycle, norms
 from cunzhan.stations.models import (
     CERTIFIED_STATUSES,
@@ -182,8 +183,14 @@ def zombie_stations_for_user(user: User, *, now: datetime | None = None) -> Quer
     Until a station's first ledger entry, the clock runs from its certification (or creation); for a
     station brought in by a historical import, from the import.
     """
+    return zombie_stations(stations_for_user(user), now=now)
+
+
+def zombie_stations(stations: QuerySet[Station], *, now: datetime | None = None) -> QuerySet[Station]:
+    """The zombies among ``stations`` (the rule of :func:`zombie_stations_for_user`, unscoped: the
+    reminders read every county's), each with its ``activity_ref``."""
     now = now or timezone.now()
-    stations = stations_for_user(user).filter(status__in=ACTIVE_STATUSES)
+    stations = stations.filter(status__in=ACTIVE_STATUSES)
     counties = stations.order_by().values_list("county_code", flat=True).distinct()
     condition = Q(pk__in=[])
     for code, county in settings_by_county(counties).items():
@@ -223,6 +230,16 @@ def asset_returns_for_user(user: User) -> QuerySet[AssetReturn]:
     return user.scope.filter(AssetReturn.objects.select_related("station", "asset", "received_by"))
 
 
+def overdue_faults(days_by_county: dict[str, int], *, now: datetime | None = None) -> QuerySet[FaultReport]:
+    """Faults still unrepaired after their county's N days (DOMAIN.md item 1: overdue from reported + N
+    days until repaired), for the counties given; unscoped, one query (the reminders read it)."""
+    now = now or timezone.now()
+    condition = Q(pk__in=[])
+    for code, days in days_by_county.items():
+        condition |= Q(station__county_code=code, reported_at__lt=now - timedelta(days=days))
+    return FaultReport.objects.filter(condition, repaired_at__isnull=True).select_related("station", "asset")
+
+
 def open_fault_days(fault: FaultReport, *, now: datetime | None = None) -> int:
     end = fault.repaired_at or now or timezone.now()
     return (end - fault.reported_at).days
@@ -238,6 +255,23 @@ def public_stations() -> QuerySet[Station]:
         .select_related("region", "operating_unit")
         .order_by("county_code", "tier", "code")
     )
+
+
+def publicity_ended_stations(*, now: datetime | None = None) -> QuerySet[Station]:
+    """Stations still in 公示 whose publicity has run its county's days (:func:`lifecycle.publicity_ends_at`:
+    certification is possible from then on). Unscoped, one query for every county (the reminders)."""
+    now = now or timezone.now()
+    stations = Station.objects.filter(status=Status.PUBLICITY, publicity_started_at__isnull=False)
+    counties = stations.order_by().values_list("county_code", flat=True).distinct()
+    today = local_date(now)
+    condition = Q(pk__in=[])
+    for code, county in settings_by_county(counties).items():
+        # ends at the start of (start day + days): ended once that day has come
+        last_start_day = today - timedelta(days=county.publicity_days)
+        condition |= Q(
+            county_code=code, publicity_started_at__lt=lifecycle.start_of_day(last_start_day + timedelta(days=1))
+        )
+    return stations.filter(condition).select_related("operating_unit")
 
 
 def stations_in_publicity() -> QuerySet[Station]:

@@ -408,8 +408,6 @@ def test_the_print_views_open_the_print_dialog_by_themselves(world, session):
 
 
 def test_the_ledger_import_page_shows_its_errors_and_the_progress_of_a_long_import(world, session):
-    from django.core.cache import cache
-
     s = session(PHONE)
     s.login(world.keeper)
     page = s.go("/ledgers/purchase/import/")
@@ -419,16 +417,27 @@ def test_the_ledger_import_page_shows_its_errors_and_the_progress_of_a_long_impo
     page.wait_for_selector("table.import-errors td")
     assert page.locator("table.import-errors td.text-danger").count() >= 1  # what is wrong, row by row
 
-    # a long import in progress: the bar shows how far it got, and htmx asks again every second
-    key = "ledgers:import:browser"
-    state = {"user_id": world.keeper.pk, "kind": "purchase", "name": "a.xlsx", "phase": "write", "total": 200}
-    cache.set(key, {**state, "done": 50}, 60)
-    page = s.go("/ledgers/imports/browser/")
+    # a long import in progress, as its job's row says: the bar shows how far it got, htmx asks again
+    from cunzhan.core.models import Job, JobState
+
+    job = Job.objects.create(
+        kind="ledgers.import",
+        params={"kind": "purchase", "file": "uploads/a.xlsx", "name": "a.xlsx"},
+        state=JobState.RUNNING,
+        attempts=1,
+        phase="write",
+        progress_done=50,
+        progress_total=200,
+        created_by=world.keeper,
+        queued_at=timezone.now(),
+        created_at=timezone.now(),
+    )
+    page = s.go(f"/ledgers/imports/{job.pk}/")
     assert page.locator("progress").get_attribute("value") == "25"
-    cache.set(key, {**state, "done": 150}, 60)
+    Job.objects.filter(pk=job.pk).update(progress_done=150)
     page.wait_for_function("() => document.querySelector('progress')?.value === 75")
     finished = {"phase": "finished", "rows_read": 3, "rows_created": 3, "rows_skipped": 0, "seconds": 1}
-    cache.set(key, {**state, **finished}, 60)
+    Job.objects.filter(pk=job.pk).update(state=JobState.DONE, result=finished)
     page.wait_for_selector("text=导入完成")
     assert s.problems == []
     s.keep("ledger-import-progress")

@@ -96,6 +96,11 @@ TWINS: dict[str, list[str]] = {
     "assessment:publication_settings": ["PUT /api/v1/assessments/publication-settings"],
     # onboarding: a county's past records
     "onboarding:index": ["POST /api/v1/onboarding/{kind}"],
+    # notices: reading them, 催报 (the report board's form posts here), the county's reminder settings
+    "notices:open": ["POST /api/v1/notices/{pk}/read"],
+    "notices:read_all": ["POST /api/v1/notices/read-all"],
+    "notices:chase": ["POST /api/v1/notices/chase"],
+    "notices:settings": ["PUT /api/v1/notices/settings"],
     # stations: the operating units' register and a station's people, its settings and assets
     "units:create": ["POST /api/v1/operating-units"],
     "units:edit": ["PATCH /api/v1/operating-units/{unit_id}"],

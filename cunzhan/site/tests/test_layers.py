@@ -24,6 +24,7 @@ LAYERS = [
     "reports",  # drafted from the ledgers
     "assessment",  # scores the ledgers, reports, activities and supervision
     "onboarding",  # a county's past records (历史导入), written through the apps' services below
+    "notices",  # reminders and notices: read every deadline from the apps below, through their selectors
     "dashboards",  # shows all of them
     "site",  # composes them: the API, the home page, the templates' environment, the demo
 ]
