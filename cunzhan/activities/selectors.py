@@ -255,7 +255,9 @@ class MarketingFacts:
 
     required: int = 0  # activities the station was required to take part in
     missed_activities: int = 0  # required, ended by ``now``, not recorded as taken part
-    reports_due: int = 0  # required activities whose report due time has passed
+    # required activities the station took part in whose report due time has passed: a missed activity
+    # owes no data report (DOMAIN.md, "Decided edge cases")
+    reports_due: int = 0
     missed_reports: int = 0  # of those, no report submitted by the due time (late = missed)
 
 
@@ -284,7 +286,7 @@ def marketing_facts(
         station=OuterRef("station_id"),
         submitted_at__lte=OuterRef("marketingactivity__report_due_at"),
     )
-    due = required.filter(marketingactivity__report_due_at__lte=now)
+    due = required.filter(marketingactivity__report_due_at__lte=now).filter(Exists(took_part))
     n = Count("*")
     parts = [
         grouped(required, ids, names, required=n),

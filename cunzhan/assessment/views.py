@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from cunzhan.assessment import exporters, selectors, services
 from cunzhan.assessment.engine import parse_scheme
 from cunzhan.assessment.forms import CloseRectificationForm, ComputeForm, CorrectForm, RectifyForm, SchemeForm
+from cunzhan.assessment.links import Links
 from cunzhan.assessment.models import PeriodKind, Rectification, SchemeVersion, Status
 from cunzhan.core.forms import apply_validation_error
 from cunzhan.core.money import round_money
@@ -136,6 +137,7 @@ def result_detail(request, pk: int):
         "assessment/result.html",
         {
             "result": result,
+            "links": Links.for_user(user, [result]),
             "assessment": result.assessment,
             "can_rectify": user.scope.can("assessment.publish")
             and result.grade == "不合格"

@@ -79,7 +79,7 @@ def purchases(station, n, day=date(2025, 3, 1)):
 def no_report_duties(monkeypatch):
     """These tests are about the assessment workflow; reporting duties (item 6) have their own test
     below and in the reports app. The test stations never file reports, which would cost them item 6."""
-    monkeypatch.setattr("cunzhan.assessment.facts._report_facts", lambda *args, **kwargs: {})
+    monkeypatch.setattr("cunzhan.assessment.evidence.report_lapses", lambda *args, **kwargs: {})
 
 
 @pytest.fixture
