@@ -116,14 +116,17 @@ def activity_grid(user: User, activity: MarketingActivity, *, now: datetime | No
     grid = []
     for station in stations:
         report = reports.get(station.pk)
+        taken_part = taken.get(station.pk)
         if report is not None:
             report_state = "on_time" if report.submitted_at <= activity.report_due_at else "late"
-        else:
-            report_state = "missed" if now >= activity.report_due_at else "pending"
+        elif now < activity.report_due_at:
+            report_state = "pending"
+        else:  # a station that did not take part owes no data report (DOMAIN.md, "Decided edge cases")
+            report_state = "missed" if taken_part is not None and taken_part.participated else "not_owed"
         grid.append(
             {
                 "station": station,
-                "participation": taken.get(station.pk),
+                "participation": taken_part,
                 "report": report,
                 "report_state": report_state,
             }

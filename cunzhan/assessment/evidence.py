@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.db.models import QuerySet
+
 from cunzhan.assessment.engine import Fault, Period, Ref
 from cunzhan.core.dates import SHANGHAI
 
@@ -42,7 +44,7 @@ class Evidence:
 
 
 def gather(
-    ids,
+    ids: QuerySet | list[int],
     codes: list[str],
     period: Period,
     now: datetime,
@@ -115,7 +117,7 @@ def supervision_evidence(station_ids: Iterable[int], year: int) -> dict[int, Evi
     return evidence
 
 
-def faults(ids, period: Period) -> dict[int, list[Fault]]:
+def faults(ids: QuerySet | list[int], period: Period) -> dict[int, list[Fault]]:
     """The faults reported before the period's end and not repaired before its start: every fault whose
     overdue span could lie in the period, whatever the scheme's number of days."""
     from django.db.models import Q

@@ -251,12 +251,16 @@ def public_ranking(request, county: str, year: int, period: str):
     assessment, results = selectors.public_results(region, year, period)
     if assessment is None:
         raise Http404(_("该考核期尚未发布。"))
+    results = list(results)
     return render(
         request,
         "assessment/public_ranking.html",
         {
             "assessment": assessment,
             "results": results,
+            # a correction states itself: the versions it replaced, and whose score it moved (no one's name)
+            "earlier": selectors.earlier_publications(assessment),
+            "moved": [(r, c) for r in results for c in r.changes if c.get("fact") == "total"],
             "with_subsidy": any(r.subsidy is not None for r in results),
             "rules": selectors.publication_settings(region),
             "print": request.GET.get("print") == "1",

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cunzhan.core.forms import apply_validation_error
+from cunzhan.core.late_entries import late_marks
 from cunzhan.core.money import format_money, format_quantity
 from cunzhan.core.tabular import ImportRejected, check_upload
 from cunzhan.ledgers import exporters, selectors, services
@@ -139,6 +140,7 @@ def _rows(request, spec: LedgerSpec, page, can_write: bool) -> str:
             "csrf": csrf,
         }
     present, cells = selectors.presenter(user), _cell_writer(spec)
+    late = late_marks(page)  # 补录: recorded after its half-year's assessment was published
     station_label, recorded_label = esc(_("站点")), esc(_("登记时间"))
     tz = timezone.get_current_timezone()
     parts = []
@@ -154,7 +156,8 @@ def _rows(request, spec: LedgerSpec, page, can_write: bool) -> str:
                 station=esc(entry.station.code),
                 cells=cells(present(entry)),
                 recorded=timezone.localtime(entry.recorded_at, tz).strftime("%Y-%m-%d %H:%M"),
-                imported=imported if entry.batch_id is not None else "",
+                imported=(imported if entry.batch_id is not None else "")
+                + (f" {late.badge(entry)}" if entry in late else ""),
                 actions=actions,
             )
         )
