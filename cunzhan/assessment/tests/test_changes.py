@@ -115,6 +115,10 @@ def test_a_correction_after_a_late_ledger_row_and_an_inspection_edit_says_what_c
     assert "更正理由：补录代购台账；更正店镇实地察看评分" in public and "第 1 版 2025-07-10 09:00 发布" in public
     assert "高家坬村站 86.85 → 86.90" in public and "刘家坪村站 80.00 → 78.00" in public
     assert "张三" not in public and "李四" not in public
+    # a station's published lines, each with the records behind it named, linked nowhere, no one's name
+    station = client.get("/public/assessments/610828/2025/H1/JX-0002/").content.decode()
+    assert "“公共设施干净整洁”实地察看评分 1/3" in station and "2025-06-20 实地察看记录" in station
+    assert '<span class="ref">' in station and '<a class="ref"' not in station and "李四" not in station
     client.force_login(w.keeper)  # the keeper reads his own station's changes once they are published
     mine = client.get(f"/assessment/results/{keng.pk}/").content.decode()
     assert "与第 1 版相比" in mine and "代购单数 137 → 138（+0.05），补录 1 条，2025-08-03 张三" in mine
