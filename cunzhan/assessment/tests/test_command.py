@@ -127,3 +127,55 @@ def test_every_deduction_of_the_demo_county_names_its_records_on_the_page_the_sh
     assert _in_order(text, expected) == []
     links = re.findall(r'<a class="ref" href="([^"]+)"', page)
     assert links and all(client.get(html.unescape(link)).status_code == 200 for link in set(links))
+
+
+def test_the_annual_deductions_name_their_events(county_world):
+    """The composite's daily-supervision lines carry the verified events and public reports behind them;
+    an event not verified is in none."""
+    from datetime import date, datetime
+
+    from django.utils import timezone
+
+    from cunzhan.supervision.models import Complaint, SupervisionEvent
+
+    w = county_world
+    inspect(w.station_keng, w.supervisor, half="H2")
+    inspect(w.station_dian, w.supervisor, half="H2")
+    event = SupervisionEvent.objects.create(
+        station=w.station_keng,
+        kind="not_cooperating",
+        occurred_on=date(2025, 9, 1),
+        description="拒绝配合",
+        status="verified",
+        recorded_by=w.supervisor,
+        recorded_at=timezone.now(),
+    )
+    SupervisionEvent.objects.create(
+        station=w.station_keng,
+        kind="poor_performance",
+        occurred_on=date(2025, 9, 2),
+        description="待核实",
+        recorded_by=w.supervisor,
+        recorded_at=timezone.now(),
+    )
+    report = Complaint.objects.create(
+        station=w.station_keng,
+        kind="public_report",
+        received_at=datetime(2025, 10, 8, 9, tzinfo=timezone.get_default_timezone()),
+        description="不按规定收费",
+        status="verified",
+        recorded_by=w.supervisor,
+        recorded_at=timezone.now(),
+    )
+    out = assess("--county", "610828", "--year", "2025", "--period", "annual", "--as", "county", "--explain", json=True)
+    keng = next(s for s in out["stations"] if s["station"] == "JX-0001")
+    deductions = {line["text"]: line["refs"] for line in keng["lines"] if line["points"] != "0.00"}
+    assert deductions == {
+        "不配合日常督查 1 次，每次扣 10 分": [
+            {"kind": "event", "id": str(event.pk), "day": "2025-09-01", "status": "not_cooperating"}
+        ],
+        "经核实的群众举报 1 次，每次扣 5 分": [
+            {"kind": "complaint", "id": str(report.pk), "day": "2025-10-08", "status": "public_report"}
+        ],
+    }
+    assert keng["deductions"] == "15.00"
