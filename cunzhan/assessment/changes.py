@@ -103,14 +103,19 @@ def record(assessment: Assessment, now: datetime) -> None:
         return
     since = previous.computed_at or previous.created_at
     scheme = parse_scheme(assessment.scheme.data)
-    before = {r.station_id: r for r in previous.results.select_related("station")}
-    after = list(assessment.results.select_related("station"))
+    before = {r.station_id: r for r in previous.results.all()}
+    after = list(assessment.results.all())
     entries = _entries(assessment, scheme, since, now)
     corrected = _inspection_corrections(assessment, since, now)
     for result in after:
         old = before.pop(result.station_id, None)
         result.changes = station_changes(
-            scheme, old, result, entries.get(result.station_id, []), corrected.get(result.station_id, [])
+            scheme,
+            old,
+            result,
+            entries.get(result.station_id, []),
+            corrected.get(result.station_id, []),
+            annual=assessment.period == "annual",
         )
     AssessmentResult.objects.bulk_update(after, ["changes"], batch_size=500)
 
@@ -121,6 +126,8 @@ def station_changes(
     new: AssessmentResult,
     entries: list[late_entries.Entry],
     corrections: list[dict[str, str]],
+    *,
+    annual: bool = False,
 ) -> list[dict[str, Any]]:
     """One station's change lines, the version before (``old``; None when the station was not in it) to now:
     its total, rank and grade; each fact that differs with the points its item moved, the records entered
@@ -133,7 +140,7 @@ def station_changes(
     old_items = {int(i["no"]): Decimal(i["score"]) for i in old.items}
     new_items = {int(i["no"]): Decimal(i["score"]) for i in new.items}
     changed = _changed_facts(scheme, old.facts or {}, new.facts or {})
-    if new.assessment.period == "annual":
+    if annual:
         changed.update(_changed_fields(old, new))
     by_fact: dict[str, list[late_entries.Entry]] = defaultdict(list)
     for entry in entries:

@@ -76,25 +76,33 @@ def gather(
                     title=m.title,
                 )
                 evidence[station_id].add("missed_activity_reports", ref)
+    made: dict[object, Ref] = {}  # many stations share a lapse (a period none of them filed): one reference
     for station_id, lapses in report_lapses(codes, start, end, now).items():
+        found = evidence[station_id]
         for r in lapses:
-            key = f"adhoc/{r.report_id}" if r.kind == "adhoc" else f"{r.kind}/{r.slug}"
-            ref = Ref(
-                "report",
-                key,
-                day="" if r.kind == "adhoc" else r.period_start.isoformat(),
-                due=moment(r.due_at),
-                at=moment(r.submitted_at),
-                status=r.status,
-                title=r.title,
-            )
-            evidence[station_id].add(f"{r.status}_reports", ref)
+            ref = made.get(r)
+            if ref is None:
+                ref = made[r] = _report_ref(r)
+            found.add(f"{r.status}_reports", ref)
     for station_id, records in supervision_records(ids, start, end).items():
         for s in records:
             if s.kind == "complaint" and s.category == "parcel":
                 ref = Ref("complaint", str(s.id), day=s.day.isoformat(), status=s.category)
                 evidence[station_id].add("parcel_complaints", ref)
     return evidence, faults(ids, period)
+
+
+def _report_ref(r) -> Ref:  # a cunzhan.reports.facts.ReportLapse
+    key = f"adhoc/{r.report_id}" if r.kind == "adhoc" else f"{r.kind}/{r.slug}"
+    return Ref(
+        "report",
+        key,
+        day="" if r.kind == "adhoc" else r.period_start.isoformat(),
+        due=moment(r.due_at),
+        at=moment(r.submitted_at),
+        status=r.status,
+        title=r.title,
+    )
 
 
 def report_lapses(codes: list[str], start: date, end: date, now: datetime) -> dict[int, list]:

@@ -16,8 +16,9 @@ the county has weekly reports enabled. Ad-hoc reports are owed by the stations t
 Corrections never change the lapses: lateness is measured by the first submission.
 
 Each lapse carries what its explanation line shows: the period, the due time and the submission time.
-``report_facts`` counts them. Three queries per group of counties sharing their reporting settings
-(plus one for the settings), whatever the number of stations or periods, and only lapses are read back.
+``report_facts`` counts them. Two queries per group of counties sharing their reporting settings, plus
+one for the settings (and, for the counts, one for the stations that owe reports), whatever the number of
+stations or periods; only lapses are read back.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Value
 
 from cunzhan.core import dates
 from cunzhan.reports.models import Kind, Report, ReportSettings
@@ -112,7 +113,7 @@ def _group_lapses(
     codes: list[str], settings: ReportSettings, start: date, end: date, now: datetime
 ) -> dict[int, list[ReportLapse]]:
     """The two queries of :func:`report_lapses_many` for counties sharing ``settings``: the report rows that
-    are lapses, and the closed periods owed without a row kept within its grace."""
+    are (or may be) lapses, and the closed periods owed without a row kept within its grace."""
     periods = periods_due_between(settings, start, end)
     closed = [p for p in periods if p.grace_end < now]
     by_start = {(p.kind, p.start): p for p in periods}
@@ -120,12 +121,15 @@ def _group_lapses(
 
     within_grace = Q(first_submitted_at__isnull=False, first_submitted_at__lte=F("grace_end"))
     late = Q(first_submitted_at__gt=F("due_at")) & within_grace
+    periodic = Q(request__isnull=True)
     adhoc = Q(kind=Kind.ADHOC, due_at__gte=dates.day_start(start), due_at__lte=dates.day_end(end))
-    # 1. rows: periodic reports late, ad-hoc ones late or missed
+    # 1. rows: periodic reports late, and those of closed periods not kept within their grace (opened, or
+    # first submitted after it: missed if the station owed them, below); ad-hoc ones late or missed
     rows = (
         Report.objects.filter(county_code__in=codes)
         .filter(
-            (Q(request__isnull=True) & _periods_q(periods) & late)
+            (periodic & _periods_q(periods) & late)
+            | (periodic & _periods_q(closed) & ~within_grace)
             | (adhoc & (late | (Q(grace_end__lt=now) & ~within_grace)))
         )
         .order_by("due_at", "pk")
@@ -133,8 +137,12 @@ def _group_lapses(
             "pk", "station_id", "kind", "period_start", "due_at", "grace_end", "first_submitted_at", "request__title"
         )
     )
+    unkept: dict[tuple[int, str, date], tuple[int, datetime | None]] = {}
     for pk, station_id, kind, period_start, due_at, grace_end, submitted_at, title in rows:
         is_late = submitted_at is not None and due_at < submitted_at <= grace_end
+        if kind != Kind.ADHOC and not is_late:
+            unkept[(station_id, kind, period_start)] = (pk, submitted_at)
+            continue
         period = by_start.get((kind, period_start))
         lapses[station_id].append(
             ReportLapse(
@@ -150,38 +158,42 @@ def _group_lapses(
         )
 
     # 2. periodic reports missed: per closed period, the stations owing it without a row kept within its grace
+    # (one query, a UNION ALL of one anti-join per period), with the row they have, if any, from above
     if closed:
         owed = []
         for index, period in enumerate(closed):
-            row = Report.objects.filter(
-                station=OuterRef("pk"), request__isnull=True, kind=period.kind, period_start=period.start
+            kept = Report.objects.filter(
+                within_grace, station=OuterRef("pk"), request__isnull=True, kind=period.kind, period_start=period.start
             )
             owed.append(
                 _stations(codes)
                 .filter(Q(certified_at__isnull=True) | Q(certified_at__lt=period.opens_at))
-                .filter(~Exists(row.filter(within_grace)))
+                .filter(~Exists(kept))
                 .order_by()
-                .values_list(
-                    "pk",
-                    Value(index, output_field=IntegerField()),
-                    Subquery(row.values("pk")[:1]),
-                    Subquery(row.values("first_submitted_at")[:1]),
-                )
+                .values_list("pk", Value(index, output_field=IntegerField()))
             )
         query = owed[0].union(*owed[1:], all=True) if len(owed) > 1 else owed[0]
-        for station_id, index, report_id, submitted_at in query:
+        # a period missed without a row is the same lapse for every station: made once (a province's stations
+        # that never filed a weekly report are hundreds of thousands of lapses)
+        never = [
+            ReportLapse(p.kind, MISSED, p.start, p.slug, report_id=None, due_at=p.due_at, submitted_at=None)
+            for p in closed
+        ]
+        for station_id, index in query:
             period = closed[index]
-            lapses[station_id].append(
-                ReportLapse(
-                    kind=period.kind,
-                    status=MISSED,
-                    period_start=period.start,
-                    slug=period.slug,
-                    report_id=report_id,
+            row = unkept.get((station_id, period.kind, period.start)) if unkept else None
+            lapse = never[index]
+            if row is not None:
+                lapse = ReportLapse(
+                    period.kind,
+                    MISSED,
+                    period.start,
+                    period.slug,
+                    report_id=row[0],
                     due_at=period.due_at,
-                    submitted_at=submitted_at,
+                    submitted_at=row[1],
                 )
-            )
+            lapses[station_id].append(lapse)
     for station_lapses in lapses.values():
         station_lapses.sort(key=lambda lapse: (lapse.due_at, lapse.kind))
     return lapses

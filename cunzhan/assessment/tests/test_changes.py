@@ -4,6 +4,8 @@ inspection's correction appears with its reason; the public page says a correcti
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import date, datetime
 from decimal import Decimal as D
 
@@ -122,6 +124,8 @@ def test_a_correction_after_a_late_ledger_row_and_an_inspection_edit_says_what_c
     client.force_login(w.keeper)  # the keeper reads his own station's changes once they are published
     mine = client.get(f"/assessment/results/{keng.pk}/").content.decode()
     assert "与第 1 版相比" in mine and "代购单数 137 → 138（+0.05），补录 1 条，2025-08-03 张三" in mine
+    links = re.findall(r'<a class="ref" href="([^"]+)"', mine)  # the inspection, the ledger: his own, they open
+    assert len(links) >= 2 and all(client.get(html.unescape(link)).status_code == 200 for link in links)
 
 
 def test_a_late_entry_never_touches_the_published_version_and_an_unchanged_correction_says_so(world, published):
@@ -188,3 +192,36 @@ def test_records_of_a_published_half_year_are_accepted_and_marked(world, publish
     client.force_login(w.operator)
     page = client.get(f"/activities/trainings/{training.pk}/").content.decode()
     assert "补录：operator 于 2025-08-03 15:00 登记" in page and "新登记的出勤为补录" in page
+
+
+def test_a_correction_of_the_annual_composite_names_the_events_behind_it(world, published):
+    """A daily-supervision event verified after the composite was published: its correction says the
+    deductions, the count of that kind of event and the total moved."""
+    from cunzhan.supervision.models import SupervisionEvent
+
+    w = world
+    county = w.regions["610828"]
+    with time_machine.travel(at(2026, 1, 10, 9), tick=False):
+        inspect(w.station_keng, w.supervisor, half="H2")
+        inspect(w.station_dian, w.other_supervisor, half="H2")
+        for period in ("H2", "annual"):
+            a = services.assessment_compute(acting_user=w.county, county=county, year=2025, period=period)
+            services.assessment_submit_review(acting_user=w.county, assessment=a)
+            services.assessment_publish(acting_user=w.county, assessment=a)
+    SupervisionEvent.objects.create(
+        station=w.station_dian,
+        kind="not_cooperating",
+        occurred_on=date(2025, 11, 3),
+        description="拒绝配合检查",
+        status="verified",
+        recorded_by=w.supervisor,
+        recorded_at=at(2026, 1, 12, 9),
+    )
+    with time_machine.travel(at(2026, 1, 15, 9), tick=False):
+        correction = services.assessment_correct(acting_user=w.county, assessment=a, reason="补记日常督查")
+    assert [c["text"] for c in result_of(correction, "JX-0002").changes] == [
+        "总分 80.00 → 70.00（-10.00）",
+        "不配合日常督查次数 0 → 1",
+        "日常督查扣分 0.00 → 10.00",
+    ]
+    assert result_of(correction, "JX-0001").changes == []
