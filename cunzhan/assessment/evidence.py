@@ -9,11 +9,15 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
 from cunzhan.assessment.engine import Fault, Period, Ref
 from cunzhan.core.dates import SHANGHAI
+
+if TYPE_CHECKING:
+    from cunzhan.reports.facts import ReportLapse
 
 # an attendance status (cunzhan.activities.evidence) -> the fact it counts towards
 TRAINING_FACTS = {
@@ -76,14 +80,14 @@ def gather(
                     title=m.title,
                 )
                 evidence[station_id].add("missed_activity_reports", ref)
-    made: dict[object, Ref] = {}  # many stations share a lapse (a period none of them filed): one reference
+    made: dict[ReportLapse, Ref] = {}  # many stations share a lapse (a period none of them filed): one reference
     for station_id, lapses in report_lapses(codes, start, end, now).items():
         found = evidence[station_id]
         for r in lapses:
-            ref = made.get(r)
-            if ref is None:
-                ref = made[r] = _report_ref(r)
-            found.add(f"{r.status}_reports", ref)
+            shared = made.get(r)
+            if shared is None:
+                shared = made[r] = _report_ref(r)
+            found.add(f"{r.status}_reports", shared)
     for station_id, records in supervision_records(ids, start, end).items():
         for s in records:
             if s.kind == "complaint" and s.category == "parcel":
@@ -92,7 +96,7 @@ def gather(
     return evidence, faults(ids, period)
 
 
-def _report_ref(r) -> Ref:  # a cunzhan.reports.facts.ReportLapse
+def _report_ref(r: ReportLapse) -> Ref:
     key = f"adhoc/{r.report_id}" if r.kind == "adhoc" else f"{r.kind}/{r.slug}"
     return Ref(
         "report",
@@ -105,7 +109,7 @@ def _report_ref(r) -> Ref:  # a cunzhan.reports.facts.ReportLapse
     )
 
 
-def report_lapses(codes: list[str], start: date, end: date, now: datetime) -> dict[int, list]:
+def report_lapses(codes: list[str], start: date, end: date, now: datetime) -> dict[int, list[ReportLapse]]:
     """The stations' late and missed reports (:func:`cunzhan.reports.facts.report_lapses_many`)."""
     from cunzhan.reports.facts import report_lapses_many
 
