@@ -9,6 +9,7 @@ class ActivitiesConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from cunzhan.activities import models as m
+        from cunzhan.core import late_entries
         from cunzhan.core.scoping import ScopePaths, register
 
         # county-wide events: everyone in the county sees them, a keeper those its station must attend
@@ -24,3 +25,18 @@ class ActivitiesConfig(AppConfig):
             auditlog.register(model, m2m_fields={"required_stations"})
         for model in (m.Attendance, m.Participation, m.ActivityReport, m.GuidanceVisit):
             auditlog.register(model)
+        # records of a published half-year entered after its publication are marked 补录 (cunzhan.core.late_entries)
+        for model, event, entered_at, entered_by in (
+            (m.Attendance, "training", "recorded_at", "recorded_by"),
+            (m.Participation, "activity", "recorded_at", "recorded_by"),
+            (m.ActivityReport, "activity", "submitted_at", "submitted_by"),
+        ):
+            late_entries.register(
+                model,
+                late_entries.Kind(
+                    county=f"{event}__county_id",
+                    day=f"{event}__start_date",
+                    entered_at=entered_at,
+                    entered_by=entered_by,
+                ),
+            )

@@ -116,14 +116,17 @@ def activity_grid(user: User, activity: MarketingActivity, *, now: datetime | No
     grid = []
     for station in stations:
         report = reports.get(station.pk)
+        taken_part = taken.get(station.pk)
         if report is not None:
             report_state = "on_time" if report.submitted_at <= activity.report_due_at else "late"
-        else:
-            report_state = "missed" if now >= activity.report_due_at else "pending"
+        elif now < activity.report_due_at:
+            report_state = "pending"
+        else:  # a station that did not take part owes no data report (DOMAIN.md, "Decided edge cases")
+            report_state = "missed" if taken_part is not None and taken_part.participated else "not_owed"
         grid.append(
             {
                 "station": station,
-                "participation": taken.get(station.pk),
+                "participation": taken_part,
                 "report": report,
                 "report_state": report_state,
             }
@@ -255,7 +258,9 @@ class MarketingFacts:
 
     required: int = 0  # activities the station was required to take part in
     missed_activities: int = 0  # required, ended by ``now``, not recorded as taken part
-    reports_due: int = 0  # required activities whose report due time has passed
+    # required activities the station took part in whose report due time has passed: a missed activity
+    # owes no data report (DOMAIN.md, "Decided edge cases")
+    reports_due: int = 0
     missed_reports: int = 0  # of those, no report submitted by the due time (late = missed)
 
 
@@ -284,7 +289,7 @@ def marketing_facts(
         station=OuterRef("station_id"),
         submitted_at__lte=OuterRef("marketingactivity__report_due_at"),
     )
-    due = required.filter(marketingactivity__report_due_at__lte=now)
+    due = required.filter(marketingactivity__report_due_at__lte=now).filter(Exists(took_part))
     n = Count("*")
     parts = [
         grouped(required, ids, names, required=n),

@@ -1,8 +1,10 @@
 """Every write to trainings, attendance, marketing activities and guidance visits.
 
 One function per business action, keyword-only, one transaction each. Records dated inside a
-published assessment period are frozen: the plain action refuses, the ``*_correct`` variant
-accepts the change with a reason, which goes to the operation log with it.
+published assessment period are frozen: the plain action refuses a change, the ``*_correct`` variant
+accepts it with a reason, which goes to the operation log with it. A station's own record entered there
+for the first time (attendance, participation, an activity data report) is accepted and marked 补录
+(DOMAIN.md, "Decided edge cases"): it counts in the next correction, never in the published version.
 """
 
 from __future__ import annotations
@@ -203,34 +205,50 @@ def _keeper_for(line: AttendanceLine) -> User | None:
 def attendance_record(
     *, acting_user: User, training: Training, lines: Iterable[AttendanceLine], correction_reason: str = ""
 ) -> list[Attendance]:
-    """Record (or overwrite) the attendance of the given people at the training."""
+    """Record the attendance of the given people at the training: a person not yet recorded is added, a
+    changed one overwritten, an unchanged one left as it was (who recorded it, and when).
+
+    In a published half-year a person added is accepted, marked 补录 (cunzhan.core.late_entries), and counts
+    in the next correction only; changing a person already recorded is a correction, with its reason."""
     acting_user.scope.require("attendance.record")
     _require_organiser(acting_user, training)
-    corrected = _guard(training.county_id, training.start_date, correction_reason)
+    lines = list(lines)
+    for line in lines:
+        _check_line(training, line)
+        acting_user.scope.require_station(line.station)
+    existing = {
+        (row.station_id, row.person_name, row.phone): row
+        for row in Attendance.objects.select_for_update().filter(training=training)
+    }
+    changes = []
+    for line in lines:
+        row = existing.get((line.station.pk, line.person_name.strip(), line.phone.strip()))
+        values = {"status": line.status, "test_result": line.test_result, "note": line.note}
+        if row is None or any(getattr(row, name) != value for name, value in values.items()):
+            changes.append((line, row, values))
+    corrected = False
+    # a change to what was recorded needs a reason in a published half-year; a reason given is kept
+    if correction_reason.strip() or any(row is not None for _line, row, _values in changes):
+        corrected = _guard(training.county_id, training.start_date, correction_reason)
     now = timezone.now()
-    saved = []
     with acting(acting_user):
-        for line in lines:
-            _check_line(training, line)
-            acting_user.scope.require_station(line.station)
-            row, _created = Attendance.objects.update_or_create(
-                training=training,
-                station=line.station,
-                person_name=line.person_name.strip(),
-                phone=line.phone.strip(),
-                defaults={
-                    "status": line.status,
-                    "test_result": line.test_result,
-                    "note": line.note,
-                    "user": _keeper_for(line),
-                    "recorded_by": acting_user,
-                    "recorded_at": now,
-                },
-            )
-            saved.append(row)
+        for line, row, values in changes:
+            if row is None:
+                row = Attendance(
+                    training=training,
+                    station=line.station,
+                    person_name=line.person_name.strip(),
+                    phone=line.phone.strip(),
+                )
+            for name, value in values.items():
+                setattr(row, name, value)
+            row.user = _keeper_for(line)
+            row.recorded_by, row.recorded_at = acting_user, now
+            row.save()
+            existing[(row.station_id, row.person_name, row.phone)] = row
         if corrected:
             _log_correction(acting_user, training, correction_reason, corrected)
-    return saved
+    return [existing[(line.station.pk, line.person_name.strip(), line.phone.strip())] for line in lines]
 
 
 def attendance_correct(
@@ -355,7 +373,13 @@ def participation_record(
     acting_user.scope.require_station(station)
     if station.county_code != activity.county_id:
         raise ValidationError(_("服务站 %(code)s 不在本次活动所在县。") % {"code": station.code})
-    corrected = _guard(activity.county_id, activity.start_date, correction_reason)
+    row = Participation.objects.select_for_update().filter(activity=activity, station=station).first()
+    if row is not None and row.participated == participated and row.note == note:
+        return row  # nothing changes: who recorded it, and when, stay
+    # in a published half-year a first record is accepted (补录); a change to one is a correction
+    corrected = bool(row is not None or correction_reason.strip()) and _guard(
+        activity.county_id, activity.start_date, correction_reason
+    )
     with acting(acting_user):
         row, _created = Participation.objects.update_or_create(
             activity=activity,
@@ -410,7 +434,11 @@ def activity_report_submit(
         raise ValidationError(_("订单数和销售额不能为负数。"))
     if submitted_at is not None:
         _check_submitted_at(activity, submitted_at)
-    corrected = _guard(activity.county_id, activity.start_date, correction_reason)
+    # in a published half-year a first filing is accepted (补录, and late); a change to one is a correction
+    filed = ActivityReport.objects.filter(activity=activity, station=station).exists()
+    corrected = bool(filed or correction_reason.strip()) and _guard(
+        activity.county_id, activity.start_date, correction_reason
+    )
     with acting(acting_user):
         report, created = ActivityReport.objects.get_or_create(
             activity=activity,

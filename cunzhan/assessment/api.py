@@ -48,9 +48,10 @@ class ResultOut(Schema):
     h1: Decimal | None
     h2: Decimal | None
     deductions: Decimal | None
-    items: list[dict]
+    items: list[dict] = Field(..., description="各项得分及扣分说明；每条说明附其依据的记录 refs: [{kind, id, …}]")
     lines: list[dict]
     missing: list[str]
+    changes: list[dict] = Field(..., description="更正版本：与上一版本相比变化的事实和分数（含补录记录）")
 
 
 class ComputeIn(Schema):

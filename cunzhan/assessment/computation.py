@@ -143,6 +143,7 @@ RESULT_FIELDS = (
     "missing",
     "facts",
     "subsidy",
+    "changes",  # a correction's, written after (cunzhan.assessment.changes)
 )
 # with ASSESSMENT_PROCESSES > 1: below this many stations a second process costs more than it saves
 PARALLEL_MIN_STATIONS = 4000
@@ -227,7 +228,7 @@ def _evaluate_county(
         rows.append(
             (
                 *(assessment.pk, station_id, r.status, r.total, r.grade or "", r.rank, None, None, None),
-                *(encode(r.items), encode(()), encode(r.missing), encode(by_code[r.station]), subsidy),
+                *(encode(r.items), encode(()), encode(r.missing), encode(by_code[r.station]), subsidy, encode(())),
             )
         )
     return rows

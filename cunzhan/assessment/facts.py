@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
-from cunzhan.assessment.engine import Fault, Period, StationFacts, SupervisionFacts
+from cunzhan.assessment import evidence
+from cunzhan.assessment.engine import Period, Ref, StationFacts, SupervisionFacts
 from cunzhan.stations.models import Station, Status
 
 ASSESSABLE = (Status.CERTIFIED, Status.INCUBATION, Status.OPERATING, Status.RECTIFYING)
@@ -90,34 +90,6 @@ def _orders_by_station(
     return purchases, sales
 
 
-def _faults(ids: QuerySet | list[int], period: Period) -> dict[int, list[Fault]]:
-    from cunzhan.stations.models import FaultReport
-
-    faults: dict[int, list[Fault]] = defaultdict(list)
-    rows = FaultReport.objects.filter(station_id__in=ids, reported_at__date__lte=period.end).filter(
-        Q(repaired_at__isnull=True) | Q(repaired_at__date__gte=period.start)
-    )
-    for row in rows.values("pk", "station_id", "reported_at", "repaired_at", "stops_operation"):
-        faults[row["station_id"]].append(
-            Fault(
-                reported=timezone.localtime(row["reported_at"]).date(),
-                repaired=timezone.localtime(row["repaired_at"]).date() if row["repaired_at"] else None,
-                stopped_operation=row["stops_operation"],
-                ref=f"fault:{row['pk']}",
-            )
-        )
-    return faults
-
-
-def _report_facts(county_codes: list[str], start: date, end: date, now: datetime) -> dict[int, dict[str, int]]:
-    """Late and missed reports by station id, for all the counties (a fixed number of queries)."""
-    if not apps.is_installed("cunzhan.reports"):
-        return {}
-    from cunzhan.reports.facts import report_facts_many
-
-    return report_facts_many(county_codes, start, end, now)
-
-
 def gather_period(county_code: str, period: Period, *, now: datetime | None = None) -> list[StationFacts]:
     """The facts of the county's certified stations for the period, in station code order."""
     return gather_period_many([county_code], period, now=now)[county_code]
@@ -128,9 +100,11 @@ def gather_period_many(
 ) -> dict[str, list[StationFacts]]:
     """:func:`gather_period` for many counties at once: by county code (every code given, in station code
     order). A fixed number of aggregate queries for the whole batch, whatever the number of counties and
-    stations: the stations are a subquery (``county_code IN (…)``), never a list of ids sent back."""
-    from cunzhan.activities.selectors import marketing_facts, training_facts
-    from cunzhan.supervision.selectors import inspection_facts, supervision_facts
+    stations: the stations are a subquery (``county_code IN (…)``), never a list of ids sent back. The
+    counts of lapses (reports, trainings, marketing duties, complaints) are the numbers of their records,
+    which the facts keep as each count's references (:mod:`cunzhan.assessment.evidence`)."""
+    from cunzhan.supervision.evidence import inspection_photos
+    from cunzhan.supervision.selectors import inspection_facts
 
     now = now or timezone.now()
     codes = list(dict.fromkeys(county_codes))
@@ -141,27 +115,29 @@ def gather_period_many(
         "id", "code", "county_code", "resident_population", "certified_at"
     )
     purchases, sales = _orders_by_station(codes, ids, start, end)
-    faults = _faults(ids, period)
-    training = training_facts(ids, start, end)
-    marketing = marketing_facts(ids, start, end, now=now)
-    supervision = supervision_facts(ids, start, end)
+    lapses, faults = evidence.gather(ids, codes, period, now)
     inspections = inspection_facts(ids, period.year, period.half)
-    reports = _report_facts(codes, start, end, now)
+    photos = inspection_photos(i.inspection_id for i in inspections.values() if _loses_points(i.scores))
+    ledgers = {kind: [evidence.ledger_ref(kind, period)] for kind in ("purchase", "sale")}
     result: dict[str, list[StationFacts]] = {code: [] for code in codes}
     local = timezone.get_current_timezone()  # once: timezone.localtime() looks it up on every call
+    none = evidence.Evidence()
     for s in stations:
         sid = s["id"]
         certified = s["certified_at"].astimezone(local).date()
         if certified > end:  # as in period_stations: the local date decides
             continue
-        t, m, v = training.get(sid), marketing.get(sid), supervision.get(sid)
         inspection = inspections.get(sid)
         ratings: dict[str, Decimal | None] = dict(inspection.scores) if inspection else {}
-        refs: dict[str, list[str]] = {}
+        refs: dict[str, list[Ref]] = {"purchase_orders": ledgers["purchase"], "sale_orders": ledgers["sale"]}
         if inspection:
-            ref = f"inspection:{inspection.inspection_id}"
-            refs = {f"rating:{key}": [ref] for key in ratings}
-        r = reports.get(sid, {})
+            rated = evidence.inspection_refs(
+                inspection.inspection_id, inspection.inspected_at, photos.get(inspection.inspection_id, [])
+            )
+            refs.update({f"rating:{key}": rated for key in ratings})
+        found = lapses.get(sid, none)
+        refs.update(found.refs)
+        n = found.counts
         result[s["county_code"]].append(
             StationFacts(
                 station=s["code"],
@@ -169,34 +145,43 @@ def gather_period_many(
                 certified=certified,
                 ratings=ratings,
                 faults=tuple(faults.get(sid, ())),
-                leave=t.leave if t else 0,
-                absent=t.absent if t else 0,
-                late=t.late if t else 0,
-                early_leave=t.early_leave if t else 0,
-                failed_tests=t.failed_tests if t else 0,
-                missed_activities=m.missed_activities if m else 0,
-                missed_activity_reports=m.missed_reports if m else 0,
-                late_reports=r.get("late", 0),
-                missed_reports=r.get("missed", 0),
+                leave=n.get("leave", 0),
+                absent=n.get("absent", 0),
+                late=n.get("late", 0),
+                early_leave=n.get("early_leave", 0),
+                failed_tests=n.get("failed_tests", 0),
+                missed_activities=n.get("missed_activities", 0),
+                missed_activity_reports=n.get("missed_activity_reports", 0),
+                late_reports=n.get("late_reports", 0),
+                missed_reports=n.get("missed_reports", 0),
                 purchase_orders=purchases.get(sid, 0),
                 sale_orders=sales.get(sid, 0),
-                parcel_complaints=v.parcel_complaints if v else 0,
+                parcel_complaints=n.get("parcel_complaints", 0),
                 refs=refs,
             )
         )
     return result
 
 
-def gather_supervision(county_code: str, year: int) -> dict[str, SupervisionFacts]:
-    """Verified daily-supervision events of the whole year, by station code."""
-    from cunzhan.supervision.selectors import supervision_facts
+def _loses_points(scores: dict[str, Decimal]) -> bool:
+    """Whether an inspection rated any sub-item below its maximum (its photos then back a deduction)."""
+    from cunzhan.supervision.rating_items import ITEMS_BY_KEY
 
+    return any(key in ITEMS_BY_KEY and score < ITEMS_BY_KEY[key].max for key, score in scores.items())
+
+
+def gather_supervision(county_code: str, year: int) -> dict[str, SupervisionFacts]:
+    """Verified daily-supervision events of the whole year, by station code, each kind with its records."""
     stations = period_stations(county_code, date(year, 12, 31))
-    facts = supervision_facts([s["id"] for s in stations], date(year, 1, 1), date(year, 12, 31))
+    found = evidence.supervision_evidence([s["id"] for s in stations], year)
     out = {}
     for s in stations:
-        f = facts.get(s["id"])
-        out[s["code"]] = SupervisionFacts(station=s["code"], counts=dict(f.events) if f else {})
+        f = found.get(s["id"])
+        out[s["code"]] = (
+            SupervisionFacts(station=s["code"], counts=dict(f.counts), refs=dict(f.refs))
+            if f
+            else SupervisionFacts(station=s["code"])
+        )
     return out
 
 
@@ -211,8 +196,10 @@ def to_json(value: Any) -> Any:
 def _converter(kind: type) -> Callable[[Any], Any]:
     """How :func:`to_json` converts a value of the type (decided once per type: the results of a province
     are 20,000 × a few hundred values)."""
+    if kind is Ref:  # its kind and id, and only the other fields it has
+        return lambda value: value.as_dict()
     if dataclasses.is_dataclass(kind):
-        names = tuple(f.name for f in dataclasses.fields(kind))
+        names = _stored_fields(kind)
         return lambda value: {name: to_json(getattr(value, name)) for name in names}
     if issubclass(kind, dict):
         return lambda value: {str(k): to_json(v) for k, v in value.items()}
@@ -239,6 +226,8 @@ def _json_default(value: Any) -> Any:
     kind = type(value)
     if kind is Decimal:  # the most frequent by far
         return f"{value:.2f}"
+    if kind is Ref:
+        return value.as_dict()
     names = _FIELD_NAMES.get(kind)
     if names is None:
         if not dataclasses.is_dataclass(kind):
@@ -246,8 +235,14 @@ def _json_default(value: Any) -> Any:
             if convert is _same:
                 raise TypeError(f"{kind.__name__} is not JSON serializable")
             return convert(value)  # a Decimal or a date: a string
-        names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(kind))
+        names = _FIELD_NAMES[kind] = _stored_fields(kind)
     return {name: getattr(value, name) for name in names}
+
+
+def _stored_fields(kind: type) -> tuple[str, ...]:
+    """A dataclass's fields as JSON keeps them: all but those marked ``metadata={"stored": False}`` (the facts'
+    references, which the explanation lines keep)."""
+    return tuple(f.name for f in dataclasses.fields(kind) if f.metadata.get("stored", True))
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}

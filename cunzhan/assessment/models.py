@@ -118,6 +118,8 @@ class AssessmentResult(models.Model):
     lines = models.JSONField(_("说明"), default=list)  # annual composite lines
     missing = models.JSONField(_("缺少的评分"), default=list)
     facts = models.JSONField(_("事实"), default=dict)
+    # a correction's lines of what changed since the version before (cunzhan.assessment.changes)
+    changes = models.JSONField(_("与上一版本相比"), default=list)
     subsidy = models.DecimalField(_("补贴金额"), max_digits=12, decimal_places=2, null=True)
 
     class Meta:

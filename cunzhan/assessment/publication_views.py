@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from cunzhan.assessment import selectors, services
 from cunzhan.assessment.engine import parse_scheme
 from cunzhan.assessment.forms import PublicationSettingsForm
+from cunzhan.assessment.links import Links
 from cunzhan.assessment.models import PeriodKind, Status
 from cunzhan.core.forms import apply_validation_error
 from cunzhan.core.pdf import pdf_response
@@ -131,4 +132,21 @@ def result_pdf(request, pk: int):
         {"result": result, "assessment": result.assessment, "now": timezone.now()},
         request=request,
         filename=f"{result.station.code}-{result.assessment.year}{result.assessment.period}考核结果.pdf",
+    )
+
+
+def public_result(request, county: str, year: int, period: str, code: str):
+    """One station's published result as the public reads it: every item and explanation line, each record
+    behind a line named (dates, a training's topic, a status — no personal data) and linked nowhere."""
+    region = get_object_or_404(Region, code=county, level=Level.COUNTY)
+    if period not in PeriodKind.values:
+        raise Http404
+    assessment, results = selectors.public_results(region, year, period)
+    if assessment is None:
+        raise Http404(_("该考核期尚未发布。"))
+    result = get_object_or_404(results, station__code=code)
+    return render(
+        request,
+        "assessment/public_result.html",
+        {"assessment": assessment, "result": result, "links": Links.public()},
     )

@@ -84,6 +84,19 @@ def public_results(county: Region, year: int, period: str) -> tuple[Assessment |
     )
 
 
+def earlier_publications(assessment: Assessment) -> list[Assessment]:
+    """The versions of the period published before this one (now superseded), oldest first."""
+    return list(
+        Assessment.objects.filter(
+            county=assessment.county_id,
+            year=assessment.year,
+            period=assessment.period,
+            version__lt=assessment.version,
+            published_at__isnull=False,
+        ).order_by("version")
+    )
+
+
 # -- schemes and published versions (read by the services, the computation, the views and the command) --
 
 

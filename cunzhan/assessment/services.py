@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cunzhan.accounts.models import User
+from cunzhan.assessment import changes
 from cunzhan.assessment.computation import fill, fill_halves
 from cunzhan.assessment.engine import parse_scheme
 from cunzhan.assessment.engine.evaluate import ASSESSED, INCOMPLETE
@@ -114,6 +115,7 @@ def assessment_compute(
     now = now or timezone.now()
     assessment = _open_drafts(acting_user, [county], year, period)[0]
     fill(assessment, now)
+    changes.record(assessment, now)  # a correction's: what changed since the version before
     assessment.computed_at = now
     assessment.computed_by = acting_user
     with acting(acting_user):
@@ -186,6 +188,8 @@ def assessment_compute_many(
         ]
     drafts = _open_drafts(acting_user, counties, year, period)
     fill_halves(drafts, now)
+    for assessment in drafts:
+        changes.record(assessment, now)  # corrections only
     with acting(acting_user):
         for assessment in drafts:
             assessment.computed_at = now
@@ -290,6 +294,7 @@ def assessment_correct(
         created_by=acting_user,
     )
     fill(correction, now)
+    changes.record(correction, now)
     correction.computed_at = now
     correction.computed_by = acting_user
     with acting(acting_user):

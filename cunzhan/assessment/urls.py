@@ -27,4 +27,5 @@ public_urlpatterns = [
     path(
         "<str:county>/<int:year>/<str:period>/notice.pdf", publication_views.public_notice_pdf, name="public_notice_pdf"
     ),
+    path("<str:county>/<int:year>/<str:period>/<str:code>/", publication_views.public_result, name="public_result"),
 ]

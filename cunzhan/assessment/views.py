@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from cunzhan.assessment import exporters, selectors, services
 from cunzhan.assessment.engine import parse_scheme
 from cunzhan.assessment.forms import CloseRectificationForm, ComputeForm, CorrectForm, RectifyForm, SchemeForm
+from cunzhan.assessment.links import Links
 from cunzhan.assessment.models import PeriodKind, Rectification, SchemeVersion, Status
 from cunzhan.core.forms import apply_validation_error
 from cunzhan.core.money import round_money
@@ -136,6 +137,7 @@ def result_detail(request, pk: int):
         "assessment/result.html",
         {
             "result": result,
+            "links": Links.for_user(user, [result]),
             "assessment": result.assessment,
             "can_rectify": user.scope.can("assessment.publish")
             and result.grade == "不合格"
@@ -249,12 +251,16 @@ def public_ranking(request, county: str, year: int, period: str):
     assessment, results = selectors.public_results(region, year, period)
     if assessment is None:
         raise Http404(_("该考核期尚未发布。"))
+    results = list(results)
     return render(
         request,
         "assessment/public_ranking.html",
         {
             "assessment": assessment,
             "results": results,
+            # a correction states itself: the versions it replaced, and whose score it moved (no one's name)
+            "earlier": selectors.earlier_publications(assessment),
+            "moved": [(r, c) for r in results for c in r.changes if c.get("fact") == "total"],
             "with_subsidy": any(r.subsidy is not None for r in results),
             "rules": selectors.publication_settings(region),
             "print": request.GET.get("print") == "1",

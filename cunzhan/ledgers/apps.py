@@ -9,6 +9,7 @@ class LedgersConfig(AppConfig):
         from auditlog.registry import auditlog
         from django.db.models.signals import post_migrate
 
+        from cunzhan.core import late_entries
         from cunzhan.core.scoping import ScopePaths, register
         from cunzhan.ledgers.models import ENTRY_MODELS, ImportBatch, StationMonth
 
@@ -18,9 +19,14 @@ class LedgersConfig(AppConfig):
             station="station",
             county="county_code",
         )
+        # an entry dated in a published half-year and recorded after its publication is marked 补录
+        late = late_entries.Kind(
+            county="county_code", day="occurred_on", entered_at="recorded_at", entered_by="created_by"
+        )
         for model in ENTRY_MODELS:
             register(model, paths)
             auditlog.register(model, exclude_fields=["version"])
+            late_entries.register(model, late)
         # a batch may span stations: its region is the common region of its stations
         register(ImportBatch, ScopePaths(region="region_code", station="station"))
         auditlog.register(ImportBatch)

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from cunzhan.core.forms import apply_validation_error
 from cunzhan.core.jobs import job_enqueue, job_for_user_or_404, store_upload
+from cunzhan.core.late_entries import late_marks
 from cunzhan.core.models import JobState
 from cunzhan.core.money import format_money, format_quantity
 from cunzhan.core.tabular import ImportRejected, check_upload
@@ -136,6 +137,7 @@ def _rows(request, spec: LedgerSpec, page, can_write: bool) -> str:
             "csrf": csrf,
         }
     present, cells = selectors.presenter(user), _cell_writer(spec)
+    late = late_marks(page)  # 补录: recorded after its half-year's assessment was published
     station_label, recorded_label = esc(_("站点")), esc(_("登记时间"))
     tz = timezone.get_current_timezone()
     parts = []
@@ -151,7 +153,8 @@ def _rows(request, spec: LedgerSpec, page, can_write: bool) -> str:
                 station=esc(entry.station.code),
                 cells=cells(present(entry)),
                 recorded=timezone.localtime(entry.recorded_at, tz).strftime("%Y-%m-%d %H:%M"),
-                imported=imported if entry.batch_id is not None else "",
+                imported=(imported if entry.batch_id is not None else "")
+                + (f" {late.badge(entry)}" if entry in late else ""),
                 actions=actions,
             )
         )

@@ -8,6 +8,7 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
+        from cunzhan.core import late_entries
         from cunzhan.core.scoping import ScopePaths, register
         from cunzhan.reports import models as m
 
@@ -29,3 +30,16 @@ class ReportsConfig(AppConfig):
         for model in (m.Report, m.ReportVersion, m.ReportSettings, m.AdhocRequest, m.UpwardTransmission):
             auditlog.register(model, exclude_fields=["payload", "data"])
         from cunzhan.reports import jobs  # noqa: F401  registers the reports' kinds of long work
+
+        # a report submitted after its half-year's assessment was published is marked 补录; it belongs to the
+        # half-year of its due time, as the assessment counts it
+        late_entries.register(
+            m.Report,
+            late_entries.Kind(
+                county="county_code",
+                day="due_at",
+                entered_at="first_submitted_at",
+                entered_by="first_submitted_by",
+                day_is_moment=True,
+            ),
+        )

@@ -150,11 +150,18 @@ class Environment(jinja2.Environment):
         super().__init__(**options)
         self.install_gettext_translations(translation, newstyle=True)
         self.filters.update(_filters())
-        from cunzhan.assessment.links import line_text, ref_link
+        from cunzhan.assessment.links import line_text, ref_label, ref_link
+        from cunzhan.core.late_entries import late_marks
         from cunzhan.onboarding.selectors import imported_marks
 
         self.globals.update(
-            url=url, static=static, ref_link=ref_link, line_text=line_text, imported_marks=imported_marks
+            url=url,
+            static=static,
+            ref_link=ref_link,
+            ref_label=ref_label,
+            line_text=line_text,
+            imported_marks=imported_marks,
+            late_marks=late_marks,
         )
 
     def getattr(self, obj, attribute):

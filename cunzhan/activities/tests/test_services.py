@@ -107,14 +107,30 @@ def publish(county="610828", year=2026, half="H1"):
     return PublishedPeriod.objects.create(county_code=county, year=year, half=half, published_at=timezone.now())
 
 
-def test_a_published_period_freezes_the_training_and_its_attendance(world, training):
+def test_a_published_period_freezes_the_training_and_what_was_recorded_of_it(world, training):
+    """A change needs a correction; a person recorded there for the first time is accepted and marked 补录
+    (DOMAIN.md, "Decided edge cases"), and sending the sheet again leaves the others as they were."""
+    from cunzhan.core.late_entries import late_marks
+
+    first = services.attendance_record(
+        acting_user=world.operator, training=training, lines=[line(world.station_keng, "张三", "present")]
+    )
     publish()
     with pytest.raises(ValidationError, match="已发布"):
         services.training_update(acting_user=world.operator, training=training, topic="改")
     with pytest.raises(ValidationError, match="已发布"):
         services.attendance_record(
-            acting_user=world.operator, training=training, lines=[line(world.station_keng, "张三", "present")]
+            acting_user=world.operator, training=training, lines=[line(world.station_keng, "张三", "absent")]
         )
+    rows = services.attendance_record(
+        acting_user=world.operator,
+        training=training,
+        lines=[line(world.station_keng, "张三", "present"), line(world.station_dian, "李四", "late")],
+    )
+    assert [r.status for r in rows] == ["present", "late"] and rows[0].recorded_at == first[0].recorded_at
+    marks = late_marks(rows)
+    assert rows[0] not in marks and rows[1] in marks
+    assert marks.title(rows[1]).startswith("补录：operator 于 ")
 
 
 def test_a_correction_with_a_reason_is_logged(world, training):

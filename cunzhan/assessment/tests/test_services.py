@@ -79,7 +79,7 @@ def purchases(station, n, day=date(2025, 3, 1)):
 def no_report_duties(monkeypatch):
     """These tests are about the assessment workflow; reporting duties (item 6) have their own test
     below and in the reports app. The test stations never file reports, which would cost them item 6."""
-    monkeypatch.setattr("cunzhan.assessment.facts._report_facts", lambda *args, **kwargs: {})
+    monkeypatch.setattr("cunzhan.assessment.evidence.report_lapses", lambda *args, **kwargs: {})
 
 
 @pytest.fixture
@@ -288,9 +288,10 @@ def test_the_command_prints_the_documented_json(county_world, capsys):
     w = county_world
     inspect(w.station_keng, w.supervisor)
     purchases(w.station_keng, 200)  # the half-year target of a 800-person village
-    call_command("assess", county="610828", year=2025, period="H1", json=True)
+    call_command("assess", county="610828", year=2025, period="H1", json=True, username="county")
     out = json.loads(capsys.readouterr().out)
     assert out["county"] == "610828" and out["year"] == 2025 and out["period"] == "H1" and out["scheme"] == "jia-2020"
+    assert out["as"] == "county" and out["writes"] == {"assessment_results": 0, "ledger_station_months_recounted": 1}
     keng = next(s for s in out["stations"] if s["station"] == "JX-0001")
     assert keng == {
         "station": "JX-0001",
@@ -313,7 +314,7 @@ def test_the_command_prints_the_documented_json(county_world, capsys):
     }
     dian = next(s for s in out["stations"] if s["station"] == "JX-0002")
     assert dian["status"] == "incomplete" and dian["total"] is None and dian["rank"] is None
-    call_command("assess", county="610828", year=2025, period="annual", json=True)
+    call_command("assess", county="610828", year=2025, period="annual", json=True, username="county")
     annual = json.loads(capsys.readouterr().out)
     assert set(annual["stations"][0]) == {"station", "status", "h1", "h2", "deductions", "total", "grade", "rank"}
     assert Assessment.objects.count() == 0  # the command computes, it does not save

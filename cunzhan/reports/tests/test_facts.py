@@ -72,3 +72,25 @@ def test_a_station_certified_later_owes_nothing_for_earlier_months(world, monthl
     facts = report_facts("610828", date(2025, 2, 1), date(2025, 3, 31), at(2025, 6, 1))
     assert facts[world.station_dian.pk]["missed"] == 1  # February only (due 5 March)
     assert facts[world.station_keng.pk]["missed"] == 2
+
+
+@pytest.mark.django_db
+def test_each_lapse_says_its_period_due_time_and_submission(world, monthly_only):
+    """What an assessment line links to: the late report with both times; a report submitted after the grace
+    end, missed, with its row and time; one never opened, missed, with no row."""
+    from cunzhan.reports.facts import report_lapses_many
+
+    settings = ReportSettings.for_county("610828")
+    jan, feb = monthly_period(settings, 2025, 1), monthly_period(settings, 2025, 2)
+    _submit(world, world.station_keng, world.keeper, jan, at(2025, 2, 7, 10))
+    _submit(world, world.station_keng, world.keeper, feb, at(2025, 4, 2, 10))  # grace ended 31 March
+    lapses = report_lapses_many(["610828"], date(2025, 2, 1), date(2025, 3, 31), at(2025, 5, 1))
+    keng = [
+        (x.slug, x.status, x.due_at, x.submitted_at, x.report_id is not None) for x in lapses[world.station_keng.pk]
+    ]
+    assert keng == [
+        ("2025-01", "late", jan.due_at, at(2025, 2, 7, 10), True),
+        ("2025-02", "missed", feb.due_at, at(2025, 4, 2, 10), True),
+    ]
+    dian = [(x.slug, x.status, x.submitted_at, x.report_id) for x in lapses[world.station_dian.pk]]
+    assert dian == [("2025-01", "missed", None, None), ("2025-02", "missed", None, None)]

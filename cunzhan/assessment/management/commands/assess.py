@@ -2,13 +2,16 @@ from __future__ import annotations
 
 import json
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.http import Http404
 
+from cunzhan.accounts.models import User
 from cunzhan.assessment.computation import compute_period
-from cunzhan.assessment.engine import parse_scheme
-from cunzhan.assessment.engine.evaluate import PeriodResult, assess_annual, rank
+from cunzhan.assessment.engine import Line, parse_scheme
+from cunzhan.assessment.engine.evaluate import AnnualResult, PeriodResult, assess_annual, rank
 from cunzhan.assessment.facts import gather_supervision
+from cunzhan.assessment.links import ref_label
 from cunzhan.assessment.selectors import current_published, scheme_for_county
 from cunzhan.regions.models import Level, Region
 
@@ -17,26 +20,50 @@ def money(value) -> str | None:
     return None if value is None else f"{value:.2f}"
 
 
+def line_json(line: Line) -> dict:
+    """An explanation line as ``--explain`` prints it: its text, its points and the records behind it."""
+    return {"text": line.text, "points": f"{line.points:.2f}", "refs": [ref.as_dict() for ref in line.refs]}
+
+
 class Command(BaseCommand):
-    help = "计算一个县某考核期的结果（不保存；已发布的半年结果用于年度综合）。"
+    help = (
+        "以指定账号（--as，县电商办或系统管理员）计算一个县某考核期的结果并输出，不保存考核结果；"
+        "已发布的半年结果用于年度综合。为统计代购、代销单数，会先刷新本县台账的月度汇总（看板与考核共用），"
+        "输出末尾说明刷新了多少。--explain 列出每项的扣分说明及其依据的记录。"
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--county", required=True, help="县级区划代码，如 610828")
         parser.add_argument("--year", required=True, type=int)
         parser.add_argument("--period", required=True, choices=["H1", "H2", "annual"])
+        parser.add_argument("--as", dest="username", required=True, help="以该账号的身份和管辖范围计算")
         parser.add_argument("--json", action="store_true", help="以 JSON 输出")
+        parser.add_argument("--explain", action="store_true", help="每项附扣分说明及其依据的记录")
 
-    def handle(self, *args, county: str, year: int, period: str, json: bool, **options):
+    def handle(self, *args, county: str, year: int, period: str, username: str, json: bool, explain: bool, **options):
+        from cunzhan.ledgers.aggregates import refresh_counties
+
+        user = User.objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise CommandError(f"账号 {username} 不存在或已停用。")
         region = Region.objects.filter(code=county, level=Level.COUNTY).first()
-        if region is None:
-            raise CommandError(f"县级区划 {county} 不存在")
+        try:
+            user.scope.require("assessment.manage")  # as the pages: computing is the county office's
+            if region is None:
+                raise CommandError(f"县级区划 {county} 不存在")
+            user.scope.require_region(region.code)
+        except (PermissionDenied, Http404) as exc:
+            raise CommandError(f"{username}：{exc}") from exc
         scheme_version = scheme_for_county(region)
+        # the facts read the order counts from the ledgers' monthly summaries, brought up to date first: the
+        # command's one write, said below (the boards read the same summaries)
+        recounted = refresh_counties([region.code])
         try:
             if period == "annual":
-                stations = self._annual(region, year, scheme_version)
+                stations = self._annual(region, year, scheme_version, explain)
             else:
                 results, _facts = compute_period(region.code, year, period, scheme_version)
-                stations = [self._period_row(r) for r in results]
+                stations = [self._period_row(r, explain) for r in results]
         except ValidationError as exc:
             raise CommandError("；".join(exc.messages)) from exc
         payload = {
@@ -44,7 +71,10 @@ class Command(BaseCommand):
             "year": year,
             "period": period,
             "scheme": scheme_version.code,
+            "as": user.username,
             "stations": stations,
+            # what the command wrote: no assessment result; the ledgers' monthly summaries it recounted
+            "writes": {"assessment_results": 0, "ledger_station_months_recounted": recounted},
         }
         if json:
             self.stdout.write(_dumps(payload))
@@ -55,19 +85,40 @@ class Command(BaseCommand):
                 f"  {row['station']:<16} {row['status']:<10} {row['total'] or '—':>7} "
                 f"{row['grade'] or '':<4} {row['rank'] or ''}"
             )
+            if explain:
+                self._print_lines(row)
+        self.stdout.write(
+            f"未保存考核结果；已刷新本县台账月度汇总（看板与考核共用），重算 {recounted} 个站点月份。"
+            if recounted
+            else "未保存考核结果；本县台账月度汇总已是最新，未重算。"
+        )
+
+    def _print_lines(self, row: dict) -> None:
+        lines = [line for item in row.get("items", {}).values() for line in item["lines"]] + row.get("lines", [])
+        for line in lines:
+            if line["points"] != "0.00":
+                self.stdout.write(f"      {line['text']}（{line['points']}）")
+                for ref in line["refs"]:
+                    self.stdout.write(f"        · {ref_label(ref)}")
 
     @staticmethod
-    def _period_row(r: PeriodResult) -> dict:
+    def _period_row(r: PeriodResult, explain: bool) -> dict:
+        if explain:
+            items: dict = {
+                str(i.no): {"score": money(i.score), "lines": [line_json(line) for line in i.lines]} for i in r.items
+            }
+        else:
+            items = {str(i.no): money(i.score) for i in r.items} if r.status == "assessed" else {}
         return {
             "station": r.station,
             "status": r.status,
-            "items": {str(i.no): money(i.score) for i in r.items} if r.status == "assessed" else {},
+            "items": items,
             "total": money(r.total),
             "grade": r.grade,
             "rank": r.rank,
         }
 
-    def _annual(self, region, year, scheme_version) -> list[dict]:
+    def _annual(self, region, year, scheme_version, explain: bool) -> list[dict]:
         scheme = parse_scheme(scheme_version.data)
         halves = {}
         for half in ("H1", "H2"):
@@ -91,19 +142,23 @@ class Command(BaseCommand):
             )
             for code in sorted(set(halves["H1"]) | set(halves["H2"]))
         ]
-        return [
-            {
-                "station": r.station,
-                "status": r.status,
-                "h1": money(r.h1),
-                "h2": money(r.h2),
-                "deductions": money(r.deductions),
-                "total": money(r.total),
-                "grade": r.grade,
-                "rank": r.rank,
-            }
-            for r in rank(annual)
-        ]
+        return [self._annual_row(r, explain) for r in rank(annual)]
+
+    @staticmethod
+    def _annual_row(r: AnnualResult, explain: bool) -> dict:
+        row = {
+            "station": r.station,
+            "status": r.status,
+            "h1": money(r.h1),
+            "h2": money(r.h2),
+            "deductions": money(r.deductions),
+            "total": money(r.total),
+            "grade": r.grade,
+            "rank": r.rank,
+        }
+        if explain:
+            row["lines"] = [line_json(line) for line in r.lines]
+        return row
 
 
 def _dumps(payload) -> str:
