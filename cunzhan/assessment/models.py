@@ -30,6 +30,7 @@ class SchemeVersion(models.Model):
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     locked_at = models.DateTimeField(_("锁定时间"), null=True, blank=True)
+    note = models.CharField(_("采用说明"), max_length=500, blank=True)  # why the county adopted this version
 
     class Meta:
         verbose_name = _("考核方案")

@@ -9,7 +9,9 @@ from cunzhan.assessment.computation import compute_period
 from cunzhan.assessment.engine import parse_scheme
 from cunzhan.assessment.engine.evaluate import PeriodResult, assess_annual, rank
 from cunzhan.assessment.facts import gather_supervision
+from cunzhan.assessment.models import SchemeVersion
 from cunzhan.assessment.selectors import current_published, scheme_for_county
+from cunzhan.assessment.whatif import compare, comparison_json, comparison_lines, read_scheme_file
 from cunzhan.regions.models import Level, Region
 
 
@@ -25,6 +27,12 @@ class Command(BaseCommand):
         parser.add_argument("--year", required=True, type=int)
         parser.add_argument("--period", required=True, choices=["H1", "H2", "annual"])
         parser.add_argument("--json", action="store_true", help="以 JSON 输出")
+        parser.add_argument(
+            "--scheme", metavar="FILE", help="按此方案文件计算（TOML 或 JSON，整体校验）；不给则用本县当前方案"
+        )
+        parser.add_argument(
+            "--compare", action="store_true", help="用该考核期已发布结果的冻结数据试算，与已发布结果逐站对比（不保存）"
+        )
 
     def handle(self, *args, county: str, year: int, period: str, json: bool, **options):
         region = Region.objects.filter(code=county, level=Level.COUNTY).first()
@@ -32,6 +40,15 @@ class Command(BaseCommand):
             raise CommandError(f"县级区划 {county} 不存在")
         scheme_version = scheme_for_county(region)
         try:
+            if options.get("scheme"):
+                data = read_scheme_file(options["scheme"])
+                scheme_version = SchemeVersion(
+                    code=str(data.get("code", "file")), name=str(data.get("name", "")), data=data
+                )
+                scheme_version.version = int(data.get("version", 1))
+            if options.get("compare"):
+                self._compare(region, year, period, scheme_version, json)
+                return
             if period == "annual":
                 stations = self._annual(region, year, scheme_version)
             else:
@@ -55,6 +72,17 @@ class Command(BaseCommand):
                 f"  {row['station']:<16} {row['status']:<10} {row['total'] or '—':>7} "
                 f"{row['grade'] or '':<4} {row['rank'] or ''}"
             )
+
+    def _compare(self, region, year, period, scheme_version, as_json: bool) -> None:
+        published = current_published(region, year, period)
+        if published is None:
+            raise CommandError(f"{region.name} {year} {period} 尚未发布，没有冻结数据可供试算")
+        comparison = compare(published, parse_scheme(scheme_version.data))
+        if as_json:
+            payload = {**comparison_json(comparison), "scheme": scheme_version.code}
+            self.stdout.write(_dumps(payload))
+        else:
+            self.stdout.write("\n".join(comparison_lines(comparison)))
 
     @staticmethod
     def _period_row(r: PeriodResult) -> dict:
