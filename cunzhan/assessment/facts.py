@@ -16,6 +16,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from cunzhan.assessment.engine import Fault, Period, StationFacts, SupervisionFacts
+from cunzhan.assessment.integrity_hook import confirmed_fakes
 from cunzhan.stations.models import Station, Status
 
 ASSESSABLE = (Status.CERTIFIED, Status.INCUBATION, Status.OPERATING, Status.RECTIFYING)
@@ -141,6 +142,8 @@ def gather_period_many(
         "id", "code", "county_code", "resident_population", "certified_at"
     )
     purchases, sales = _orders_by_station(codes, ids, start, end)
+    fakes = confirmed_fakes(ids, start, end)  # orders confirmed as 刷单 are not counted (integrity_hook)
+    purchases, sales = fakes.net("purchase", purchases), fakes.net("sale", sales)
     faults = _faults(ids, period)
     training = training_facts(ids, start, end)
     marketing = marketing_facts(ids, start, end, now=now)
@@ -161,6 +164,7 @@ def gather_period_many(
         if inspection:
             ref = f"inspection:{inspection.inspection_id}"
             refs = {f"rating:{key}": [ref] for key in ratings}
+        refs.update(fakes.refs(sid))
         r = reports.get(sid, {})
         result[s["county_code"]].append(
             StationFacts(

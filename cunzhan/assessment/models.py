@@ -213,3 +213,7 @@ class SubsidyRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.grade} {self.get_tier_display()} {format_money(self.amount)}元"
+
+
+# the decisions on the order-integrity flags (刷单提示), in a module of their own
+from cunzhan.assessment.integrity_models import OrderFlag, OrderFlagEntry  # noqa: E402, F401

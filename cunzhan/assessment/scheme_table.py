@@ -86,7 +86,11 @@ INTEGRITY = (
         gettext_lazy("单"),
         integer=True,
     ),
-    Param("repeat_factor", gettext_lazy("且为本站其他顾客（金额）平均单数的"), gettext_lazy("倍以上的，提示“重复”")),
+    Param(
+        "repeat_factor",
+        gettext_lazy("且为本站其他回头客（重复出现的金额）平均单数的"),
+        gettext_lazy("倍以上的，提示“重复”"),
+    ),
     Param("end_days", gettext_lazy("考核期最后"), gettext_lazy("天内"), integer=True),
     Param("end_min_orders", gettext_lazy("日期在其中的订单达到"), gettext_lazy("单"), integer=True),
     Param("end_factor", gettext_lazy("且日均为本期其余日子的"), gettext_lazy("倍以上的，提示“期末突击”")),

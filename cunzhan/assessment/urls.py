@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cunzhan.assessment import publication_views, scheme_views, views
+from cunzhan.assessment import integrity_views, publication_views, scheme_views, views
 
 app_name = "assessment"
 
@@ -21,6 +21,8 @@ urlpatterns = [
     path("schemes/<int:pk>/", scheme_views.scheme_detail, name="scheme"),
     path("schemes/edit/", scheme_views.scheme_edit, name="scheme_edit"),
     path("schemes/diff/", scheme_views.scheme_diff_view, name="scheme_diff"),
+    path("integrity/", integrity_views.order_flag_list, name="order_flags"),
+    path("integrity/<str:code>/<int:year>/<str:half>/<str:key>/", integrity_views.order_flag_detail, name="order_flag"),
 ]
 
 public_urlpatterns = [

@@ -150,12 +150,15 @@ class Environment(jinja2.Environment):
         super().__init__(**options)
         self.install_gettext_translations(translation, newstyle=True)
         self.filters.update(_filters())
+        from cunzhan.assessment.integrity_selectors import station_flags
         from cunzhan.assessment.links import line_text, ref_link
         from cunzhan.onboarding.selectors import imported_marks
 
         self.globals.update(
             url=url, static=static, ref_link=ref_link, line_text=line_text, imported_marks=imported_marks
         )
+        # the inspection form shows a station's 刷单 flags beside items 7 and 8 (no app below imports them)
+        self.globals["order_flags"] = station_flags
 
     def getattr(self, obj, attribute):
         try:

@@ -95,6 +95,7 @@ TWINS: dict[str, list[str]] = {
         "POST /api/v1/assessments/schemes/adopt",
     ],
     "assessment:subsidies": ["PUT /api/v1/assessments/subsidies"],
+    "assessment:order_flag": ["POST /api/v1/assessments/integrity/flags/{code}/{year}/{half}/decision"],
     "assessment:publish": ["POST /api/v1/assessments/{pk}/publish"],  # the page confirms first
     "assessment:publication_settings": ["PUT /api/v1/assessments/publication-settings"],
     # onboarding: a county's past records
