@@ -15,8 +15,9 @@ stations; the same SQL runs on SQLite. The thresholds are the scheme's ``[integr
 * **backdated** (批量补登): ``backdate_min_orders`` or more recorded on one day ``backdate_days`` or more
   after their dates;
 * **volume** (单量异常): ``volume_min_orders`` or more in the period, ``volume_history_factor`` times the
-  station's own monthly average over the 12 months before (when it has any), and ``volume_median_factor``
-  times the county median of its population band. It names no single order.
+  station's own monthly average over the 12 months before (those since its certification and since the
+  county's first records), and ``volume_median_factor`` times the median of the county's other stations of
+  its population band; without a past or a band to compare with, no flag. It names no single order.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Sum
+from django.db.models import Min, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as N_
@@ -402,48 +403,35 @@ def _volume(
         .annotate(n=Sum(column))
         .values_list("station_id", "n")
     )
+    # the county's records begin with its first month of any: months before it are no history (a county
+    # that started on the system in January has none for its first half-year)
+    first = StationMonth.objects.filter(station_id__in=stations).aggregate(first=Min("month"))["first"]
     findings = []
     for sid in candidates:
         info = stations[sid]
         count = Decimal(int(period_orders.get(sid) or 0))
-        # the other stations of its band (a station alone in its band is compared with its own past only)
+        # both comparisons are needed: the other stations of its band, and its own past
         others = [n for other, n in by_band[band_of(info.population)].items() if other != sid]
-        median = Decimal(str(statistics.median(others))) if others else None
-        if median is not None and count < t.volume_median_factor * median:
-            continue
-        since = max(history_start, date(info.certified.year, info.certified.month, 1))
+        since = max(history_start, date(info.certified.year, info.certified.month, 1), first or period.start)
         months = (period.start.year - since.year) * 12 + period.start.month - since.month
-        if months > 0:
-            monthly = Decimal(int(history.get(sid) or 0)) / Decimal(months)
-            expected = monthly * Decimal(period.months)
-            if count < t.volume_history_factor * expected:
-                continue
-            past = _say(
-                N_("本期 %(count)s 单；本站此前 %(months)s 个月月均 %(monthly)s 单，折合本期 %(expected)s 单"),
-                count=int(count),
-                months=months,
-                monthly=_number(monthly),
-                expected=_number(expected),
-            )
-            if median is None:
-                message, args = past
-            else:
-                message, args = _say(
-                    N_(
-                        "本期 %(count)s 单；本站此前 %(months)s 个月月均 %(monthly)s 单，折合本期 %(expected)s 单；"
-                        "全县同人口段其他服务站本期中位数 %(median)s 单"
-                    ),
-                    **dict(past[1]),
-                    median=_number(median),
-                )
-        elif median is None:
-            continue  # neither a past nor a band to compare with
-        else:
-            message, args = _say(
-                N_("本期 %(count)s 单，本站此前没有可比的记录；全县同人口段其他服务站本期中位数 %(median)s 单"),
-                count=int(count),
-                median=_number(median),
-            )
+        if not others or months <= 0:
+            continue
+        median = Decimal(str(statistics.median(others)))
+        monthly = Decimal(int(history.get(sid) or 0)) / Decimal(months)
+        expected = monthly * Decimal(period.months)
+        if count < t.volume_median_factor * median or count < t.volume_history_factor * expected:
+            continue
+        message, args = _say(
+            N_(
+                "本期 %(count)s 单；本站此前 %(months)s 个月月均 %(monthly)s 单，折合本期 %(expected)s 单；"
+                "全县同人口段其他服务站本期中位数 %(median)s 单"
+            ),
+            count=int(count),
+            months=months,
+            monthly=_number(monthly),
+            expected=_number(expected),
+            median=_number(median),
+        )
         findings.append(Finding(sid, ledger, "volume", f"{ledger}:volume", message, args))
     return findings
 

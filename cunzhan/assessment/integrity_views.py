@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cunzhan.assessment.integrity_models import Decision, FlagKind, FlagLedger
+from cunzhan.assessment.integrity_models import Decision, FlagKind, FlagLedger, OrderFlag
 from cunzhan.assessment.integrity_selectors import HALVES, current_half, flag, flags, named_orders, require_flag_reader
 from cunzhan.assessment.integrity_services import order_flag_decide
 from cunzhan.core.forms import apply_validation_error
@@ -117,4 +117,14 @@ def order_flag_detail(request, code: str, year: int, half: str, key: str):
             "ledgers": dict(FlagLedger.choices),
             "statuses": STATUSES,
         },
+    )
+
+
+@login_required
+def order_flag_by_id(request, pk: int):
+    """Where an explanation's reference ``order_flag:<id>`` (a confirmed flag that took orders out) leads."""
+    require_flag_reader(request.user)
+    decided = request.user.scope.get_or_404(OrderFlag.objects.select_related("station"), pk=pk)
+    return redirect(
+        "assessment:order_flag", code=decided.station.code, year=decided.year, half=decided.half, key=decided.key
     )

@@ -22,6 +22,7 @@ urlpatterns = [
     path("schemes/edit/", scheme_views.scheme_edit, name="scheme_edit"),
     path("schemes/diff/", scheme_views.scheme_diff_view, name="scheme_diff"),
     path("integrity/", integrity_views.order_flag_list, name="order_flags"),
+    path("integrity/decisions/<int:pk>/", integrity_views.order_flag_by_id, name="order_flag_by_id"),
     path("integrity/<str:code>/<int:year>/<str:half>/<str:key>/", integrity_views.order_flag_detail, name="order_flag"),
 ]
 

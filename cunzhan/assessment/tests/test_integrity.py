@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from cunzhan.assessment.engine import Period, load_scheme
 from cunzhan.assessment.facts import gather_period
 from cunzhan.assessment.integrity import StationInfo, detect
+from cunzhan.assessment.integrity_models import OrderFlag
 from cunzhan.assessment.integrity_plant import PATTERNS, generate
 from cunzhan.assessment.integrity_selectors import flags
 from cunzhan.assessment.integrity_services import order_flag_decide
@@ -139,6 +140,9 @@ def test_the_county_office_verifies_on_its_list_and_the_flag_s_page(small, world
     assert refused.status_code == 200 and "这个字段是必填项" in refused.content.decode()
     done = client.post(address, {"decision": "confirmed", "reason": "同一时刻登记 20 单，站长承认补凑"})
     assert done.status_code == 302
+    # the explanation's reference order_flag:<id> leads to the flag
+    decided = OrderFlag.objects.get(station=burst.station, key=view.key)
+    assert client.get(f"/assessment/integrity/decisions/{decided.pk}/").url == address
     assert "已确认刷单" in client.get("/assessment/integrity/?year=2025&half=H1&status=confirmed").content.decode()
 
 

@@ -208,3 +208,26 @@ def test_assess_compare_refuses_a_scheme_file_with_problems_and_a_period_not_pub
         call_command("assess", county="610828", year=2025, period="H1", scheme=str(path), compare=True)
     with pytest.raises(CommandError, match="尚未发布"):
         call_command("assess", county="610828", year=2025, period="H2", compare=True)
+
+
+def test_the_annual_composite_is_tried_from_both_halves_frozen_facts(published_h1, world):
+    county = world.regions["610828"]
+    for result in published_h1.results.select_related("station"):
+        inspect(result.station, world.supervisor, half="H2")
+    h2 = services.assessment_compute(acting_user=world.county, county=county, year=2025, period="H2")
+    services.assessment_submit_review(acting_user=world.county, assessment=h2)
+    services.assessment_publish(acting_user=world.county, assessment=h2)
+    annual = services.assessment_compute(acting_user=world.county, county=county, year=2025, period="annual")
+    services.assessment_submit_review(acting_user=world.county, assessment=annual)
+    annual = services.assessment_publish(acting_user=world.county, assessment=annual)
+    data = copy.deepcopy(load_scheme("jia-2020").raw)
+    data["periods"]["h1_weight"], data["periods"]["h2_weight"] = "0.4", "0.6"
+
+    comparison = compare(annual, parse_scheme(data))
+
+    # expected from the published halves alone: 0.4 × H1 + 0.6 × H2 (no daily-supervision events here)
+    h1 = {r.station.code: r.total for r in published_h1.results.select_related("station")}
+    h2_totals = {r.station.code: r.total for r in h2.results.select_related("station")}
+    for row in comparison.rows:
+        assert row.after.total == half_up(D("0.4") * h1[row.station] + D("0.6") * h2_totals[row.station])
+    assert comparison.moved and {r.station for r in comparison.moved} == {c for c in h1 if h1[c] != h2_totals[c]}
