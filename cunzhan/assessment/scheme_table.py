@@ -105,6 +105,14 @@ INTEGRITY = (
     ),
 )
 INTEGRITY_NAMES = tuple(p.name for p in INTEGRITY)
+# the thresholds of one kind of flag read as one sentence
+INTEGRITY_SENTENCES = (
+    ("burst_minutes", "burst_orders"),
+    ("repeat_min_orders", "repeat_factor"),
+    ("end_days", "end_min_orders", "end_factor"),
+    ("backdate_days", "backdate_min_orders"),
+    ("volume_min_orders", "volume_history_factor", "volume_median_factor"),
+)
 
 SCOPES = {
     "second_half": gettext_lazy("年终考核只计下半年的记录"),
@@ -199,6 +207,10 @@ class SchemeTable:
     periods: tuple[tuple[str, str, str], ...]  # (key, label, value)
     integrity: tuple[ParamRow, ...]
     total: Any = field(default=None)
+
+    def integrity_sentences(self) -> list[list[ParamRow]]:
+        by_name = {row.name: row for row in self.integrity}
+        return [[by_name[name] for name in names if name in by_name] for names in INTEGRITY_SENTENCES]
 
 
 def bands_of(data: dict[str, Any]) -> list[BandRow]:
