@@ -11,6 +11,7 @@ class AssessmentConfig(AppConfig):
         from cunzhan.assessment.models import (
             Assessment,
             AssessmentResult,
+            OrderFlag,
             PublicationSettings,
             Rectification,
             SchemeVersion,
@@ -28,6 +29,7 @@ class AssessmentConfig(AppConfig):
         )
         register(AssessmentResult, station)
         register(Rectification, station)
-        for model in (SchemeVersion, Assessment, Rectification, SubsidyRule, PublicationSettings):
+        register(OrderFlag, station)
+        for model in (SchemeVersion, Assessment, Rectification, SubsidyRule, PublicationSettings, OrderFlag):
             auditlog.register(model)
         from cunzhan.assessment import jobs  # noqa: F401  registers the assessment' kinds of long work

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from cunzhan.assessment import evidence
 from cunzhan.assessment.engine import Period, Ref, StationFacts, SupervisionFacts
+from cunzhan.assessment.integrity_hook import confirmed_fakes
 from cunzhan.stations.models import Station, Status
 
 ASSESSABLE = (Status.CERTIFIED, Status.INCUBATION, Status.OPERATING, Status.RECTIFYING)
@@ -115,6 +116,8 @@ def gather_period_many(
         "id", "code", "county_code", "resident_population", "certified_at"
     )
     purchases, sales = _orders_by_station(codes, ids, start, end)
+    fakes = confirmed_fakes(ids, start, end)  # orders confirmed as 刷单 are not counted (integrity_hook)
+    purchases, sales = fakes.net("purchase", purchases), fakes.net("sale", sales)
     lapses, faults = evidence.gather(ids, codes, period, now)
     inspections = inspection_facts(ids, period.year, period.half)
     photos = inspection_photos(i.inspection_id for i in inspections.values() if _loses_points(i.scores))
@@ -137,6 +140,8 @@ def gather_period_many(
             refs.update({f"rating:{key}": rated for key in ratings})
         found = lapses.get(sid, none)
         refs.update(found.refs)
+        for fact, flags in fakes.refs(sid).items():  # the confirmed 刷单 flags that took orders out
+            refs[fact] = [*refs[fact], *flags]
         n = found.counts
         result[s["county_code"]].append(
             StationFacts(

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import json
-
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -30,23 +28,6 @@ class CloseRectificationForm(forms.Form):
         label=_("复查结论"), coerce=lambda v: v == "1", choices=[("1", _("复查通过")), ("0", _("仍不达标，撤销资格"))]
     )
     note = forms.CharField(label=_("复查意见"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
-
-
-class SchemeForm(forms.Form):
-    data = forms.CharField(
-        label=_("方案内容（JSON）"), widget=forms.Textarea(attrs={"rows": 24, "class": "font-monospace"})
-    )
-
-    def clean_data(self):
-        try:
-            value = json.loads(self.cleaned_data["data"])
-        except json.JSONDecodeError as exc:
-            raise forms.ValidationError(
-                _("不是有效的 JSON：第 %(line)d 行 %(msg)s") % {"line": exc.lineno, "msg": exc.msg}
-            ) from None
-        if not isinstance(value, dict):
-            raise forms.ValidationError(_("方案内容须是一个 JSON 对象。"))
-        return value
 
 
 class PublicationSettingsForm(forms.ModelForm):

@@ -30,6 +30,7 @@ RECORD_MODELS = {
     "inspection": "supervision.Inspection",
     "photo": "supervision.InspectionPhoto",
     "adhoc": "reports.Report",
+    "order_flag": "assessment.OrderFlag",  # a confirmed 刷单 flag that took orders out of items 7-8
 }
 # kinds whose page is the station's (its reports, faults, ledgers): open where the station is
 STATION_KINDS = {"report", "fault", "ledger"}
@@ -105,6 +106,11 @@ def ref_label(ref: Any) -> str:
         return _("%(day)s 实地察看记录") % {"day": day} if day else _("实地察看记录")
     if kind == "photo":
         return _("察看照片（%(kind)s）") % {"kind": _(PHOTO_KINDS[status]) if status in PHOTO_KINDS else status}
+    if kind == "order_flag":
+        from cunzhan.assessment.integrity_models import FlagKind
+
+        what = FlagKind(status).label if status in FlagKind.values else status
+        return _("%(day)s 核实为刷单（%(kind)s），所涉订单不计") % {"day": day, "kind": what}
     if kind == "ledger":
         name = _(LEDGERS[ref["id"]]) if ref["id"] in LEDGERS else ref["id"]
         return _("%(ledger)s %(day)s 至 %(end)s") % {"ledger": name, "day": day, "end": ref.get("end", "")}
@@ -155,6 +161,7 @@ def ref_url(ref: Any, station_code: str) -> str | None:
         "event": "supervision:event",
         "inspection": "supervision:inspection",
         "photo": "supervision:photo",
+        "order_flag": "assessment:order_flag_by_id",
     }
     if kind in names and key.isdigit():
         return reverse(names[kind], args=[int(key)])

@@ -30,6 +30,7 @@ class SchemeVersion(models.Model):
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     locked_at = models.DateTimeField(_("锁定时间"), null=True, blank=True)
+    note = models.CharField(_("采用说明"), max_length=500, blank=True)  # why the county adopted this version
 
     class Meta:
         verbose_name = _("考核方案")
@@ -214,3 +215,7 @@ class SubsidyRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.grade} {self.get_tier_display()} {format_money(self.amount)}元"
+
+
+# the decisions on the order-integrity flags (刷单提示), in a module of their own
+from cunzhan.assessment.integrity_models import OrderFlag, OrderFlagEntry  # noqa: E402, F401

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cunzhan.assessment import publication_views, views
+from cunzhan.assessment import integrity_views, publication_views, scheme_views, views
 
 app_name = "assessment"
 
@@ -18,7 +18,12 @@ urlpatterns = [
     path("rectifications/<int:pk>/close/", views.rectification_close, name="rectification_close"),
     path("schemes/", views.scheme_list, name="schemes"),
     path("subsidies/", views.subsidies, name="subsidies"),
-    path("schemes/<int:pk>/", views.scheme_detail, name="scheme"),
+    path("schemes/<int:pk>/", scheme_views.scheme_detail, name="scheme"),
+    path("schemes/edit/", scheme_views.scheme_edit, name="scheme_edit"),
+    path("schemes/diff/", scheme_views.scheme_diff_view, name="scheme_diff"),
+    path("integrity/", integrity_views.order_flag_list, name="order_flags"),
+    path("integrity/decisions/<int:pk>/", integrity_views.order_flag_by_id, name="order_flag_by_id"),
+    path("integrity/<str:code>/<int:year>/<str:half>/<str:key>/", integrity_views.order_flag_detail, name="order_flag"),
 ]
 
 public_urlpatterns = [

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import io
-import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from cunzhan.assessment import exporters, selectors, services
 from cunzhan.assessment.engine import parse_scheme
-from cunzhan.assessment.forms import CloseRectificationForm, ComputeForm, CorrectForm, RectifyForm, SchemeForm
+from cunzhan.assessment.forms import CloseRectificationForm, ComputeForm, CorrectForm, RectifyForm
 from cunzhan.assessment.links import Links
 from cunzhan.assessment.models import PeriodKind, Rectification, SchemeVersion, Status
 from cunzhan.core.forms import apply_validation_error
@@ -195,14 +194,7 @@ def scheme_list(request):
     user = request.user
     user.scope.require("assessment.manage")
     county = home_county(user)
-    if request.method == "POST":
-        if county is None:
-            messages.error(request, _("只有县级账号可以复制方案。"))
-        else:
-            scheme = services.scheme_copy(acting_user=user, county=county)
-            messages.success(request, _("已复制为本县方案 %(s)s，可修改其中的数值。") % {"s": scheme})
-            return redirect("assessment:scheme", pk=scheme.pk)
-    schemes = user.scope.filter(SchemeVersion.objects.all())
+    schemes = user.scope.filter(SchemeVersion.objects.select_related("created_by")).order_by("-created_at")
     return render(
         request,
         "assessment/schemes.html",
@@ -212,28 +204,6 @@ def scheme_list(request):
             "county": county,
             "current": selectors.scheme_for_county(county) if county else None,
         },
-    )
-
-
-@login_required
-def scheme_detail(request, pk: int):
-    user = request.user
-    user.scope.require("assessment.manage")
-    default = selectors.default_scheme()
-    scheme = default if pk == default.pk else user.scope.get_or_404(SchemeVersion.objects.all(), pk=pk)
-    form = SchemeForm(request.POST or None, initial={"data": json.dumps(scheme.data, ensure_ascii=False, indent=2)})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.scheme_update(acting_user=user, scheme=scheme, data=form.cleaned_data["data"])
-        except ValidationError as exc:
-            apply_validation_error(form, exc, default_field="data")
-        else:
-            messages.success(request, _("方案已保存。"))
-            return redirect("assessment:scheme", pk=scheme.pk)
-    return render(
-        request,
-        "assessment/scheme.html",
-        {"scheme": scheme, "form": form, "editable": scheme.county_id and not scheme.locked_at},
     )
 
 

@@ -159,6 +159,8 @@ def _register_routers() -> None:
     from cunzhan.accounts.api import router as accounts_router
     from cunzhan.activities.api import router as activities_router
     from cunzhan.assessment.api import router as assessment_router
+    from cunzhan.assessment.integrity_api import router as integrity_router
+    from cunzhan.assessment.scheme_api import router as scheme_router
     from cunzhan.core.api import router as jobs_router
     from cunzhan.dashboards.api import router as dashboards_router
     from cunzhan.ledgers.api import router as ledgers_router
@@ -181,6 +183,8 @@ def _register_routers() -> None:
     api.add_router("/operating-units", units_router)
     api.add_router("/activities", activities_router)
     api.add_router("/reports", reports_router)
+    api.add_router("/assessments/integrity", integrity_router)  # 刷单提示
+    api.add_router("/assessments", scheme_router)  # the scheme editor's operations (before /{pk}/…)
     api.add_router("/assessments", assessment_router)
     api.add_router("/onboarding", onboarding_router)
     api.add_router("/notices", notices_router)

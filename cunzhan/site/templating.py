@@ -150,6 +150,7 @@ class Environment(jinja2.Environment):
         super().__init__(**options)
         self.install_gettext_translations(translation, newstyle=True)
         self.filters.update(_filters())
+        from cunzhan.assessment.integrity_selectors import station_flags
         from cunzhan.assessment.links import line_text, ref_label, ref_link
         from cunzhan.core.late_entries import late_marks
         from cunzhan.onboarding.selectors import imported_marks
@@ -163,6 +164,8 @@ class Environment(jinja2.Environment):
             imported_marks=imported_marks,
             late_marks=late_marks,
         )
+        # the inspection form shows a station's 刷单 flags beside items 7 and 8 (no app below imports them)
+        self.globals["order_flags"] = station_flags
 
     def getattr(self, obj, attribute):
         try:

@@ -12,6 +12,8 @@ from django.utils import timezone
 from cunzhan.activities import services as activities
 from cunzhan.activities.models import GuidanceKind
 from cunzhan.assessment import services as assessment
+from cunzhan.assessment.engine import load_scheme
+from cunzhan.assessment.scheme_services import scheme_adopt
 from cunzhan.core.scoping import OutOfScope
 from cunzhan.ledgers import services as ledgers
 from cunzhan.reports import services as reports
@@ -58,6 +60,8 @@ def cases(w):
         ("assessment.assessment_compute", lambda: assessment.assessment_compute(
             acting_user=w.county, county=xunwu, year=2025, period="H1")),
         ("assessment.scheme_copy", lambda: assessment.scheme_copy(acting_user=w.county, county=xunwu)),
+        ("assessment.scheme_adopt", lambda: scheme_adopt(
+            acting_user=w.county, county=xunwu, data=load_scheme().raw, note="x")),
         ("assessment.subsidy_rules_set", lambda: assessment.subsidy_rules_set(
             acting_user=w.county, county=xunwu, amounts={})),
     ]  # fmt: skip

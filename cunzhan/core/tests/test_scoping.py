@@ -111,6 +111,7 @@ ENDPOINTS: list[tuple[str, set[str], str]] = [
     ("/assessment/", ALL, "page"),
     ("/assessment/rectifications/", ALL, "page"),
     ("/assessment/schemes/", MANAGERS, "page"),
+    ("/assessment/schemes/edit/", {"county", "other_county"}, "page"),  # a county's own scheme
     ("/assessment/subsidies/", {"county", "other_county"}, "page"),
     ("/api/v1/assessments", ALL, "page"),
     # station ledgers (cunzhan/ledgers); per-entry scoping is tested in cunzhan/ledgers/tests

@@ -89,9 +89,13 @@ TWINS: dict[str, list[str]] = {
     ],
     "assessment:rectify": ["POST /api/v1/assessments/results/{pk}/rectification"],
     "assessment:rectification_close": ["POST /api/v1/assessments/rectifications/{pk}/close"],
-    "assessment:schemes": ["POST /api/v1/assessments/schemes"],  # copy the county's scheme
-    "assessment:scheme": ["PUT /api/v1/assessments/schemes/{pk}"],
+    "assessment:scheme_edit": [  # the scheme editor: check (with the difference), try on a period, adopt
+        "POST /api/v1/assessments/schemes/check",
+        "POST /api/v1/assessments/schemes/try",
+        "POST /api/v1/assessments/schemes/adopt",
+    ],
     "assessment:subsidies": ["PUT /api/v1/assessments/subsidies"],
+    "assessment:order_flag": ["POST /api/v1/assessments/integrity/flags/{code}/{year}/{half}/decision"],
     "assessment:publish": ["POST /api/v1/assessments/{pk}/publish"],  # the page confirms first
     "assessment:publication_settings": ["PUT /api/v1/assessments/publication-settings"],
     # onboarding: a county's past records

@@ -12,7 +12,9 @@ from cunzhan.assessment.engine import Line, parse_scheme
 from cunzhan.assessment.engine.evaluate import AnnualResult, PeriodResult, assess_annual, rank
 from cunzhan.assessment.facts import gather_supervision
 from cunzhan.assessment.links import ref_label
+from cunzhan.assessment.models import SchemeVersion
 from cunzhan.assessment.selectors import current_published, scheme_for_county
+from cunzhan.assessment.whatif import compare, comparison_json, comparison_lines, read_scheme_file
 from cunzhan.regions.models import Level, Region
 
 
@@ -39,6 +41,12 @@ class Command(BaseCommand):
         parser.add_argument("--as", dest="username", required=True, help="以该账号的身份和管辖范围计算")
         parser.add_argument("--json", action="store_true", help="以 JSON 输出")
         parser.add_argument("--explain", action="store_true", help="每项附扣分说明及其依据的记录")
+        parser.add_argument(
+            "--scheme", metavar="FILE", help="按此方案文件计算（TOML 或 JSON，整体校验）；不给则用本县当前方案"
+        )
+        parser.add_argument(
+            "--compare", action="store_true", help="用该考核期已发布结果的冻结数据试算，与已发布结果逐站对比（不保存）"
+        )
 
     def handle(self, *args, county: str, year: int, period: str, username: str, json: bool, explain: bool, **options):
         from cunzhan.ledgers.aggregates import refresh_counties
@@ -55,10 +63,19 @@ class Command(BaseCommand):
         except (PermissionDenied, Http404) as exc:
             raise CommandError(f"{username}：{exc}") from exc
         scheme_version = scheme_for_county(region)
-        # the facts read the order counts from the ledgers' monthly summaries, brought up to date first: the
-        # command's one write, said below (the boards read the same summaries)
-        recounted = refresh_counties([region.code])
         try:
+            if options.get("scheme"):
+                data = read_scheme_file(options["scheme"])
+                scheme_version = SchemeVersion(
+                    code=str(data.get("code", "file")), name=str(data.get("name", "")), data=data
+                )
+                scheme_version.version = int(data.get("version", 1))
+            if options.get("compare"):  # the published period's frozen facts: nothing is read afresh or written
+                self._compare(region, year, period, scheme_version, json)
+                return
+            # the facts read the order counts from the ledgers' monthly summaries, brought up to date first:
+            # the command's one write, said below (the boards read the same summaries)
+            recounted = refresh_counties([region.code])
             if period == "annual":
                 stations = self._annual(region, year, scheme_version, explain)
             else:
@@ -100,6 +117,17 @@ class Command(BaseCommand):
                 self.stdout.write(f"      {line['text']}（{line['points']}）")
                 for ref in line["refs"]:
                     self.stdout.write(f"        · {ref_label(ref)}")
+
+    def _compare(self, region, year, period, scheme_version, as_json: bool) -> None:
+        published = current_published(region, year, period)
+        if published is None:
+            raise CommandError(f"{region.name} {year} {period} 尚未发布，没有冻结数据可供试算")
+        comparison = compare(published, parse_scheme(scheme_version.data))
+        if as_json:
+            payload = {**comparison_json(comparison), "scheme": scheme_version.code}
+            self.stdout.write(_dumps(payload))
+        else:
+            self.stdout.write("\n".join(comparison_lines(comparison)))
 
     @staticmethod
     def _period_row(r: PeriodResult, explain: bool) -> dict:
