@@ -181,14 +181,15 @@ def _posted(editor) -> dict:
     return data
 
 
-def test_assess_compare_prints_the_stations_that_move_as_json(published_h1, tmp_path):
+def test_assess_compare_prints_the_stations_that_move_as_json(published_h1, world, tmp_path):
     edited = lower_band_purchase_target(load_scheme("jia-2020").raw, 150)
     path = tmp_path / "county.json"
     path.write_text(json.dumps(edited, ensure_ascii=False), encoding="utf-8")
     out = io.StringIO()
     call_command(
-        "assess", county="610828", year=2025, period="H1", scheme=str(path), compare=True, json=True, stdout=out
-    )
+        "assess", county="610828", year=2025, period="H1", username=world.county.username,
+        scheme=str(path), compare=True, json=True, stdout=out,
+    )  # fmt: skip
     payload = json.loads(out.getvalue())
     assert set(payload["moved"]) == {"JX-0001", "JX-1001", "JX-1002", "JX-1004", "JX-1008"}
     station = next(s for s in payload["stations"] if s["station"] == "JX-1001")
@@ -199,15 +200,16 @@ def test_assess_compare_prints_the_stations_that_move_as_json(published_h1, tmp_
     )
 
 
-def test_assess_compare_refuses_a_scheme_file_with_problems_and_a_period_not_published(published_h1, tmp_path):
+def test_assess_compare_refuses_a_scheme_file_with_problems_and_a_period_not_published(published_h1, world, tmp_path):
     broken = copy.deepcopy(load_scheme("jia-2020").raw)
     broken["items"][0]["max"] = "6"  # 101 in all
     path = tmp_path / "broken.json"
     path.write_text(json.dumps(broken, ensure_ascii=False), encoding="utf-8")
     with pytest.raises(CommandError, match="各项满分之和须为 100"):
-        call_command("assess", county="610828", year=2025, period="H1", scheme=str(path), compare=True)
+        call_command("assess", county="610828", year=2025, period="H1", username=world.county.username,
+                     scheme=str(path), compare=True)  # fmt: skip
     with pytest.raises(CommandError, match="尚未发布"):
-        call_command("assess", county="610828", year=2025, period="H2", compare=True)
+        call_command("assess", county="610828", year=2025, period="H2", username=world.county.username, compare=True)
 
 
 def test_the_annual_composite_is_tried_from_both_halves_frozen_facts(published_h1, world):
