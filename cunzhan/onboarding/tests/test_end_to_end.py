@@ -222,8 +222,8 @@ def through_the_command_line(plan: Plan, tmp_path: Path) -> dict[str, dict]:
     assert "报表报送：已导入" in run("import_history", "reports", files["reports"], "--as", "jiaxian")
     assert "实地察看：已导入 48 行" in run("import_history", "inspections", files["inspections"], "--as", "jiaxian")
 
-    h1 = json.loads(run("assess", "--county", COUNTY, "--year", "2025", "--period", "H1", "--json"))
-    h2 = json.loads(run("assess", "--county", COUNTY, "--year", "2025", "--period", "H2", "--json"))
+    h1 = json.loads(run("assess", "--county", COUNTY, "--year", "2025", "--period", "H1", "--json", "--as", "jiaxian"))
+    h2 = json.loads(run("assess", "--county", COUNTY, "--year", "2025", "--period", "H2", "--json", "--as", "jiaxian"))
     return {
         "H1": {row["station"]: _row(row["status"], row["items"].items(), row["total"]) for row in h1["stations"]},
         "H2": {row["station"]: _row(row["status"], row["items"].items(), row["total"]) for row in h2["stations"]},
