@@ -4,11 +4,11 @@ import io
 from datetime import date
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
+from cunzhan.core.models import Job, JobState
 from cunzhan.ledgers import services
 from cunzhan.ledgers.models import ProxyPurchase
 from cunzhan.ledgers.tests.helpers import PURCHASE_HEADER, purchase_rows, write_xlsx
@@ -146,11 +146,15 @@ def test_export_page_and_progress_page(world, client):
     response = client.get("/ledgers/purchase/export/?fmt=csv")
     assert response.status_code == 200
     assert b"".join(response.streaming_content).decode("utf-8-sig").startswith("站点编码,日期")
-    cache.set("ledgers:import:abc", {"user_id": world.keeper.pk, "kind": "purchase", "name": "a.xlsx",
-                                     "phase": "write", "done": 50, "total": 200}, 60)  # fmt: skip
-    html = client.get("/ledgers/imports/abc/").content.decode()
+    now = timezone.now()
+    job = Job.objects.create(
+        kind="ledgers.import", params={"kind": "purchase", "name": "a.xlsx"}, state=JobState.RUNNING,
+        phase="write", progress_done=50, progress_total=200, created_by=world.keeper, queued_at=now, created_at=now,
+    )  # fmt: skip
+    html = client.get(f"/ledgers/imports/{job.pk}/").content.decode()
     assert "25%" in html and "hx-trigger" in html
     client.force_login(world.other_keeper)
+    assert client.get(f"/ledgers/imports/{job.pk}/").status_code == 404
     assert client.get("/ledgers/imports/abc/").status_code == 404
 
 
