@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -42,14 +42,30 @@ GROUP_KINDS = {Role.COUNTY_OFFICE}
 
 @dataclass
 class Outcome:
-    """What one run made: the notices (one line each for the command) and the deliveries queued."""
+    """What one run made: how many notices, the deliveries queued, and the notices themselves (one line
+    each for the command) — read when asked for, except after a dry run, whose rows are gone."""
 
-    notices: list[Notice] = field(default_factory=list)
+    run: str = ""
+    count: int = 0
     deliveries: int = 0
+    kept: list[Notice] | None = None
 
     @property
-    def count(self) -> int:
-        return len(self.notices)
+    def notices(self) -> list[Notice]:
+        if self.kept is None:
+            self.kept = list(
+                Notice.objects.filter(run=self.run).select_related("recipient", "sender").order_by("kind", "pk")
+            )
+        return self.kept
+
+
+@dataclass(frozen=True)
+class Reachable:
+    """What the channels read of a recipient to address a notice."""
+
+    email: str
+    phone: str
+    role: str
 
 
 NOTICE_FIELDS = (
@@ -100,32 +116,34 @@ def _insert(found: list[Candidate], *, now: datetime, run: str, sender: User | N
 def _queue_deliveries(run: str, now: datetime) -> int:
     """A delivery row for each new notice on each channel its county has turned on: pending where the
     recipient can be reached, 未发送 with the reason where not, 仅记录 where the channel is not configured."""
+    # plain rows, not model instances: a province's deadline makes some 60,000 notices
     made = list(
-        Notice.objects.filter(run=run)
-        .select_related("recipient")
-        .only("pk", "county_code", "recipient__email", "recipient__phone", "recipient__role")
+        Notice.objects.filter(run=run).values_list(
+            "pk", "county_code", "recipient__email", "recipient__phone", "recipient__role"
+        )
     )
-    counties = Moment.at(now, {n.county_code for n in made})
+    counties = Moment.at(now, {county_code for _pk, county_code, *_rest in made})
     adapters = {channel: channels.adapter(channel) for channel in Channel}
     unconfigured = {channel: channels.unconfigured(channel) for channel in Channel}
     rows = []
-    for notice in made:
-        county = counties.settings(notice.county_code)
+    for pk, county_code, email, phone, role in made:
+        county = counties.settings(county_code)
+        recipient = Reachable(email=email or "", phone=phone or "", role=role)
         for channel in (Channel.EMAIL, Channel.SMS, Channel.WECOM):
             if not getattr(county, channel):
                 continue
-            if channel == Channel.WECOM and notice.recipient.role not in GROUP_KINDS:
+            if channel == Channel.WECOM and role not in GROUP_KINDS:
                 continue
-            address = adapters[channel].address(notice.recipient, county)
+            address = adapters[channel].address(recipient, county)
             status, masked, reason = DeliveryStatus.PENDING, "", ""
             if isinstance(address, str):
                 status, reason = DeliveryStatus.SKIPPED, address
-                logger.info("notice %s not sent by %s: %s", notice.pk, channel, address)
+                logger.info("notice %s not sent by %s: %s", pk, channel, address)
             else:
                 masked = address.masked
                 if unconfigured[channel]:
                     status, reason = DeliveryStatus.LOGGED, unconfigured[channel]
-            rows.append((notice.pk, channel, status, masked, 0, now, reason, now))
+            rows.append((pk, channel, status, masked, 0, now, reason, now))
     fields = ("notice_id", "channel", "status", "address", "attempts", "next_attempt_at", "reason", "created_at")
     insert_ignoring_conflicts(Delivery, fields, rows)
     return sum(1 for r in rows if r[2] == DeliveryStatus.PENDING)
@@ -137,12 +155,13 @@ def notices_generate(*, at: datetime | None = None, dry_run: bool = False) -> Ou
     the same pass in a transaction rolled back: exactly what would be made, nothing kept."""
     now = at or timezone.now()
     run = uuid.uuid4().hex
-    outcome = Outcome()
+    outcome = Outcome(run=run)
     with transaction.atomic():
         found = candidates(Moment.at(now, _counties_with_settings()))
         _insert(found, now=now, run=run)
-        outcome.notices = list(Notice.objects.filter(run=run).select_related("recipient").order_by("kind", "pk"))
+        outcome.count = Notice.objects.filter(run=run).count()
         if dry_run:
+            outcome.notices  # noqa: B018 (read before the rollback takes them away)
             transaction.set_rollback(True)
             return outcome
         outcome.deliveries = _queue_deliveries(run, now)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from django.db.models import FilteredRelation, Q
 from django.urls import reverse
@@ -31,6 +32,7 @@ from cunzhan.stations.models import CERTIFIED_STATUSES, Station
 # deadline already met), a notice of lateness only while nothing is submitted, and so on
 WANTED = {"late": ReportStatus.PENDING, "missed": ReportStatus.MISSED}
 DIGEST_ROWS = 5  # the units / townships furthest behind named in a digest
+STATION = "~station~"  # stands for a station's code in a link reversed once for a whole period
 
 
 def report_phase(period: ReportPeriod, moment: Moment, county_code: str) -> str | None:
@@ -124,14 +126,13 @@ def _period_candidates(codes: list[str], period: ReportPeriod, phase: str, now: 
     kind = NoticeKind.REPORT_DUE if phase.startswith("before") else NoticeKind(f"report_{phase}")
     subject = f"{period.kind}:{period.slug}"
     found = []
-    links: dict[str, str] = {}
+    # the period's report page, reversed once: a province's deadline has some 60,000 stations behind
+    page = reverse("reports:detail", args=[STATION, period.kind, period.slug])
     stations: dict[int, dict[str, Any]] = {}
     for row in rows:
         stations.setdefault(row["pk"], row)
         if row["keeper__pk"] is None:
             continue
-        if row["code"] not in links:
-            links[row["code"]] = reverse("reports:detail", args=[row["code"], period.kind, period.slug])
         found.append(
             Candidate(
                 recipient_id=row["keeper__pk"],
@@ -140,7 +141,7 @@ def _period_candidates(codes: list[str], period: ReportPeriod, phase: str, now: 
                 phase=phase,
                 county_code=row["county_code"],
                 params=_params(period, station_name=row["name"]),
-                link=links[row["code"]],
+                link=page.replace(STATION, quote(row["code"])),
                 station_id=row["pk"],
                 due_at=period.due_at,
             )
