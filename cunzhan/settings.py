@@ -350,4 +350,6 @@ JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=60)
 JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=3)
 # a job that failed waits 1, 2, 4 … times this before its next attempt
 JOB_RETRY_SECONDS = env.int("JOB_RETRY_SECONDS", default=60)
+# the uploads and exports of finished jobs are removed after this many days (the job rows stay)
+JOB_FILES_DAYS = env.int("JOB_FILES_DAYS", default=7)
 JOB_HEARTBEAT = True

@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import FileResponse, Http404
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from cunzhan.core.jobs import job_for_user_or_404, media_path
@@ -48,6 +49,6 @@ def download_job(request, pk: int):
     job = job_for_user_or_404(request.user, pk)
     relative = job.result.get("file") if job.state == "done" else None
     if not relative or not media_path(relative).exists():
-        raise Http404("文件尚未生成或已清理。")
+        raise Http404(_("文件尚未生成或已清理。"))
     path = media_path(relative)
     return FileResponse(path.open("rb"), as_attachment=True, filename=job.result.get("name") or path.name)

@@ -257,6 +257,26 @@ def jobs_sweep(*, now: datetime | None = None) -> int:
     return handed
 
 
+def jobs_prune(*, now: datetime | None = None) -> int:
+    """Remove the files of jobs finished more than ``JOB_FILES_DAYS`` days ago: the uploads they read and
+    the exports they wrote (a download asked for later says the file was cleared). The job rows stay, as
+    the record of who did what. Runs daily; returns how many files were removed."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.JOB_FILES_DAYS)
+    removed = 0
+    finished = Job.objects.filter(state__in=[JobState.DONE, JobState.FAILED], finished_at__lt=cutoff)
+    for params, result in finished.values_list("params", "result").iterator():
+        for relative in {(params or {}).get("file"), (result or {}).get("file")} - {None, ""}:
+            try:
+                path = media_path(relative)
+            except ValueError:  # never outside MEDIA_ROOT
+                continue
+            if path.is_file():
+                path.unlink()
+                removed += 1
+    return removed
+
+
 # -- reads ------------------------------------------------------------------------------------------
 
 

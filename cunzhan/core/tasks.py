@@ -1,6 +1,7 @@
 """The Huey tasks of the job engine (found by huey.contrib.djhuey in each installed app's ``tasks``):
 run one job by its number, and sweep every minute (and when a worker starts) for jobs whose worker died
-or whose message the queue lost (:mod:`cunzhan.core.jobs`)."""
+or whose message the queue lost, and daily remove the files of jobs finished long ago
+(:mod:`cunzhan.core.jobs`)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,11 @@ def run_job(pk: int) -> None:
 @db_periodic_task(crontab(minute="*"))
 def sweep_jobs() -> None:
     jobs.jobs_sweep()
+
+
+@db_periodic_task(crontab(hour="3", minute="17"))
+def prune_job_files() -> None:
+    jobs.jobs_prune()
 
 
 @on_startup()

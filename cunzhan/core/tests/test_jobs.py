@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.utils import timezone
 
-from cunzhan.core.jobs import job_enqueue, job_run, jobs_sweep
+from cunzhan.core.jobs import job_enqueue, job_run, jobs_prune, jobs_sweep
 from cunzhan.core.models import Job, JobState
 from cunzhan.ledgers.models import ProxyPurchase
 from cunzhan.ledgers.tests.helpers import PURCHASE_HEADER, purchase_rows, write_csv
@@ -88,6 +88,41 @@ def test_a_big_export_is_written_by_a_job_and_downloaded_when_ready(
     assert len(text.strip().splitlines()) == 5 and "138****1234" in text
     api = client.get(f"/api/v1/jobs/{job.pk}").json()
     assert (api["state"], api["download"]) == ("done", f"/api/v1/jobs/{job.pk}/download")
+
+
+@pytest.mark.django_db
+def test_the_files_of_jobs_finished_long_ago_are_removed_and_their_download_says_so(
+    world, client, media, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from cunzhan.ledgers.importers import import_ledger
+
+    settings.JOB_FILES_DAYS = 7
+    import_ledger(
+        acting_user=world.keeper, kind="purchase", source=write_csv(media / "a.csv", PURCHASE_HEADER, purchase_rows())
+    )
+    monkeypatch.setattr("cunzhan.ledgers.views.SYNC_EXPORT_ROWS", 2)
+    client.force_login(world.county)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get("/ledgers/purchase/export/?fmt=csv")
+        client.get("/ledgers/purchase/export/?fmt=xlsx")
+    old, recent = Job.objects.filter(kind="ledgers.export").order_by("pk")
+    files = {job.pk: media / "media" / job.result["file"] for job in (old, recent)}
+    assert all(path.is_file() for path in files.values())
+    finished = timezone.now()
+    Job.objects.filter(pk=old.pk).update(finished_at=finished - timedelta(days=8))
+    Job.objects.filter(pk=recent.pk).update(finished_at=finished - timedelta(days=6))
+
+    assert jobs_prune(now=finished) == 1
+    assert not files[old.pk].exists() and files[recent.pk].is_file()
+    assert Job.objects.filter(pk=old.pk).exists()  # the record stays
+    page = client.get(f"/jobs/{old.pk}/download/")
+    assert (
+        page.status_code == 410 and "文件已清理（任务完成超过 7 天后自动清理），请重新导出。" in page.content.decode()
+    )
+    assert "文件已清理" in client.get(f"/jobs/{old.pk}/").content.decode()
+    assert client.get(f"/api/v1/jobs/{old.pk}/download").status_code == 404
+    assert client.get(f"/jobs/{recent.pk}/download/").status_code == 200
+    assert jobs_prune(now=finished) == 0
 
 
 class Platform:
