@@ -40,3 +40,11 @@ class ActivitiesConfig(AppConfig):
                     entered_by=entered_by,
                 ),
             )
+        # the county-wide events themselves (their pages' mark; their stations' records carry the diff)
+        for model in (m.Training, m.MarketingActivity):
+            late_entries.register(
+                model,
+                late_entries.Kind(
+                    county="county_id", day="start_date", entered_at="created_at", entered_by="created_by", station="pk"
+                ),
+            )

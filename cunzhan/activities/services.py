@@ -2,8 +2,9 @@
 
 One function per business action, keyword-only, one transaction each. Records dated inside a
 published assessment period are frozen: the plain action refuses a change, the ``*_correct`` variant
-accepts it with a reason, which goes to the operation log with it. A station's own record entered there
-for the first time (attendance, participation, an activity data report) is accepted and marked 补录
+accepts it with a reason, which goes to the operation log with it. A record entered there
+for the first time (a training or an activity, attendance, participation, an activity data report) is
+accepted and marked 补录
 (DOMAIN.md, "Decided edge cases"): it counts in the next correction, never in the published version.
 """
 
@@ -109,7 +110,8 @@ def training_create(
     if operating_unit is not None and operating_unit.county_id != county.code:
         raise ValidationError({"operating_unit": _("运营单位不属于该县。")})
     stations = _stations_in_county(acting_user, county, required_stations)
-    _guard(county.code, start_date, "")
+    # a training dated in a published half-year is accepted, marked 补录 (DOMAIN.md "Decided edge cases"):
+    # it and its attendance count in the next correction, never in the published version
     training = Training(
         county=county,
         operating_unit=operating_unit,
@@ -304,7 +306,7 @@ def activity_create(
     if operating_unit is not None and operating_unit.county_id != county.code:
         raise ValidationError({"operating_unit": _("运营单位不属于该县。")})
     stations = _stations_in_county(acting_user, county, required_stations)
-    _guard(county.code, start_date, "")
+    # as a training: an activity dated in a published half-year is accepted and marked 补录
     activity = MarketingActivity(
         county=county,
         operating_unit=operating_unit,

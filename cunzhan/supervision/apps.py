@@ -25,3 +25,16 @@ class SupervisionConfig(AppConfig):
             register(model, through_inspection)
         for model in (m.Inspection, m.InspectionRating, m.InspectionPhoto, m.Complaint, m.SupervisionEvent):
             auditlog.register(model)
+        # an inspection of a published half-year entered after its publication is marked 补录 (its page)
+        from cunzhan.core import late_entries
+
+        late_entries.register(
+            m.Inspection,
+            late_entries.Kind(
+                county="station__county_code",
+                day="inspected_at",
+                entered_at="created_at",
+                entered_by="inspector",
+                day_is_moment=True,
+            ),
+        )

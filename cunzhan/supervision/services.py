@@ -194,8 +194,10 @@ def inspection_save(
         acting_user.scope.require_to_record("inspection.record", given=inspector, what=_("察看人"))
         _check_inspector(inspector, station)
     period = _check_period(year, half, inspected_at)
-    corrected = ensure_editable(station.county_code, period.start, correction_reason=correction_reason)
+    # a first inspection of a published half-year is accepted and marked 补录; a change to one is a correction
+    corrected = False
     if inspection is not None:
+        corrected = ensure_editable(station.county_code, period.start, correction_reason=correction_reason)
         _require_inspector(acting_user, inspection)
         old = Period(inspection.year, inspection.half)
         if (inspection.station.county_code, old.start) != (station.county_code, period.start):  # else asked above

@@ -225,3 +225,34 @@ def test_a_correction_of_the_annual_composite_names_the_events_behind_it(world, 
         "日常督查扣分 0.00 → 10.00",
     ]
     assert result_of(correction, "JX-0001").changes == []
+
+
+def test_a_training_and_an_activity_organised_in_a_published_half_year_are_accepted_marked_and_corrected(
+    world, published, client
+):
+    """A training and a marketing activity of May registered in August, after H1 was published: accepted
+    (not refused as frozen), marked 补录 on their pages; the published version keeps its points, the next
+    correction counts the training the station was required to attend and missed."""
+    from cunzhan.activities import services as activities
+
+    w = world
+    county = w.regions["610828"]
+    before = result_of(published, "JX-0001").total
+    with time_machine.travel(at(2025, 8, 3, 15), tick=False):
+        training = activities.training_create(
+            acting_user=w.county, county=county, topic="农产品上行", start_date=date(2025, 5, 12), days=D(1),
+            required_stations=[w.station_keng],
+        )  # fmt: skip
+        activity = activities.activity_create(
+            acting_user=w.county, county=county, title="端午促销", start_date=date(2025, 5, 28),
+            end_date=date(2025, 5, 31), report_due_at=at(2025, 6, 5, 18),
+        )  # fmt: skip
+    client.force_login(w.county)
+    stamp = "补录：" + (w.county.display_name or w.county.username) + " 于 2025-08-03 15:00 登记"
+    assert stamp in client.get(f"/activities/trainings/{training.pk}/").content.decode()
+    assert stamp in client.get(f"/activities/marketing/{activity.pk}/").content.decode()
+    assert result_of(published, "JX-0001").total == before  # the published version is a snapshot
+    with time_machine.travel(at(2025, 8, 5, 9), tick=False):
+        correction = services.assessment_correct(acting_user=w.county, assessment=published, reason="补录培训")
+    assert result_of(correction, "JX-0001").total < before
+    assert result_of(correction, "JX-0002").total == result_of(published, "JX-0002").total

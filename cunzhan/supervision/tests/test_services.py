@@ -8,6 +8,7 @@ from auditlog.models import LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from cunzhan.core.late_entries import late_marks
 from cunzhan.core.models import PublishedPeriod
 from cunzhan.core.scoping import OutOfScope
 from cunzhan.supervision import services
@@ -141,8 +142,10 @@ def test_the_inspection_time_cannot_precede_its_period_or_be_in_the_future(world
 def test_a_published_period_freezes_inspections_until_corrected(world):
     inspection = inspect(world, full_marks())
     PublishedPeriod.objects.create(county_code="610828", year=2026, half="H1", published_at=timezone.now())
-    with pytest.raises(ValidationError, match="已发布"):
-        inspect(world, full_marks())
+    with pytest.raises(ValidationError, match="已发布"):  # a change to a recorded inspection is a correction
+        inspect(world, full_marks(), inspection=inspection)
+    late = inspect(world, full_marks())  # a first record is accepted, marked 补录 (DOMAIN.md)
+    assert late in late_marks([late]) and inspection not in late_marks([inspection])
     services.inspection_correct(
         acting_user=world.supervisor,
         inspection=inspection,
