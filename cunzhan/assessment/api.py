@@ -17,6 +17,7 @@ from ninja import Status as Reply
 
 from cunzhan.assessment import selectors, services
 from cunzhan.assessment.models import SchemeVersion, Status, SubsidyRule
+from cunzhan.core.api import JobStartedOut
 from cunzhan.core.jobs import job_enqueue
 from cunzhan.core.money import round_money
 from cunzhan.regions.selectors import county_for_user
@@ -178,11 +179,6 @@ class BatchIn(Schema):
     region: str = Field(..., description="省、市或县的区划代码：其下有服务站的各县一并计算")
     year: int = Field(..., ge=2015, le=2100)
     period: str = Field(..., description="H1 上半年 / H2 年终 / annual 年度综合")
-
-
-class JobStartedOut(Schema):
-    job: int
-    status_url: str = Field(..., description="进度：GET /api/v1/jobs/{job}")
 
 
 @router.post(

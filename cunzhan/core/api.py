@@ -6,11 +6,18 @@ from typing import Any
 
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from cunzhan.core.jobs import job_for_user_or_404, media_path
 
 router = Router(tags=["后台任务"])
+
+
+class JobStartedOut(Schema):
+    """The answer to an operation that hands its work to the job engine (202 Accepted)."""
+
+    job: int
+    status_url: str = Field(..., description="进度：GET /api/v1/jobs/{job}")
 
 
 class JobOut(Schema):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
@@ -16,10 +17,13 @@ from ninja import Field, Router, Schema
 from ninja import Status as Reply
 
 from cunzhan.core import dates
+from cunzhan.core.api import JobStartedOut
 from cunzhan.core.concurrency import ConflictOut, EditConflict
+from cunzhan.core.jobs import job_enqueue
 from cunzhan.regions.models import Region
 from cunzhan.regions.selectors import FIRST, county_for_user
 from cunzhan.reports import drafts, exporters, selectors, services
+from cunzhan.reports.jobs import UPWARD_ATTEMPTS
 from cunzhan.reports.models import Kind, ReportSettings
 from cunzhan.reports.statistics import FIGURE_NAMES, county_statistics
 from cunzhan.reports.status import monthly_period, period_from_slug
@@ -506,12 +510,26 @@ def upward_payload(request, pk: int):
     return selectors.transmission_for_user_or_404(request.user, pk).payload
 
 
-@router.post("/upward/{pk}/send", response=TransmissionOut, summary="报送或重新报送")
+@router.post(
+    "/upward/{pk}/send",
+    response={202: JobStartedOut},
+    summary="报送或重新报送",
+    description="交给后台任务报送：平台无响应时按 1、2、4… 分钟退避重试（最多 5 次）；结果见后台任务和上报记录。",
+)
 def upward_send(request, pk: int):
     user = request.user
     user.scope.require("upward.export")
     transmission = selectors.transmission_for_user_or_404(user, pk)
-    return services.upward_send(acting_user=user, transmission=transmission)
+    if not getattr(django_settings, "UPWARD_ENDPOINT", ""):
+        raise ValidationError(_("未配置上级平台报送地址（UPWARD_ENDPOINT），请下载文件后手动报送。"))
+    job = job_enqueue(
+        kind="reports.upward_send",
+        params={"transmission": transmission.pk, "label": _("向上级平台报送")},
+        acting_user=user,
+        county_code=transmission.county_id,
+        max_attempts=UPWARD_ATTEMPTS,
+    )
+    return Reply(202, {"job": job.pk, "status_url": f"/api/v1/jobs/{job.pk}"})
 
 
 __all__ = ["exporters", "router"]

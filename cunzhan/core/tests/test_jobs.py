@@ -182,6 +182,36 @@ def test_the_upward_transmission_is_retried_with_back_off_until_the_platform_tak
 
 
 @pytest.mark.django_db
+def test_the_api_hands_the_upward_transmission_to_the_same_job_with_its_retries(
+    world, client, settings, django_capture_on_commit_callbacks
+):
+    platform = Platform(failures=1)
+    transmission = report_services.upward_prepare(
+        acting_user=world.county, county=world.regions["610828"], kind="register"
+    )
+    client.force_login(world.county)
+    settings.UPWARD_ENDPOINT = ""
+    refused = client.post(f"/api/v1/reports/upward/{transmission.pk}/send")
+    assert refused.status_code == 422 and "未配置上级平台报送地址" in refused.json()["detail"]
+    assert not Job.objects.exists()
+    settings.UPWARD_ENDPOINT, settings.JOB_RETRY_SECONDS = platform.url, 60
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(f"/api/v1/reports/upward/{transmission.pk}/send")
+    assert answer.status_code == 202
+    job = Job.objects.get(kind="reports.upward_send")
+    assert answer.json() == {"job": job.pk, "status_url": f"/api/v1/jobs/{job.pk}"}
+    assert client.get(answer.json()["status_url"]).json()["state"] == "queued"  # the platform failed once
+    Job.objects.filter(pk=job.pk).update(not_before=timezone.now())  # its back-off passes
+    job_run(job.pk)
+    assert client.get(answer.json()["status_url"]).json()["state"] == "done"
+    transmission.refresh_from_db()
+    assert (transmission.status, transmission.attempts, len(platform.received)) == (TransmissionStatus.SENT, 2, 2)
+    client.force_login(world.keeper)  # not the keeper's to send
+    assert client.post(f"/api/v1/reports/upward/{transmission.pk}/send").status_code in (403, 404)
+    platform.server.shutdown()
+
+
+@pytest.mark.django_db
 def test_a_province_s_assessment_is_computed_by_a_job_started_through_the_api(
     world, client, django_capture_on_commit_callbacks
 ):
