@@ -266,7 +266,9 @@ def jobs_prune(*, now: datetime | None = None) -> int:
     removed = 0
     finished = Job.objects.filter(state__in=[JobState.DONE, JobState.FAILED], finished_at__lt=cutoff)
     for params, result in finished.values_list("params", "result").iterator():
-        for relative in {(params or {}).get("file"), (result or {}).get("file")} - {None, ""}:
+        for relative in {(params or {}).get("file"), (result or {}).get("file")}:
+            if not isinstance(relative, str) or not relative:
+                continue
             try:
                 path = media_path(relative)
             except ValueError:  # never outside MEDIA_ROOT
