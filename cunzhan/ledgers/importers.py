@@ -24,7 +24,7 @@ from functools import partial
 from itertools import compress, repeat
 from operator import itemgetter, methodcaller
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -38,6 +38,9 @@ from cunzhan.ledgers.models import ImportBatch, Parcel
 from cunzhan.ledgers.parsing import PG, SQLITE, Context, convert_column
 from cunzhan.ledgers.specs import STATION_HEADER, LedgerSpec, spec_for
 from cunzhan.stations.models import Station
+
+if TYPE_CHECKING:
+    from cunzhan.accounts.models import User
 
 Progress = Callable[[str, int, int], None]
 CHUNK = 20_000
@@ -132,7 +135,7 @@ def _lock_key(model: type, county_code: str) -> str:
 
 def import_ledger(
     *,
-    acting_user: Any,
+    acting_user: User,
     kind: str,
     source: str | Path | IO[bytes],
     name: str | None = None,
@@ -204,7 +207,7 @@ class _Chunk:
     station_ids: list[int]
 
 
-def _plan(acting_user: Any, spec: LedgerSpec, header: list[str], rows: list[list[Any]]) -> _Plan:
+def _plan(acting_user: User, spec: LedgerSpec, header: list[str], rows: list[list[Any]]) -> _Plan:
     required = [STATION_HEADER, *(c.header for c in spec.columns if c.required)]
     positions = check_header(header, required)
     width = len(header)
@@ -235,7 +238,7 @@ def _plan(acting_user: Any, spec: LedgerSpec, header: list[str], rows: list[list
     )
 
 
-def _stations(acting_user: Any, column: Sequence[Any]):
+def _stations(acting_user: User, column: Sequence[Any]):
     if set(map(type, column)) == {str}:
         codes = list(map(str.strip, column))
     else:
@@ -388,7 +391,7 @@ def _common_prefix(codes: list[str]) -> str:
     return first[:n]
 
 
-def _import(acting_user: Any, plan: _Plan, file_name: str, digest: str, progress: Progress, is_demo: bool):
+def _import(acting_user: User, plan: _Plan, file_name: str, digest: str, progress: Progress, is_demo: bool):
     spec = plan.spec
     now = plan.ctx.now
     user_id = getattr(acting_user, "pk", None)
