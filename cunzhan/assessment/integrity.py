@@ -38,6 +38,7 @@ from django.utils.translation import gettext_noop as N_
 
 from cunzhan.assessment.engine import Period
 from cunzhan.assessment.scheme_table import integrity_of
+from cunzhan.core.dates import TIME_ZONE_NAME, UTC_OFFSET
 from cunzhan.core.money import as_decimal, quantize
 from cunzhan.core.privacy import mask_id_number, mask_mobile, mask_name
 from cunzhan.ledgers.models import ProxyPurchase, ProxySale, StationMonth
@@ -123,7 +124,9 @@ def _epoch() -> str:
 
 def _recorded_day() -> str:
     """The local (Asia/Shanghai) date of ``recorded_at``."""
-    return "CAST(recorded_at AT TIME ZONE 'Asia/Shanghai' AS date)" if _postgres() else "date(recorded_at, '+8 hours')"
+    if _postgres():
+        return f"CAST(recorded_at AT TIME ZONE '{TIME_ZONE_NAME}' AS date)"
+    return f"date(recorded_at, '+{UTC_OFFSET.total_seconds() / 3600:g} hours')"
 
 
 def _days_late() -> str:

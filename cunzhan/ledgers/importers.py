@@ -19,7 +19,7 @@ import io
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import partial
 from itertools import compress, repeat
 from operator import itemgetter, methodcaller
@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from psycopg.copy import QueuedLibpqWriter
 
 from cunzhan.core.audit import log_event
-from cunzhan.core.dates import SHANGHAI
+from cunzhan.core.dates import SHANGHAI, UTC_OFFSET
 from cunzhan.core.tabular import CellError, ImportRejected, check_header, check_upload, read_table
 from cunzhan.ledgers.models import ImportBatch, Parcel
 from cunzhan.ledgers.parsing import PG, SQLITE, Context, convert_column
@@ -333,9 +333,8 @@ def _check_parcels(texts: dict[str, list[Any]], first_row: int, seen: dict[tuple
 
 
 def _local_dates(utc_texts: Sequence[str]) -> list[str]:
-    eight = timedelta(hours=8)  # Asia/Shanghai has no daylight saving time
     return [
-        (datetime.strptime(t[:19], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC) + eight).date().isoformat()
+        (datetime.strptime(t[:19], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC) + UTC_OFFSET).date().isoformat()
         for t in utc_texts
     ]
 
