@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from cunzhan.assessment.engine.scheme import SchemeError, parse_scheme
 from cunzhan.assessment.scheme_table import INTEGRITY, RULE_PARAMS, bands_of, integrity_of, number
+from cunzhan.core.money import has_more_places
 from cunzhan.supervision.rating_items import ITEMS_BY_KEY
 
 TOTAL = Decimal(100)
@@ -51,7 +52,7 @@ class Checker:
         if positive and result == 0:
             self.add(path, _("%(what)s须大于 0。") % {"what": what})
             return None
-        if result != result.quantize(Decimal(1).scaleb(-PLACES)):
+        if has_more_places(result, PLACES):  # a scheme is a rule, not an entry: refused, not rounded
             self.add(path, _("%(what)s最多保留两位小数（填的是 %(value)s）。") % {"what": what, "value": result})
             return None
         return result

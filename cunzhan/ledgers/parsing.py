@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from cunzhan.core import privacy
 from cunzhan.core.dates import SHANGHAI
-from cunzhan.core.money import has_more_places, quantize, round_money
+from cunzhan.core.money import format_fixed, has_more_places, quantize, round_money
 from cunzhan.core.tabular import CellError
 
 EARLIEST = date(2000, 1, 1)
@@ -345,9 +345,9 @@ def to_text(column: Column, value: Any, dialect: str) -> str | None:
     if kind == "bool":
         return "1" if value else "0"
     if kind == "amount":
-        return f"{value:.2f}"
+        return format_fixed(value, 2)
     if kind == "quantity":
-        return f"{value:.3f}"
+        return format_fixed(value, 3)
     if dialect == PG and "\\" in value:
         return value.replace("\\", "\\\\")
     return value

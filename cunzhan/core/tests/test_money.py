@@ -14,8 +14,10 @@ import pytest
 from cunzhan.assessment.engine.scheme import load_scheme
 from cunzhan.core.money import (
     as_decimal,
+    format_fixed,
     format_money,
     format_quantity,
+    format_score,
     has_more_places,
     quantize,
     round_money,
@@ -58,12 +60,16 @@ def test_the_engine_and_the_boards_round_half_up():
     assert yuan(Decimal("10050")) == "1.01万元" and yuan(1.005) == "1.01元"
 
 
+def _code() -> list[Path]:
+    """The product's and the benchmarks' modules, outside migrations, tests and the helper itself."""
+    paths = [*PACKAGE.rglob("*.py"), *(PACKAGE.parent / "benchmarks").glob("*.py")]
+    return [p for p in paths if not ({"migrations", "tests"} & set(p.parts)) and p.name != "money.py"]
+
+
 def test_no_rounding_outside_the_helper():
     """Every quantize in the code is cunzhan.core.money's (a bare one rounds half to even)."""
     bare = []
-    for path in PACKAGE.rglob("*.py"):
-        if "migrations" in path.parts or "tests" in path.parts or path.name == "money.py":
-            continue
+    for path in _code():
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Attribute) and node.attr == "quantize":
                 bare.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}")
@@ -103,3 +109,33 @@ def test_amounts_and_quantities_are_printed_by_one_helper():
         "1,200",
     ]
     assert yuan(282890.87) == "28.29万元"
+
+
+# Two decimals written by Python's format spec, not amounts: each with why
+NOT_AMOUNTS = {
+    "cunzhan/ledgers/management/commands/import_ledger.py": "the import's seconds",
+}
+
+
+def test_no_amount_or_score_is_written_with_a_format_spec_of_its_own():
+    """``f"{x:.2f}"`` rounds a Decimal half to even (1.005 → "1.00"): the product's amounts and scores are
+    written by format_money / format_score / format_fixed. (The benchmarks write their own timings and
+    generate whole-cent amounts: not checked.)"""
+    found = []
+    for path in PACKAGE.rglob("*.py"):
+        name = str(path.relative_to(PACKAGE.parent))
+        if {"migrations", "tests"} & set(path.parts) or path.name == "money.py" or name in NOT_AMOUNTS:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            spec = node.format_spec if isinstance(node, ast.FormattedValue) else None
+            text = "".join(v.value for v in spec.values if isinstance(v, ast.Constant)) if spec else ""
+            if text.endswith(".2f"):
+                found.append(f"{name}:{node.lineno} {text}")
+    assert found == []
+
+
+def test_the_written_forms_round_half_up():
+    assert format_fixed(Decimal("1.005")) == "1.01" and f"{Decimal('1.005'):.2f}" == "1.00"  # the reason
+    assert format_fixed(Decimal("2"), 3) == "2.000" and format_fixed(None) == "0.00"
+    assert format_score(Decimal("87.5")) == "87.50" and format_score(Decimal("2.675")) == "2.68"
+    assert format_score(Decimal("1.5"), sign=True) == "+1.50" and format_score(Decimal("-1.005"), sign=True) == "-1.01"
