@@ -43,8 +43,21 @@ def round_score(value: Number | None) -> Decimal:
 
 def has_more_places(value: Decimal, places: int) -> bool:
     """Whether ``value`` has digits beyond ``places`` decimal places (1.005 has more than 2; 1.50 has not):
-    an entered amount like that is refused, not rounded behind the clerk's back."""
+    a quantity, a rating or a scheme's parameter like that is refused (an amount is rounded on entry)."""
     return value != quantize(value, places)
+
+
+def round_entered(value: object) -> object:
+    """An amount as entered (a page, the API, a file), rounded to the fen half up: 1.005 → 1.01, 1.004 →
+    1.00 (DOMAIN.md: yuan with 2 places, ROUND_HALF_UP). What is not a finite number is returned as it is,
+    for the field's own check to refuse in its own words."""
+    if isinstance(value, bool) or not isinstance(value, Decimal | int | float | str):
+        return value
+    try:
+        number = as_decimal(value.strip() if isinstance(value, str) else value)
+    except ArithmeticError:  # decimal.InvalidOperation: not a number
+        return value
+    return round_money(number) if number.is_finite() else value
 
 
 # -- as people read them: every amount a page, an export or a printout shows goes through these -------
