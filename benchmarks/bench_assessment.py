@@ -26,12 +26,13 @@ import uuid
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from cunzhan.core.dates import SHANGHAI as TZ  # noqa: E402  (the product's one time zone)
+
 STATIONS = int(os.environ.get("BENCH_STATIONS", "20000"))
-TZ = ZoneInfo("Asia/Shanghai")
 
 
 def setup(url: str, *, keep: bool = False) -> None:

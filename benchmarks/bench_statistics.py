@@ -21,12 +21,13 @@ import time
 import uuid
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from _common import ensure_database, setup_django  # noqa: E402  (benchmarks/ is on sys.path)
+
+from cunzhan.core.dates import SHANGHAI as TZ  # noqa: E402  (the product's one time zone)
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/cunzhan_bench_stats"
 COUNTY = "610828"
@@ -34,7 +35,6 @@ TOWNSHIPS, VILLAGES = 20, 25
 PER_MONTH = {"purchase": 20, "sale": 6, "parcel": 120, "service": 12}
 PRODUCTS = ["复合肥", "玉米种子", "手机", "洗衣粉", "电饭煲", "农药", "猪饲料", "红枣", "小米", "苹果"]
 PLATFORMS = ["淘宝", "拼多多", "京东", "抖音", "快手"]
-TZ = ZoneInfo("Asia/Shanghai")
 # covering indexes that let the four grouped queries run as index-only scans (proposed to cunzhan/ledgers)
 PROPOSED = {
     "ledgers_proxypurchase": "station_id, amount",

@@ -15,6 +15,8 @@ from bootstrap_wrapper import get_bootstrap_dir
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from cunzhan.core.dates import TIME_ZONE_NAME
+
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(environ.Env().str("CUNZHAN_VAR_DIR", default=str(Path.cwd() / "var")))
 
@@ -191,7 +193,7 @@ AUDIT_RETENTION_DAYS = 180  # 等保2.0: logs kept at least 180 days; purge refu
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = "Asia/Shanghai"
+TIME_ZONE = TIME_ZONE_NAME  # cunzhan.core.dates: the one spelling
 USE_I18N = True
 USE_TZ = True
 

@@ -91,7 +91,7 @@ def place_of(user: User) -> str:
     return str(user.region.name) if user.region_id else ""
 
 
-def county_roles(acting_user: Any) -> list[Role]:
+def county_roles(acting_user: User) -> list[Role]:
     """The roles the importer may give in a county's import."""
     grantable = GRANTABLE.get(Role(acting_user.role), frozenset())
     return [role for role in COUNTY_ROLES if role in grantable]
@@ -100,7 +100,7 @@ def county_roles(acting_user: Any) -> list[Role]:
 # -- the template ------------------------------------------------------------------------------------
 
 
-def write_template(target: IO[bytes] | str, *, acting_user: Any, county: Region) -> None:
+def write_template(target: IO[bytes] | str, *, acting_user: User, county: Region) -> None:
     """The template for ``county``: each column's format, drop-down lists of the roles the importer may
     give and of the county's townships, operating units and stations (on the 参考 sheet, with its
     villages, where a supervisor may be bound too), and examples with real codes."""
@@ -207,7 +207,7 @@ class _Places:
     """The county's townships and villages, operating units and stations the file names, each kind read
     with one query."""
 
-    def __init__(self, acting_user: Any, county: Region, rows: list[_Row]) -> None:
+    def __init__(self, acting_user: User, county: Region, rows: list[_Row]) -> None:
         def named(column: str) -> set[str]:
             return {row.cells[column] for row in rows if row.cells[column]}
 
@@ -311,7 +311,7 @@ def _same(user: User, account: services.NewAccount) -> bool:
 
 
 def validate(
-    source: str | IO[bytes], *, acting_user: Any, county: Region, name: str | None = None
+    source: str | IO[bytes], *, acting_user: User, county: Region, name: str | None = None
 ) -> list[services.NewAccount]:
     """Every row of the file as an account to create; ImportRejected listing every problem."""
     acting_user.scope.require("user.manage")
@@ -371,7 +371,7 @@ def validate(
 
 @transaction.atomic
 def import_accounts(
-    source: str | IO[bytes], *, acting_user: Any, county: Region, name: str | None = None
+    source: str | IO[bytes], *, acting_user: User, county: Region, name: str | None = None
 ) -> list[Created]:
     """Create the file's accounts, each with its initial password (the one sight of it), or
     ImportRejected (AlreadyImported for a file imported before) with nothing saved."""

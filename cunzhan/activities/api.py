@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
+from pydantic import BeforeValidator
 
 from cunzhan.activities import importers, selectors, services
+from cunzhan.core.money import round_entered
 from cunzhan.core.tabular import ImportRejected
 from cunzhan.stations.selectors import stations_for_user
 
@@ -156,7 +159,7 @@ class ParticipationOut(Schema):
 
 class ActivityReportIn(Schema):
     orders: int = Field(..., ge=0)
-    sales_amount: Decimal = Field(..., ge=0, max_digits=14, decimal_places=2)
+    sales_amount: Annotated[Decimal, BeforeValidator(round_entered)] = Field(..., ge=0, max_digits=14)
     note: str = ""
     correction_reason: str = Field("", description=CORRECTION)
 

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cunzhan.activities.models import GuidanceKind
+from cunzhan.core.forms import MoneyField
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -72,7 +73,7 @@ class ActivityForm(CorrectionMixin):
 
 class ActivityReportForm(Bootstrap):
     orders = forms.IntegerField(label=_("订单数"), min_value=0)
-    sales_amount = forms.DecimalField(label=_("销售额（元）"), min_value=0, decimal_places=2, max_digits=14)
+    sales_amount = MoneyField(label=_("销售额（元）"), min_value=0, decimal_places=2, max_digits=14)
     note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -20,6 +20,9 @@ from cunzhan.core.import_templates import ReferenceList, TemplateColumn, write_i
 from cunzhan.core.tabular import CellError, ImportRejected, check_header, read_table
 from cunzhan.stations.models import Station
 from cunzhan.stations.references import places_for
+
+if TYPE_CHECKING:
+    from cunzhan.accounts.models import User
 
 COL_STATION, COL_NAME, COL_PHONE, COL_STATUS, COL_TEST = "站点编码", "姓名", "手机号", "出勤情况", "测试结果"
 HEADERS = (COL_STATION, COL_NAME, COL_PHONE, COL_STATUS, COL_TEST)
@@ -80,7 +83,7 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def parse(acting_user, training: Training, source, *, name: str | None = None) -> list[services.AttendanceLine]:
+def parse(acting_user: User, training: Training, source, *, name: str | None = None) -> list[services.AttendanceLine]:
     """Every line of the file, or ImportRejected with every problem found."""
     header, rows = read_table(source, name=name)
     positions = check_header(header, REQUIRED)
@@ -149,7 +152,7 @@ def parse(acting_user, training: Training, source, *, name: str | None = None) -
 
 @transaction.atomic
 def import_attendance(
-    *, acting_user, training: Training, source, name: str | None = None, correction_reason: str = ""
+    *, acting_user: User, training: Training, source, name: str | None = None, correction_reason: str = ""
 ) -> ImportSummary:
     acting_user.scope.require("attendance.record")
     lines = parse(acting_user, training, source, name=name)

@@ -35,6 +35,7 @@ from cunzhan.activities.models import (
     Training,
 )
 from cunzhan.core.audit import acting, log_event
+from cunzhan.core.money import round_money
 from cunzhan.core.periods import day_start, ensure_editable
 from cunzhan.core.roles import Role
 from cunzhan.regions.models import Level, Region
@@ -434,6 +435,7 @@ def activity_report_submit(
         raise ValidationError(_("服务站 %(code)s 不是本次活动的应参加站点。") % {"code": station.code})
     if orders < 0 or sales_amount < 0:
         raise ValidationError(_("订单数和销售额不能为负数。"))
+    sales_amount = round_money(sales_amount)  # to the fen, half up, whoever entered it
     if submitted_at is not None:
         _check_submitted_at(activity, submitted_at)
     # in a published half-year a first filing is accepted (补录, and late); a change to one is a correction

@@ -22,6 +22,7 @@ from cunzhan.assessment.engine import Scheme, parse_scheme
 from cunzhan.assessment.models import Assessment, AssessmentResult
 from cunzhan.core import late_entries
 from cunzhan.core.dates import SHANGHAI
+from cunzhan.core.money import format_score
 
 FACT_NAMES = {
     "purchase_orders": N_("代购单数"),
@@ -83,7 +84,7 @@ def line(message: str, *, points: Decimal | None = None, **fields: Any) -> dict[
 
 
 def _signed(value: Decimal) -> str:
-    return f"{value:+.2f}"
+    return format_score(value, sign=True)
 
 
 def _shown(value: Any) -> str:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from cunzhan.assessment import evidence
 from cunzhan.assessment.engine import Period, Ref, StationFacts, SupervisionFacts
 from cunzhan.assessment.integrity_hook import confirmed_fakes
+from cunzhan.core.money import format_fixed
 from cunzhan.stations.models import Station, Status
 
 ASSESSABLE = (Status.CERTIFIED, Status.INCUBATION, Status.OPERATING, Status.RECTIFYING)
@@ -211,7 +212,7 @@ def _converter(kind: type) -> Callable[[Any], Any]:
     if issubclass(kind, list | tuple):
         return lambda value: [to_json(v) for v in value]
     if issubclass(kind, Decimal):
-        return lambda value: f"{value:.2f}"
+        return format_fixed
     if issubclass(kind, date | datetime):
         return lambda value: value.isoformat()
     return _same
@@ -230,7 +231,7 @@ def json_text(value: Any) -> str:
 def _json_default(value: Any) -> Any:
     kind = type(value)
     if kind is Decimal:  # the most frequent by far
-        return f"{value:.2f}"
+        return format_fixed(value)
     if kind is Ref:
         return value.as_dict()
     names = _FIELD_NAMES.get(kind)

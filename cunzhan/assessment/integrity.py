@@ -38,7 +38,8 @@ from django.utils.translation import gettext_noop as N_
 
 from cunzhan.assessment.engine import Period
 from cunzhan.assessment.scheme_table import integrity_of
-from cunzhan.core.money import as_decimal, quantize
+from cunzhan.core.dates import TIME_ZONE_NAME, UTC_OFFSET
+from cunzhan.core.money import format_money, quantize
 from cunzhan.core.privacy import mask_id_number, mask_mobile, mask_name
 from cunzhan.ledgers.models import ProxyPurchase, ProxySale, StationMonth
 
@@ -123,7 +124,9 @@ def _epoch() -> str:
 
 def _recorded_day() -> str:
     """The local (Asia/Shanghai) date of ``recorded_at``."""
-    return "CAST(recorded_at AT TIME ZONE 'Asia/Shanghai' AS date)" if _postgres() else "date(recorded_at, '+8 hours')"
+    if _postgres():
+        return f"CAST(recorded_at AT TIME ZONE '{TIME_ZONE_NAME}' AS date)"
+    return f"date(recorded_at, '+{UTC_OFFSET.total_seconds() / 3600:g} hours')"
 
 
 def _days_late() -> str:
@@ -246,14 +249,14 @@ def _repeats(q: _Query, t: Thresholds, kind: str) -> list[Finding]:
         if n < t.repeat_factor * norm:
             continue
         if kind == "amount":
-            amount = quantize(as_decimal(value), 2)
+            amount = format_money(value, grouping=False)
             message, args = _say(
                 N_("金额 %(amount)s 元的订单本期 %(count)s 单；本站其他重复出现的金额平均每个 %(norm)s 单"),
-                amount=f"{amount:.2f}",
+                amount=amount,
                 count=n,
                 norm=_number(norm),
             )
-            key = f"{q.ledger}:amount:{amount:.2f}"
+            key = f"{q.ledger}:amount:{amount}"
         else:
             text = (
                 N_("顾客 %(who)s 本期 %(count)s 单；本站其他回头客平均每人 %(norm)s 单")

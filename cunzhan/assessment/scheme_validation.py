@@ -52,7 +52,7 @@ class Checker:
         if positive and result == 0:
             self.add(path, _("%(what)s须大于 0。") % {"what": what})
             return None
-        if has_more_places(result, PLACES):
+        if has_more_places(result, PLACES):  # a scheme is a rule, not an entry: refused, not rounded
             self.add(path, _("%(what)s最多保留两位小数（填的是 %(value)s）。") % {"what": what, "value": result})
             return None
         return result

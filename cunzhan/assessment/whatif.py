@@ -31,6 +31,7 @@ from cunzhan.assessment.engine import (
 from cunzhan.assessment.engine.evaluate import ASSESSED
 from cunzhan.assessment.models import Assessment, AssessmentResult, PeriodKind
 from cunzhan.assessment.selectors import current_published
+from cunzhan.core.money import format_score
 
 # -- the frozen facts, read back ---------------------------------------------------------------------
 
@@ -276,7 +277,7 @@ def comparison_json(comparison: Comparison) -> dict[str, Any]:
     """The comparison as the API and ``cunzhan assess --compare --json`` give it."""
 
     def money(value: Decimal | None) -> str | None:
-        return None if value is None else f"{value:.2f}"
+        return None if value is None else format_score(value)
 
     def side(s: Side) -> dict[str, Any]:
         return {

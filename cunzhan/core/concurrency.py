@@ -10,7 +10,7 @@ a ValidationError), the API answers 409 with :class:`ConflictOut`.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -18,6 +18,9 @@ from django.utils.translation import gettext as _
 from ninja import Schema
 
 from cunzhan.core import dates
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import _User as User  # settings.AUTH_USER_MODEL: accounts.User, a layer above
 
 
 class EditConflict(ValidationError):
@@ -27,7 +30,7 @@ class EditConflict(ValidationError):
         super().__init__(message, code="conflict")
 
 
-def conflict_parts(*, acting_user: Any, editor: Any, edited_at: datetime | None) -> dict[str, Any]:
+def conflict_parts(*, acting_user: User, editor: Any, edited_at: datetime | None) -> dict[str, Any]:
     """``who`` and ``when`` for a conflict message, and whether the editor is the acting user
     (the same person in another window)."""
     when = ""

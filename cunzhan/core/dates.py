@@ -13,7 +13,12 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+# The product's one time zone, spelled here only (DOMAIN.md: every date and deadline is Shanghai's):
+# settings.TIME_ZONE, the SQL that converts in the database and every aware datetime read it from here.
+TIME_ZONE_NAME = "Asia/Shanghai"
+SHANGHAI = ZoneInfo(TIME_ZONE_NAME)
+# Its offset from UTC, for date arithmetic in SQLite and on UTC texts (no daylight saving since 1991)
+UTC_OFFSET = datetime(2000, 1, 1, tzinfo=SHANGHAI).utcoffset() or timedelta(0)
 
 
 def add_months(year: int, month: int, months: int) -> tuple[int, int]:

@@ -1,7 +1,21 @@
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
+
+from cunzhan.core.money import round_money
+
+
+class MoneyField(forms.DecimalField):
+    """An amount in yuan: what is typed with more places is rounded to the fen half up (1.005 → 1.01), as
+    the API and the imports round it, rather than refused."""
+
+    def to_python(self, value: Any) -> Decimal | None:
+        number = super().to_python(value)
+        return None if number is None else round_money(number)
 
 
 def apply_validation_error(form: forms.Form, exc: ValidationError, *, default_field: str | None = None) -> None:

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connections, transaction
@@ -37,6 +37,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cunzhan.core.models import Job, JobState
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import _User as User  # settings.AUTH_USER_MODEL: accounts.User, a layer above
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +81,7 @@ def job_enqueue(
     *,
     kind: str,
     params: dict[str, Any],
-    acting_user: Any,
+    acting_user: User,
     county_code: str = "",
     max_attempts: int | None = None,
     message: str = "",

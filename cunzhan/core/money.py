@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 CENT = Decimal("0.01")
 Number = Decimal | int | float | str
+_QUANTA = {places: Decimal(1).scaleb(-places) for places in range(7)}  # 1, 0.1 … 0.000001
 
 
 def as_decimal(value: Number | None) -> Decimal:
@@ -26,7 +27,8 @@ def as_decimal(value: Number | None) -> Decimal:
 
 def quantize(value: Number | None, places: int = 2) -> Decimal:
     """``value`` rounded half up to ``places`` decimal places."""
-    return as_decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    quantum = _QUANTA.get(places) or Decimal(1).scaleb(-places)
+    return as_decimal(value).quantize(quantum, rounding=ROUND_HALF_UP)
 
 
 def round_money(value: Number | None) -> Decimal:
@@ -41,18 +43,44 @@ def round_score(value: Number | None) -> Decimal:
 
 def has_more_places(value: Decimal, places: int) -> bool:
     """Whether ``value`` has digits beyond ``places`` decimal places (1.005 has more than 2; 1.50 has not):
-    an entered amount like that is refused, not rounded behind the clerk's back."""
+    a quantity, a rating or a scheme's parameter like that is refused (an amount is rounded on entry)."""
     return value != quantize(value, places)
 
 
+def round_entered(value: object) -> object:
+    """An amount as entered (a page, the API, a file), rounded to the fen half up: 1.005 → 1.01, 1.004 →
+    1.00 (DOMAIN.md: yuan with 2 places, ROUND_HALF_UP). What is not a finite number is returned as it is,
+    for the field's own check to refuse in its own words."""
+    if isinstance(value, bool) or not isinstance(value, Decimal | int | float | str):
+        return value
+    try:
+        number = as_decimal(value.strip() if isinstance(value, str) else value)
+    except ArithmeticError:  # decimal.InvalidOperation: not a number
+        return value
+    return round_money(number) if number.is_finite() else value
+
+
 # -- as people read them: every amount a page, an export or a printout shows goes through these -------
+
+
+def format_fixed(value: Number | None, places: int = 2, *, sign: bool = False) -> str:
+    """``value`` rounded half up to ``places`` decimals, every one of them written, nothing grouped: the
+    text an API, a file, a stored fact or a COPY stream carries ("1234.50"; with ``sign``, "+1.50").
+    Python's own ``f"{value:.2f}"`` rounds a Decimal half to even (1.005 → "1.00"): not used."""
+    return format(quantize(value, places), "+f" if sign else "f")
 
 
 def format_money(value: Number | None, *, grouping: bool = True) -> str:
     """An amount in yuan as printed: two decimals, thousands separated (282,890.87), from a Decimal, an
     int or the float SQLite returns for a sum alike."""
     amount = round_money(value)
-    return f"{amount:,.2f}" if grouping else f"{amount:.2f}"
+    return f"{amount:,f}" if grouping else format(amount, "f")
+
+
+def format_score(value: Number | None, *, sign: bool = False) -> str:
+    """A score or points as the API, the command line and the stored explanations write them: 2 places,
+    half up ("87.50"; with ``sign``, a change: "+2.50", "-1.00")."""
+    return format_fixed(value, 2, sign=sign)
 
 
 def format_quantity(value: Number | None, places: int = 3) -> str:

@@ -7,7 +7,7 @@ and for the county office when it records a reason (written to the operation log
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
@@ -23,6 +23,9 @@ from cunzhan.ledgers.selectors import EntryFilter, filtered_entries_for_user, ma
 from cunzhan.ledgers.specs import STATION_HEADER, LedgerSpec, spec_for
 from cunzhan.stations.models import Station
 from cunzhan.stations.references import places_for
+
+if TYPE_CHECKING:
+    from cunzhan.accounts.models import User
 
 EXTRA_HEADERS = ["登记时间", "来源"]
 TEMPLATE_STATIONS = 5000  # listed on a template's 参考 sheet (a county has a few hundred)
@@ -74,7 +77,7 @@ def check_unmasked(user: Any, entries: QuerySet, reason: str) -> None:
 
 def export_ledger(
     *,
-    acting_user: Any,
+    acting_user: User,
     kind: str,
     target: IO,
     fmt: str = "xlsx",

@@ -5,6 +5,7 @@ import functools
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cunzhan.core.forms import MoneyField
 from cunzhan.ledgers.specs import SPECS, LedgerSpec
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -48,12 +49,15 @@ def _entry_form_class(kind: str) -> type[forms.ModelForm]:
         spec.model,
         fields=spec.fields,
         widgets={c.field: _widget(c) for c in spec.columns},
-        field_classes={c.field: forms.DateTimeField for c in spec.columns if c.kind == "datetime"},
+        field_classes={
+            **{c.field: forms.DateTimeField for c in spec.columns if c.kind == "datetime"},
+            **{c.field: MoneyField for c in spec.columns if c.kind == "amount"},  # 1.005 yuan is 1.01
+        },
         # the import's and the API's wording, not Django's ("确认小数不超过 2 位.")
         error_messages={
             c.field: {"max_decimal_places": _("最多保留 %(max)s 位小数。")}
             for c in spec.columns
-            if c.kind in ("amount", "quantity")
+            if c.kind == "quantity"
         },
     )
 

@@ -21,6 +21,7 @@ from datetime import date, timedelta
 
 from django.db import connection, connections
 
+from cunzhan.core.dates import TIME_ZONE_NAME
 from cunzhan.ledgers import partitions
 
 # rows per month for a station of ordinary business, by tier: purchases, sales, parcels, services
@@ -328,7 +329,7 @@ def _load_month(conn, kind: str, month: date) -> int:
             f'INSERT INTO "{staging}" (id, {names}) '  # noqa: S608
             f"SELECT nextval('{sequence}'), {outer} FROM ("
             f"SELECT {inner} FROM (SELECT station_id, county_code, month, days, {kind} AS n, "
-            f"salt * 4 + {salt} AS salt, (month + time '08:00') AT TIME ZONE 'Asia/Shanghai' AS opens "
+            f"salt * 4 + {salt} AS salt, (month + time '08:00') AT TIME ZONE '{TIME_ZONE_NAME}' AS opens "
             f"FROM ledgers_generation_plan WHERE date_trunc('month', month) = DATE '{month.isoformat()}') AS p "
             f"{ROWS}) AS generated"  # no parameters: % is modulo here
         )

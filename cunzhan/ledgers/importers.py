@@ -19,12 +19,12 @@ import io
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import partial
 from itertools import compress, repeat
 from operator import itemgetter, methodcaller
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -32,12 +32,15 @@ from django.utils.translation import gettext as _
 from psycopg.copy import QueuedLibpqWriter
 
 from cunzhan.core.audit import log_event
-from cunzhan.core.dates import SHANGHAI
+from cunzhan.core.dates import SHANGHAI, UTC_OFFSET
 from cunzhan.core.tabular import CellError, ImportRejected, check_header, check_upload, read_table
 from cunzhan.ledgers.models import ImportBatch, Parcel
 from cunzhan.ledgers.parsing import PG, SQLITE, Context, convert_column
 from cunzhan.ledgers.specs import STATION_HEADER, LedgerSpec, spec_for
 from cunzhan.stations.models import Station
+
+if TYPE_CHECKING:
+    from cunzhan.accounts.models import User
 
 Progress = Callable[[str, int, int], None]
 CHUNK = 20_000
@@ -132,7 +135,7 @@ def _lock_key(model: type, county_code: str) -> str:
 
 def import_ledger(
     *,
-    acting_user: Any,
+    acting_user: User,
     kind: str,
     source: str | Path | IO[bytes],
     name: str | None = None,
@@ -204,7 +207,7 @@ class _Chunk:
     station_ids: list[int]
 
 
-def _plan(acting_user: Any, spec: LedgerSpec, header: list[str], rows: list[list[Any]]) -> _Plan:
+def _plan(acting_user: User, spec: LedgerSpec, header: list[str], rows: list[list[Any]]) -> _Plan:
     required = [STATION_HEADER, *(c.header for c in spec.columns if c.required)]
     positions = check_header(header, required)
     width = len(header)
@@ -235,7 +238,7 @@ def _plan(acting_user: Any, spec: LedgerSpec, header: list[str], rows: list[list
     )
 
 
-def _stations(acting_user: Any, column: Sequence[Any]):
+def _stations(acting_user: User, column: Sequence[Any]):
     if set(map(type, column)) == {str}:
         codes = list(map(str.strip, column))
     else:
@@ -330,9 +333,8 @@ def _check_parcels(texts: dict[str, list[Any]], first_row: int, seen: dict[tuple
 
 
 def _local_dates(utc_texts: Sequence[str]) -> list[str]:
-    eight = timedelta(hours=8)  # Asia/Shanghai has no daylight saving time
     return [
-        (datetime.strptime(t[:19], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC) + eight).date().isoformat()
+        (datetime.strptime(t[:19], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC) + UTC_OFFSET).date().isoformat()
         for t in utc_texts
     ]
 
@@ -388,7 +390,7 @@ def _common_prefix(codes: list[str]) -> str:
     return first[:n]
 
 
-def _import(acting_user: Any, plan: _Plan, file_name: str, digest: str, progress: Progress, is_demo: bool):
+def _import(acting_user: User, plan: _Plan, file_name: str, digest: str, progress: Progress, is_demo: bool):
     spec = plan.spec
     now = plan.ctx.now
     user_id = getattr(acting_user, "pk", None)

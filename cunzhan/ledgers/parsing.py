@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from cunzhan.core import privacy
 from cunzhan.core.dates import SHANGHAI
-from cunzhan.core.money import has_more_places, quantize, round_money
+from cunzhan.core.money import format_fixed, has_more_places, quantize, round_money
 from cunzhan.core.tabular import CellError
 
 EARLIEST = date(2000, 1, 1)
@@ -162,7 +162,7 @@ def _decimal(value: Any, what: str) -> Decimal:
 
 
 def parse_amount(value: Any) -> Decimal:
-    """Yuan with at most 2 decimal places, not negative."""
+    """Yuan, not negative, rounded to the fen half up (1.005 → 1.01)."""
     if _blank(value):
         raise CellInvalid(_("金额不能为空"))
     amount = _decimal(value, _("金额"))
@@ -170,8 +170,6 @@ def parse_amount(value: Any) -> Decimal:
         raise CellInvalid(_("金额不能为负数（%(value)s）") % {"value": _shown(value)})
     if amount > MAX_AMOUNT:
         raise CellInvalid(_("金额过大（%(value)s）") % {"value": _shown(value)})
-    if has_more_places(amount, 2):
-        raise CellInvalid(_("金额最多保留两位小数（%(value)s）") % {"value": _shown(value)})
     return round_money(amount)
 
 
@@ -345,9 +343,9 @@ def to_text(column: Column, value: Any, dialect: str) -> str | None:
     if kind == "bool":
         return "1" if value else "0"
     if kind == "amount":
-        return f"{value:.2f}"
+        return format_fixed(value, 2)
     if kind == "quantity":
-        return f"{value:.3f}"
+        return format_fixed(value, 3)
     if dialect == PG and "\\" in value:
         return value.replace("\\", "\\\\")
     return value

@@ -21,7 +21,7 @@ from cunzhan.core import privacy
 from cunzhan.core.audit import acting
 from cunzhan.core.concurrency import EditConflict, conflict_parts
 from cunzhan.core.dates import SHANGHAI
-from cunzhan.core.money import as_decimal, has_more_places, quantize
+from cunzhan.core.money import as_decimal, has_more_places, quantize, round_money
 from cunzhan.ledgers.importers import lock_county, lock_parcel, parcel_key
 from cunzhan.ledgers.models import ENTRY_MODELS, LedgerEntry, Parcel, ProxyPurchase
 from cunzhan.ledgers.specs import SPEC_BY_MODEL, spec_for
@@ -143,7 +143,7 @@ def _assign(entry: LedgerEntry, values: dict[str, Any]) -> None:
         if value is None and not model_field.null:  # an omitted optional value (API, form)
             value = model_field.get_default()
         elif isinstance(model_field, DecimalField) and value is not None:
-            value = _decimal_of(field, model_field, value)
+            value = _decimal_of(field, model_field, value, amount=field in spec.amount_fields)
         setattr(entry, field, value)
     for field in ("customer_phone", "recipient_phone"):
         if hasattr(entry, field) and getattr(entry, field):
@@ -156,9 +156,9 @@ def _assign(entry: LedgerEntry, values: dict[str, Any]) -> None:
         entry.row_key = parcel_key(entry.carrier or "", entry.tracking_no or "")
 
 
-def _decimal_of(field: str, model_field: DecimalField, value: Any) -> Decimal:
-    """An entered number with no more places than its column keeps: 1.005 yuan is refused, as the
-    import and the form refuse it, never rounded behind the keeper's back."""
+def _decimal_of(field: str, model_field: DecimalField, value: Any, *, amount: bool) -> Decimal:
+    """An entered number as its column keeps it: an amount rounded to the fen half up (1.005 yuan is
+    1.01, as the import and the form round it); a quantity with more places than kept is refused."""
     try:
         number = as_decimal(value)
     except InvalidOperation:
@@ -166,6 +166,8 @@ def _decimal_of(field: str, model_field: DecimalField, value: Any) -> Decimal:
     if not number.is_finite():
         raise ValidationError({field: _("请填写数字。")})
     places = model_field.decimal_places
+    if amount:
+        return round_money(number)
     if has_more_places(number, places):
         raise ValidationError(
             {

@@ -46,6 +46,11 @@ class LedgerSpec:
     def fields(self) -> list[str]:
         return [c.field for c in self.columns]
 
+    @property
+    def amount_fields(self) -> frozenset[str]:
+        """The columns in yuan: rounded to the fen on entry."""
+        return frozenset(c.field for c in self.columns if c.kind == "amount")
+
     def column(self, field: str) -> Column:
         return next(c for c in self.columns if c.field == field)
 

@@ -9,14 +9,15 @@ from typing import IO
 from cunzhan.accounts.models import User
 from cunzhan.core.import_templates import write_import_template
 from cunzhan.onboarding.importing import COL_STATION, Check
-from cunzhan.onboarding.services import history_county, importer_for
+from cunzhan.onboarding.selectors import history_county_for_user
+from cunzhan.onboarding.services import importer_for
 from cunzhan.regions.models import Region
 from cunzhan.stations.references import places_for
 
 
 def write_template(target: IO[bytes] | str, *, user: User, kind: str, county: Region | None = None) -> None:
     importer = importer_for(kind)
-    check = Check(acting_user=user, county=history_county(user, county))
+    check = Check(acting_user=user, county=history_county_for_user(user, county))
     write_import_template(
         target,
         sheet=importer.sheet,

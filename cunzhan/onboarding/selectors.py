@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 from django.utils.html import format_html
@@ -15,6 +16,20 @@ from django.utils.translation import gettext as _
 
 from cunzhan.accounts.models import User
 from cunzhan.onboarding.models import HistoryImport, ImportedRecord
+from cunzhan.regions.models import Region
+from cunzhan.regions.selectors import home_county
+
+
+def history_county_for_user(user: User, county: Region | None = None) -> Region:
+    """The county an import or its template is for: the one given (in the user's scope), else the user's
+    own county (regions.selectors.home_county)."""
+    user.scope.require("history.import")
+    if county is None:
+        county = home_county(user)
+        if county is None:
+            raise ValidationError({"county": _("请选择要导入历史数据的县。")})
+    user.scope.require_region(county.code)
+    return county
 
 
 def history_imports_for_user(user: User) -> QuerySet[HistoryImport]:

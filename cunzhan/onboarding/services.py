@@ -35,8 +35,8 @@ from cunzhan.core.tabular import CellError, ImportRejected, check_header, check_
 from cunzhan.onboarding.importing import Check, HistoryImporter, Row
 from cunzhan.onboarding.kinds import IMPORTERS
 from cunzhan.onboarding.models import HistoryImport, HistoryKind, ImportedRecord
+from cunzhan.onboarding.selectors import history_county_for_user
 from cunzhan.regions.models import Region
-from cunzhan.regions.selectors import home_county
 
 Source = str | Path | IO[bytes]
 
@@ -76,17 +76,6 @@ def importer_for(kind: str) -> HistoryImporter:
         raise ValidationError(
             {"kind": _("未知的历史数据类别“%(kind)s”，可选：%(choices)s") % {"kind": kind, "choices": choices}}
         ) from None
-
-
-def history_county(acting_user: User, county: Region | None = None) -> Region:
-    """The county the import is for: the one given (in the user's scope), else the user's own county."""
-    acting_user.scope.require("history.import")
-    if county is None:
-        county = home_county(acting_user)
-        if county is None:
-            raise ValidationError({"county": _("请选择要导入历史数据的县。")})
-    acting_user.scope.require_region(county.code)
-    return county
 
 
 def _contents(source: Source) -> bytes:
@@ -137,7 +126,7 @@ def history_import(
 ) -> HistoryOutcome:
     """Import a file of ``kind`` (:class:`HistoryKind`) for the county (the user's own unless given).
     ImportRejected with every problem when any row has one; nothing is saved then."""
-    county = history_county(acting_user, county)
+    county = history_county_for_user(acting_user, county)
     importer = importer_for(kind)
     name = name or (Path(source).name if isinstance(source, str | Path) else getattr(source, "name", "") or "")
     data = _contents(source)

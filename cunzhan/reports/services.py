@@ -19,7 +19,7 @@ from cunzhan.accounts.models import User
 from cunzhan.core import dates
 from cunzhan.core.audit import acting, log_event
 from cunzhan.core.concurrency import EditConflict, conflict_parts
-from cunzhan.core.money import has_more_places
+from cunzhan.core.money import round_money
 from cunzhan.regions.models import Region
 from cunzhan.reports import drafts
 from cunzhan.reports.models import (
@@ -89,12 +89,10 @@ def _clean_fix(line: dict[str, Any], fix: dict[str, Any]) -> dict[str, Any]:
         raise ValidationError(_("“%(line)s”的数值格式不正确。") % {"line": line["label"]}) from None
     if count < 0 or (quantity is not None and quantity < 0) or (amount is not None and amount < 0):
         raise ValidationError(_("“%(line)s”的数值不能为负数。") % {"line": line["label"]})
-    if amount is not None and has_more_places(amount, 2):
-        raise ValidationError(_("金额最多两位小数（精确到分）。"))
     return {
         "count": count,
         "quantity": None if quantity is None else str(quantity),
-        "amount": None if amount is None else str(amount),
+        "amount": None if amount is None else str(round_money(amount)),  # to the fen, half up
         "reason": reason,
     }
 

@@ -14,7 +14,7 @@ import io
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -26,6 +26,9 @@ from cunzhan.core.tabular import CellError, ImportRejected, check_header, read_t
 from cunzhan.stations import history
 from cunzhan.stations.models import FIXED_ASSET_KINDS, AssetKind, PublicAsset, Station
 from cunzhan.stations.references import places_for
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import _User as User  # settings.AUTH_USER_MODEL: accounts.User, a layer above
 
 COL_STATION, COL_KIND, COL_NAME, COL_SERIAL = "站点编码", "资产类别", "名称/型号", "资产编号"
 COL_QUANTITY, COL_ACQUIRED, COL_NOTE = "数量", "配发日期", "备注"
@@ -109,7 +112,7 @@ def _identity(station_id: int, values: dict[str, Any]) -> tuple[Any, ...]:
     return (station_id, values[COL_KIND], values[COL_NAME], values[COL_SERIAL], values[COL_ACQUIRED])
 
 
-def validate(source: str | IO[bytes], *, acting_user: Any, name: str | None = None) -> list[dict[str, Any]]:
+def validate(source: str | IO[bytes], *, acting_user: User, name: str | None = None) -> list[dict[str, Any]]:
     """Every row as asset values (the station resolved); ImportRejected listing every problem."""
     acting_user.scope.require("asset.manage")
     header, rows = read_table(source, name=name)
@@ -170,7 +173,7 @@ def validate(source: str | IO[bytes], *, acting_user: Any, name: str | None = No
 
 
 @transaction.atomic
-def import_assets(source: str | IO[bytes], *, acting_user: Any, name: str | None = None) -> AssetImportSummary:
+def import_assets(source: str | IO[bytes], *, acting_user: User, name: str | None = None) -> AssetImportSummary:
     rows = validate(source, acting_user=acting_user, name=name)
     assets = [
         PublicAsset(

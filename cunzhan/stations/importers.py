@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -38,6 +38,9 @@ from cunzhan.stations.models import (
 )
 from cunzhan.stations.services import code_problem, region_problem
 from cunzhan.stations.units import unit_problem
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import _User as User  # settings.AUTH_USER_MODEL: accounts.User, a layer above
 
 # (header, key); the order is the template's
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -237,14 +240,14 @@ def _parse_history(reader: _RowReader, values: dict[str, Any]) -> None:
         )
 
 
-def validate(source: str | IO[bytes], *, acting_user, name: str | None = None) -> list[dict[str, Any]]:
+def validate(source: str | IO[bytes], *, acting_user: User, name: str | None = None) -> list[dict[str, Any]]:
     """Every row of the file as station values; ImportRejected listing every problem."""
     acting_user.scope.require("station.register")
     header, rows = read_table(source, name=name)
     return _validate_rows(header, rows, acting_user)
 
 
-def _validate_rows(header: list[str], rows: Any, acting_user) -> list[dict[str, Any]]:
+def _validate_rows(header: list[str], rows: Any, acting_user: User) -> list[dict[str, Any]]:
     positions = check_header(header, [h for h in HEADERS if h not in OPTIONAL_HEADERS])
     errors: list[CellError] = []
     parsed: list[tuple[int, dict[str, Any]]] = []
@@ -329,7 +332,7 @@ HISTORY_KEYS = ("status", "certified_on", "applied_on")
 
 
 @transaction.atomic
-def import_stations(source: str | IO[bytes], *, acting_user, name: str | None = None) -> ImportSummary:
+def import_stations(source: str | IO[bytes], *, acting_user: User, name: str | None = None) -> ImportSummary:
     """Validate the whole file, then create every station, its responsible person and its lifecycle
     event; a file imported before (the same SHA-256) is reported as such and changes nothing."""
     acting_user.scope.require("station.register")

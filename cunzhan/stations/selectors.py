@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from cunzhan.core.dates import local_date
+from cunzhan.regions.models import Level, Region
 from cunzhan.stations import lifecycle, norms
 from cunzhan.stations.models import (
     CERTIFIED_STATUSES,
@@ -42,6 +43,13 @@ def stations_for_user(user: User) -> QuerySet[Station]:
 
 def get_station_for_user_or_404(user: User, code: str) -> Station:
     return user.scope.get_or_404(stations_for_user(user), code=code)
+
+
+def station_counties_for_user(user: User) -> list[Region]:
+    """The counties that have stations in the user's scope, by code: what a page over several counties
+    offers or opens on when it is about the stations (registering a unit, the import template)."""
+    codes = stations_for_user(user).order_by().values("county_code").distinct()
+    return list(Region.objects.filter(level=Level.COUNTY, code__in=codes).order_by("code"))
 
 
 def station_counts_for_user(user: User) -> dict[str, int]:

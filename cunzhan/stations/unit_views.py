@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from cunzhan.core.concurrency import EditConflict
 from cunzhan.core.forms import apply_validation_error
-from cunzhan.regions.models import Level, Region
+from cunzhan.regions.selectors import ALL, county_for_user
 from cunzhan.stations import selectors, units
 from cunzhan.stations.forms import OperatingUnitForm, UnitDeactivateForm
 from cunzhan.stations.models import ENDED_STATUSES
@@ -49,25 +49,14 @@ def unit_detail(request, pk: int):
     return render(request, "stations/units/detail.html", context)
 
 
-def _county_for_new_unit(request) -> Region | None:
-    """The county office's own county; the administrator picks one (``?county=``)."""
-    code = request.user.scope.region_code or request.GET.get("county", "")
-    if len(code) < 6:
-        return None
-    county = Region.objects.filter(code=code[:6], level=Level.COUNTY).first()
-    if county is None or not request.user.scope.covers_region(county.code):
-        return None
-    return county
-
-
 @login_required
 def unit_create(request):
     user = request.user
     user.scope.require("operating_unit.manage")
-    county = _county_for_new_unit(request)
+    # the county office's own county; a user over several picks one (``?county=``)
+    county = county_for_user(user, request.GET.get("county"), several=ALL)
     if county is None:
-        codes = selectors.stations_for_user(user).order_by().values("county_code").distinct()
-        counties = Region.objects.filter(level=Level.COUNTY, code__in=codes).order_by("code")
+        counties = selectors.station_counties_for_user(user)
         return render(request, "stations/units/form.html", {"counties": counties, "title": _("登记运营单位")})
     stations = selectors.assignable_stations_for_user(user, county.code)
     form = OperatingUnitForm(request.POST or None, stations=stations)

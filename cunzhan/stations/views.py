@@ -17,7 +17,7 @@ from cunzhan.core.concurrency import EditConflict
 from cunzhan.core.forms import apply_validation_error
 from cunzhan.core.tabular import ImportRejected
 from cunzhan.regions.models import Level, Region
-from cunzhan.regions.selectors import ALL, county_for_user
+from cunzhan.regions.selectors import ALL, FIRST, county_for_user
 from cunzhan.stations import asset_import, exporters, import_template, importers, selectors, services
 from cunzhan.stations.forms import (
     AssetForm,
@@ -371,18 +371,15 @@ def station_import(request):
 def station_import_template(request):
     user = request.user
     user.scope.require("station.register")
-    county = county_for_user(user, request.GET.get("county"), several=ALL) or _first_county(user)
+    # over several counties and none named: the first county with stations in scope
+    county = county_for_user(user, request.GET.get("county"), several=ALL) or county_for_user(
+        user, several=FIRST, choices=selectors.station_counties_for_user(user)
+    )
 
     def write(target) -> None:
         import_template.write_template(target, user=user, county=county)
 
     return _xlsx_response(write, "服务站导入模板.xlsx")
-
-
-def _first_county(user) -> Region | None:
-    """For a user over several counties who named none: the county of the first station in scope."""
-    code = selectors.stations_for_user(user).order_by("code").values_list("county_code", flat=True).first()
-    return Region.objects.filter(code=code).first() if code else None
 
 
 @login_required
@@ -446,8 +443,7 @@ def zombie_list(request):
 def county_settings(request):
     user = request.user
     user.scope.require("county_settings.manage")
-    code = user.scope.region_code or request.GET.get("county", "")
-    county = Region.objects.filter(code=code, level=Level.COUNTY).first() if code else None
+    county = county_for_user(user, request.GET.get("county"), several=ALL)
     if county is None:  # a system administrator picks the county first
         counties = Region.objects.filter(level=Level.COUNTY, code__in=selectors.public_stations().values("county_code"))
         return render(request, "stations/settings.html", {"counties": counties})

@@ -70,7 +70,7 @@ class InspectionOut(Schema):
 
     @staticmethod
     def resolve_complete(obj) -> bool:
-        return services.is_complete(obj)
+        return selectors.is_complete(obj)
 
 
 class PhotoOut(Schema):

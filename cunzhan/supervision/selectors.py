@@ -102,6 +102,11 @@ def events_for_user(user: User) -> QuerySet[SupervisionEvent]:
     )
 
 
+def is_complete(inspection: Inspection) -> bool:
+    """Whether every item of the form is rated (a draft inspection may lack some)."""
+    return {r.key for r in inspection.ratings.all()} >= set(KEYS)
+
+
 def rating_rows(inspection: Inspection) -> list[dict]:
     """The sub-items in scheme order with the inspection's score and comment (None when unrated)."""
     given = {r.key: r for r in inspection.ratings.all()}

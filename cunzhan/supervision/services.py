@@ -257,10 +257,6 @@ def inspection_correct(*, acting_user: User, inspection: Inspection, reason: str
     return inspection_save(acting_user=acting_user, inspection=inspection, correction_reason=reason, **arguments)
 
 
-def is_complete(inspection: Inspection) -> bool:
-    return {r.key for r in inspection.ratings.all()} >= set(ITEMS_BY_KEY)
-
-
 @transaction.atomic
 def inspection_photo_add(
     *,

@@ -188,7 +188,7 @@ def inspection_detail(request, pk: int):
         {
             "inspection": inspection,
             "rows": selectors.rating_rows(inspection),
-            "complete": services.is_complete(inspection),
+            "complete": selectors.is_complete(inspection),
             "photos": inspection.photos.all(),
             "photo_form": PhotoForm(),
             "can_edit": can_edit,

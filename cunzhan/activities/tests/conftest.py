@@ -2,13 +2,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from cunzhan.activities import services
-
-SH = ZoneInfo("Asia/Shanghai")
+from cunzhan.core.dates import SHANGHAI as SH
 
 
 def at(*args) -> datetime:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -128,3 +129,16 @@ def test_an_operator_records_guidance_at_its_own_stations(world, client):
     client.force_login(world.keeper)
     assert send(client, "post", "/api/v1/activities/guidance", visit).status_code == 403
     assert GuidanceVisit.objects.count() == 1
+
+
+@pytest.mark.parametrize(("entered", "kept"), [("1.005", "1.01"), ("1.004", "1.00"), ("2.675", "2.68")])
+def test_a_sales_amount_with_more_places_is_rounded_half_up(world, client, activity, entered, kept):
+    client.force_login(world.keeper)
+    path = f"/api/v1/activities/marketing/{activity.pk}/stations/JX-0001/report"
+    answer = send(client, "put", path, {"orders": 1, "sales_amount": entered})
+    assert answer.status_code == 200 and answer.json()["sales_amount"] == kept
+    assert str(ActivityReport.objects.get().sales_amount) == kept
+    page = client.post(f"/activities/marketing/{activity.pk}/JX-0001/report/", {"orders": 2, "sales_amount": entered})
+    report = ActivityReport.objects.get()
+    assert page.status_code == 302 and (report.orders, str(report.sales_amount)) == (2, kept)  # the page's own
+    assert send(client, "put", path, {"orders": 1, "sales_amount": "abc"}).status_code == 422

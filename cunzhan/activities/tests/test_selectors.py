@@ -2,14 +2,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from cunzhan.activities import selectors, services
 from cunzhan.activities.models import AttendanceStatus as S
 from cunzhan.activities.models import ExamResult, GuidanceKind
 from cunzhan.activities.services import AttendanceLine
+from cunzhan.core.dates import SHANGHAI as SH
 
-SH = ZoneInfo("Asia/Shanghai")
 H1 = (date(2026, 1, 1), date(2026, 6, 30))
 
 

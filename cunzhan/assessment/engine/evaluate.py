@@ -21,6 +21,7 @@ SUPERVISION_MESSAGES = {
     "public_report": N_("经核实的群众举报 %(count)s 次，每次扣 %(per)s 分"),
     "leader_criticism_or_media": N_("受到县级以上领导批评或媒体曝光 %(count)s 次，每次扣 %(per)s 分"),
 }
+OTHER_SUPERVISION = N_("%(kind)s %(count)s 次，每次扣 %(per)s 分")
 
 
 @dataclass(frozen=True)
@@ -76,8 +77,10 @@ def assess_annual(scheme: Scheme, h1: PeriodResult, h2: PeriodResult, supervisio
         if count and kind in scheme.supervision:
             per = scheme.supervision[kind]
             deductions += per * count
-            message = SUPERVISION_MESSAGES.get(kind, kind + " %(count)s 次，每次扣 %(per)s 分")
-            lines.append(say(message, -(per * count), supervision.refs.get(kind, []), count=count, per=fmt(per)))
+            # a kind a county's scheme adds is named by its key, in a message still marked for translation
+            message = SUPERVISION_MESSAGES.get(kind, OTHER_SUPERVISION)
+            args = {"count": count, "per": fmt(per)} | ({} if kind in SUPERVISION_MESSAGES else {"kind": kind})
+            lines.append(say(message, -(per * count), supervision.refs.get(kind, []), **args))
     statuses = {h1.status, h2.status}
     if INCOMPLETE in statuses:
         return AnnualResult(supervision.station, INCOMPLETE, h1.total, h2.total, deductions, None, lines=tuple(lines))

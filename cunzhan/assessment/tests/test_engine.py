@@ -301,3 +301,20 @@ def test_more_absences_or_lapses_never_raise_a_score(f, field, more):
     before = assess_period(SCHEME, H1, f).total
     after = assess_period(SCHEME, H1, replace(f, **{field: getattr(f, field) + more})).total
     assert after <= before
+
+
+def test_a_supervision_kind_the_scheme_adds_explains_itself_in_the_pages_language():
+    """A county's scheme may deduct for a kind of its own: the line names it by its key, and its message
+    is marked for translation like the others (an English page reads English)."""
+    from django.utils import translation
+
+    from cunzhan.assessment.links import line_text
+
+    scheme = replace(SCHEME, supervision={**SCHEME.supervision, "late_meeting": D(2)})
+    h = assess_period(scheme, H1, lose(D(0)))
+    annual = assess_annual(scheme, h, h, SupervisionFacts("S1", {"late_meeting": 3}))
+    (line,) = annual.lines[1:]  # after the composite's own line
+    assert line.text == "late_meeting 3 次，每次扣 2 分" and line.points == D(-6)
+    stored = {"text": line.text, "message": line.message, "args": dict(line.args)}
+    with translation.override("en"):
+        assert line_text(stored) == "late_meeting: 3 time(s), 2 point(s) each"

@@ -113,8 +113,8 @@ def test_amounts_are_exact_decimals_with_two_places():
     assert parsing.parse_amount(0.1 + 0.2) == Decimal("0.30")  # formula noise is not a third place
     with pytest.raises(CellInvalid, match="负数"):
         parsing.parse_amount(-5)
-    with pytest.raises(CellInvalid, match="两位小数"):
-        parsing.parse_amount("1.005")
+    assert parsing.parse_amount("1.005") == Decimal("1.01")  # rounded half up to the fen, not refused
+    assert parsing.parse_amount("1.004") == Decimal("1.00") and parsing.parse_amount("2.675") == Decimal("2.68")
     with pytest.raises(CellInvalid, match="不是数字"):
         parsing.parse_amount("abc")
 

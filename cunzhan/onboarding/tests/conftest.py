@@ -3,15 +3,13 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 import xlsxwriter
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from cunzhan.core.dates import SHANGHAI as SH
 from cunzhan.stations.models import Station
-
-SH = ZoneInfo("Asia/Shanghai")
 
 REPORTS = ["站点编码", "报表类型", "统计期", "提交时间"]
 FAULTS = ["站点编码", "资产", "故障描述", "影响正常营业", "报修时间", "修复时间", "维修说明"]

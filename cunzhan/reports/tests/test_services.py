@@ -149,6 +149,22 @@ def test_corrections_keep_the_draft_and_the_reason(world):
 
 
 @pytest.mark.django_db
+def test_a_corrected_amount_is_rounded_half_up_to_the_fen(world):
+    purchase(world.station_keng, date(2025, 1, 5), amount="10.00")
+    with time_machine.travel(at(2025, 2, 2), tick=False):
+        report = services.report_obtain(station=world.station_keng, period=january(world))
+        report = services.report_correct(
+            acting_user=world.keeper,
+            report=report,
+            revision=0,
+            corrections={"purchase|化肥|拼多多": {"count": 1, "amount": "2.675", "reason": "金额填错"}},
+        )
+        report = services.report_submit(acting_user=world.keeper, report=report, revision=report.revision)
+    line = next(line for line in report.versions.get(number=1).data["lines"] if line["section"] == "purchase")
+    assert line["amount"] == "2.68"
+
+
+@pytest.mark.django_db
 def test_a_correction_after_submission_is_a_new_version_and_keeps_the_first_submission_time(world):
     purchase(world.station_keng, date(2025, 1, 5), amount="10.00")
     with time_machine.travel(at(2025, 2, 4, 9, 0), tick=False):

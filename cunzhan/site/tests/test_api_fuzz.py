@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 import schemathesis
@@ -34,9 +33,9 @@ from schemathesis import GenerationMode, checks
 from schemathesis.core.failures import FailureGroup
 
 from cunzhan.accounts.services import token_create
+from cunzhan.core.dates import SHANGHAI as SH
 from cunzhan.core.roles import Role
 
-SH = ZoneInfo("Asia/Shanghai")
 # generated requests per operation and role; CI's bound (≈ 2 minutes on the 2-core box). A deeper run:
 # API_FUZZ_EXAMPLES=50 .venv/bin/pytest cunzhan/core/tests/test_api_fuzz.py
 MAX_EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "3"))

@@ -220,3 +220,30 @@ def test_an_edit_does_not_undo_a_lifecycle_move_made_while_the_form_was_open(wor
     assert client.post("/stations/JX-0001/edit/", data).status_code == 302
     station = Station.objects.get(code="JX-0001")
     assert station.status == Status.RECTIFYING and station.opening_hours == "8:00-20:00"
+
+
+# -- the county a page is about: the one helper (regions.selectors.county_for_user) ----------------
+
+
+def _cells(response) -> str:
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    book = CalamineWorkbook.from_filelike(io.BytesIO(content))
+    return " ".join(str(c) for name in book.sheet_names for r in book.get_sheet_by_name(name).to_python() for c in r)
+
+
+def test_county_settings_open_on_the_users_own_county_whatever_is_asked(world, client):
+    client.force_login(world.county)
+    assert client.get("/stations/settings/?county=360734").context["county"].code == "610828"
+    client.force_login(world.admin)
+    assert "counties" in client.get("/stations/settings/").context  # the administrator picks one first
+    assert client.get("/stations/settings/?county=360734").context["county"].code == "360734"
+
+
+def test_the_import_template_is_the_asked_county_or_the_first_with_stations(world, client):
+    client.force_login(world.admin)
+    asked = _cells(client.get("/stations/import/template.xlsx?county=610828"))
+    assert "610828101201" in asked and "360734100201" not in asked
+    assert "360734100201" in _cells(client.get("/stations/import/template.xlsx"))
+    client.force_login(world.county)  # a county office's template is its own county's, whatever is asked
+    own = _cells(client.get("/stations/import/template.xlsx?county=360734"))
+    assert "610828101201" in own and "360734100201" not in own

@@ -2,15 +2,14 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from cunzhan.core.dates import SHANGHAI as SH
 from cunzhan.supervision.rating_items import RATING_ITEMS
 
-SH = ZoneInfo("Asia/Shanghai")
 WHEN = datetime(2026, 6, 20, 10, 30, tzinfo=SH)
 
 

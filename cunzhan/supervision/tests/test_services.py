@@ -11,7 +11,7 @@ from django.utils import timezone
 from cunzhan.core.late_entries import late_marks
 from cunzhan.core.models import PublishedPeriod
 from cunzhan.core.scoping import OutOfScope
-from cunzhan.supervision import services
+from cunzhan.supervision import selectors, services
 from cunzhan.supervision.models import ComplaintKind, EventKind, InspectionRating, VerificationStatus
 from cunzhan.supervision.rating_items import RATING_ITEMS
 from cunzhan.supervision.tests.conftest import SH, WHEN, full_marks
@@ -31,7 +31,7 @@ def inspect(world, ratings, user=None, **kw):
 
 def test_a_complete_inspection_with_full_marks(world):
     inspection = inspect(world, full_marks(), latitude=Decimal("38.02"), longitude=Decimal("110.49"))
-    assert services.is_complete(inspection)
+    assert selectors.is_complete(inspection)
     assert inspection.ratings.count() == len(RATING_ITEMS)
 
 
@@ -75,7 +75,7 @@ def test_empty_scores_leave_the_inspection_incomplete_and_can_be_filled_later(wo
     ratings = full_marks()
     ratings["item10_ledger"] = ("", "")
     inspection = inspect(world, ratings)
-    assert not services.is_complete(inspection)
+    assert not selectors.is_complete(inspection)
     services.inspection_save(
         acting_user=world.supervisor,
         inspection=inspection,
@@ -85,7 +85,7 @@ def test_empty_scores_leave_the_inspection_incomplete_and_can_be_filled_later(wo
         inspected_at=WHEN,
         ratings={"item10_ledger": ("5", "")},
     )
-    assert services.is_complete(inspection)
+    assert selectors.is_complete(inspection)
 
 
 def test_only_supervisors_in_the_township_and_the_county_office_inspect(world):

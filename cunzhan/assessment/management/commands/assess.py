@@ -15,16 +15,17 @@ from cunzhan.assessment.links import ref_label
 from cunzhan.assessment.models import SchemeVersion
 from cunzhan.assessment.selectors import current_published, scheme_for_county
 from cunzhan.assessment.whatif import compare, comparison_json, comparison_lines, read_scheme_file
+from cunzhan.core.money import format_score
 from cunzhan.regions.models import Level, Region
 
 
 def money(value) -> str | None:
-    return None if value is None else f"{value:.2f}"
+    return None if value is None else format_score(value)
 
 
 def line_json(line: Line) -> dict:
     """An explanation line as ``--explain`` prints it: its text, its points and the records behind it."""
-    return {"text": line.text, "points": f"{line.points:.2f}", "refs": [ref.as_dict() for ref in line.refs]}
+    return {"text": line.text, "points": format_score(line.points), "refs": [ref.as_dict() for ref in line.refs]}
 
 
 class Command(BaseCommand):
