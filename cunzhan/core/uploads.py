@@ -6,11 +6,17 @@ rows, when the file itself, what its archive declares it expands to, or its comp
 a limit; a sheet with too many rows is refused once its size is known, before its cells become Python
 objects. The zip reader of python-calamine refuses a member that inflates to more than the archive
 declares, so the declared sizes are the true ceiling. The limits are settings (``IMPORT_MAX_*``).
+
+The rows and columns of an .xlsx sheet are counted from its XML before python-calamine opens it
+(:func:`check_sheet`): calamine builds the whole sheet as one dense grid, so a 1.5 kB file with a single
+cell at row 1,000,000 (or column XFD) asks it for hundreds of MB, or more than the machine has. The scan
+streams the sheet's XML a chunk at a time, keeping only counters.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +37,7 @@ class Limits:
     max_unpacked_bytes: int
     max_ratio: int
     max_rows: int  # data rows, the header not counted
+    max_columns: int = 200
 
     @classmethod
     def from_settings(cls) -> Limits:
@@ -39,6 +46,7 @@ class Limits:
             max_unpacked_bytes=settings.IMPORT_MAX_UNPACKED_BYTES,
             max_ratio=settings.IMPORT_MAX_RATIO,
             max_rows=settings.IMPORT_MAX_ROWS,
+            max_columns=settings.IMPORT_MAX_COLUMNS,
         )
 
 
@@ -132,3 +140,112 @@ def check_rows(count: int, limits: Limits | None = None) -> None:
             _("表格有 %(rows)s 行数据，超过 %(max)s 行的上限，未读取。请分成几个文件导入。")
             % {"rows": f"{count:,}", "max": f"{limits.max_rows:,}"}
         )
+
+
+def check_columns(count: int, limits: Limits | None = None) -> None:
+    """FileRefused when a sheet is wider than the limit."""
+    limits = limits or Limits.from_settings()
+    if count > limits.max_columns:
+        raise FileRefused(
+            _("表格有 %(columns)s 列，超过 %(max)s 列的上限，未读取。请使用下载的模板，删去多余的列。")
+            % {"columns": f"{count:,}", "max": f"{limits.max_columns:,}"}
+        )
+
+
+# What the scan of a sheet's XML looks for: the number in r="12" (a row) and r="AB12" (a cell), and the
+# letters of a cell's r. Two plain findalls and C-level max/set: a regex match object per cell would
+# cost more than python-calamine's own parse. Row elements without a number are counted as well.
+REF_NUMBER = re.compile(rb'\sr="[A-Za-z]{0,10}(\d{1,10})"')
+REF_LETTERS = re.compile(rb'\sr="([A-Za-z]{1,10})\d')
+SCAN_CHUNK = 1024 * 1024
+# workbook.xml and its relationships are small; a part larger than this is not read for the sheet's name
+PART_READ_LIMIT = 1024 * 1024
+
+
+def check_sheet(source: str | Path | IO[bytes], limits: Limits | None = None) -> None:
+    """FileRefused when the first sheet of an .xlsx has more data rows or columns than the limits,
+    counted from its XML as python-calamine will see them: the highest row or cell number, or the number
+    of row elements when they carry none. Nothing is parsed into cells and memory stays flat; a broken
+    archive is left to the parser to report. Other files (.xls, .ods, CSV) are not scanned here."""
+    limits = limits or Limits.from_settings()
+    if not head_of(source).startswith(ZIP_MAGIC):
+        return
+    position = None if isinstance(source, str | Path) else source.tell()
+    try:
+        with zipfile.ZipFile(source) as archive:
+            member = _first_sheet(archive)
+            if member is None:
+                return
+            rows, columns = _sheet_extent(archive, member)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError, RuntimeError, NotImplementedError):
+        return  # not ours to word: the parser says the file is unreadable
+    finally:
+        if position is not None:
+            source.seek(position)
+    check_rows(rows - 1, limits)
+    check_columns(columns, limits)
+
+
+def _first_sheet(archive: zipfile.ZipFile) -> str | None:
+    """The member of the workbook's first sheet, as python-calamine picks it (the first <sheet> of
+    xl/workbook.xml through its relationship); the first worksheet member when that cannot be told."""
+    names = archive.namelist()
+    worksheets = sorted(n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml"))
+    try:
+        workbook = _read_part(archive, "xl/workbook.xml")
+        rels = _read_part(archive, "xl/_rels/workbook.xml.rels")
+        sheet = re.search(rb"<(?:\w+:)?sheet\b[^>]*?\sr:id=\"([^\"]+)\"", workbook)
+        if sheet:
+            for relationship in re.finditer(rb"<(?:\w+:)?Relationship\b[^>]*>", rels):
+                tag = relationship.group()
+                rid = re.search(rb"\sId=\"([^\"]+)\"", tag)
+                target = re.search(rb"\sTarget=\"([^\"]+)\"", tag)
+                if rid and target and rid.group(1) == sheet.group(1):
+                    path = target.group(1).decode("utf-8", "replace")
+                    path = path.lstrip("/") if path.startswith("/") else "xl/" + path
+                    if path in names:
+                        return path
+    except KeyError:
+        pass
+    return worksheets[0] if worksheets else None
+
+
+def _read_part(archive: zipfile.ZipFile, name: str) -> bytes:
+    with archive.open(name) as part:
+        return part.read(PART_READ_LIMIT)
+
+
+def _sheet_extent(archive: zipfile.ZipFile, member: str) -> tuple[int, int]:
+    """(rows, columns) of the sheet: the highest row number and column seen, streamed."""
+    rows = tags = columns = 0
+    letters: set[bytes] = set()
+    carry = b""
+    with archive.open(member) as sheet:
+        while chunk := sheet.read(SCAN_CHUNK):
+            text = carry + chunk
+            cut = text.rfind(b"<")  # a tag is never split: the part from the last "<" waits for the next chunk
+            if cut <= 0:
+                carry = text
+                continue
+            text, carry = text[:cut], text[cut:]
+            rows, tags = _count(text, rows, tags, letters)
+    rows, tags = _count(carry, rows, tags, letters)
+    for column in letters:
+        columns = max(columns, _column_number(column.upper()))
+    return max(rows, tags), columns
+
+
+def _count(text: bytes, rows: int, tags: int, letters: set[bytes]) -> tuple[int, int]:
+    tags += text.count(b"<row") + text.count(b":row ") + text.count(b":row>")  # <row …>, <x:row …>
+    numbers = REF_NUMBER.findall(text)
+    if numbers:
+        rows = max(rows, max(map(int, numbers)))
+    letters.update(set(REF_LETTERS.findall(text)))
+    return rows, tags
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - ord("A") + 1
+    return number
