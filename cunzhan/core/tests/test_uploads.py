@@ -54,6 +54,47 @@ def far_cell_xlsx(ref: str, row: int, *, dimension: bool = True) -> bytes:
     return buffer.getvalue()
 
 
+ODS_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body>'
+    '<office:spreadsheet><table:table table:name="Sheet1">'
+)
+ODS_TAIL = "</table:table></office:spreadsheet></office:body></office:document-content>"
+ODS_MANIFEST = (
+    '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+    'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry '
+    'manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+    '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>'
+)
+
+
+def ods_cell(value: str = "", repeat: int = 1) -> str:
+    repeated = f' table:number-columns-repeated="{repeat}"' if repeat > 1 else ""
+    if not value:
+        return f"<table:table-cell{repeated}/>"
+    return f'<table:table-cell{repeated} office:value-type="string"><text:p>{value}</text:p></table:table-cell>'
+
+
+def ods_row(cells: str, repeat: int = 1) -> str:
+    repeated = f' table:number-rows-repeated="{repeat}"' if repeat > 1 else ""
+    return f"<table:table-row{repeated}>{cells}</table:table-row>"
+
+
+def ods_of(*rows: str) -> bytes:
+    """An OpenDocument spreadsheet of these rows (ods_row): a row or cell may stand for many."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", ODS_HEAD + "".join(rows) + ODS_TAIL)
+        archive.writestr("META-INF/manifest.xml", ODS_MANIFEST)
+    return buffer.getvalue()
+
+
+HEADER_ROW = ods_row(ods_cell("站点编码") + ods_cell("日期"))
+
+
 def refusal(data: bytes, name: str = "file.xlsx") -> str:
     with pytest.raises(ImportRejected) as caught:
         _header, rows = read_table(io.BytesIO(data), name=name)
@@ -104,19 +145,42 @@ def test_a_tiny_file_with_a_cell_far_right_is_refused_before_calamine_opens_it(c
     assert "表格有 16,384 列，超过 200 列的上限" in message
 
 
+def test_an_ods_declaring_a_million_filled_rows_is_refused_before_calamine_opens_it(calamine_not_called):
+    data = ods_of(HEADER_ROW, ods_row(ods_cell("JX-0001") + ods_cell("2025-03-01"), repeat=1_000_000))
+    assert len(data) < 2_000
+    assert "表格有 1,000,000 行数据，超过 250,000 行的上限" in refusal(data, "file.ods")
+
+
+def test_an_ods_declaring_a_wide_filled_row_is_refused_before_calamine_opens_it(calamine_not_called):
+    data = ods_of(HEADER_ROW, ods_row(ods_cell("JX-0001", repeat=300)))
+    assert "表格有 300 列，超过 200 列的上限" in refusal(data, "file.ods")
+
+
+def test_an_ods_as_libreoffice_saves_it_reads_with_its_empty_rest_of_the_sheet():
+    """LibreOffice writes the sheet's unused rest as repeated empty rows and cells: not data."""
+    data = ods_of(
+        ods_row(ods_cell("站点编码") + ods_cell("日期") + ods_cell(repeat=1022)),
+        ods_row(ods_cell("JX-0001") + ods_cell("2025-03-01") + ods_cell(repeat=1022), repeat=2),
+        ods_row(ods_cell(repeat=1024), repeat=1_048_573),
+    )
+    header, rows = read_table(io.BytesIO(data), name="file.ods")
+    assert header[:2] == ["站点编码", "日期"] and [r[:2] for r in rows] == [["JX-0001", "2025-03-01"]] * 2
+
+
 def test_a_good_workbook_still_reads():
     header, rows = read_table(io.BytesIO(xlsx_of(PURCHASE_HEADER, [PURCHASE_ROW] * 30)), name="good.xlsx")
     assert header == PURCHASE_HEADER and len(list(rows)) == 30
 
 
 def test_the_far_cell_files_leave_memory_flat(tmp_path):
-    """In a fresh interpreter: python-calamine would hold a 1,000,000 × 2 grid for the first file (some
-    hundreds of MB) and abort the process for the second (a grid 16,384 columns wide); both are refused
-    with the memory of reading a small file."""
+    """In a fresh interpreter: python-calamine would hold a 1,000,000 × 26 grid for the first file (some
+    hundreds of MB), abort the process for the second (a grid 16,384 columns wide) and grow to 2.5 GB for
+    the .ods of 1,000,000 repeated rows; each is refused with the memory of reading a small file."""
     files = {
         "small": xlsx_of(PURCHASE_HEADER, [PURCHASE_ROW] * 30),
         "far-down": far_cell_xlsx("Z1000000", 1_000_000, dimension=False),
         "far-right": far_cell_xlsx("XFD200000", 200_000),  # within the row limit
+        "ods-rows": ods_of(HEADER_ROW, ods_row(ods_cell("JX-0001") * 20, repeat=1_000_000)),
     }
     probe = """
 import resource, sys, django
@@ -131,7 +195,7 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, outcome)
 """
     seen: dict[str, tuple[int, str]] = {}
     for name, data in files.items():
-        path = Path(tmp_path / f"{name}.xlsx")
+        path = Path(tmp_path / f"{name}.{'ods' if name.startswith('ods') else 'xlsx'}")
         path.write_bytes(data)
         env = {"DJANGO_SETTINGS_MODULE": "cunzhan.settings_test", "PATH": "/usr/bin:/bin"}
         run = subprocess.run(
@@ -143,5 +207,6 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, outcome)
     assert seen["small"][1] == "read 30 rows"
     assert "超过 250,000 行的上限" in seen["far-down"][1]
     assert "超过 200 列的上限" in seen["far-right"][1]
-    for name in ("far-down", "far-right"):
+    assert "超过 250,000 行的上限" in seen["ods-rows"][1]
+    for name in ("far-down", "far-right", "ods-rows"):
         assert seen[name][0] - seen["small"][0] < 50 * 1024, name  # kB
