@@ -20,6 +20,7 @@ from cunzhan.accounts import importers, selectors, services
 from cunzhan.accounts.models import User
 from cunzhan.core.concurrency import ConflictOut, EditConflict
 from cunzhan.core.roles import Role
+from cunzhan.core.scoping import OutOfScope
 from cunzhan.core.tabular import ImportRejected
 from cunzhan.regions.models import Region
 from cunzhan.regions.selectors import county_for_user
@@ -185,10 +186,14 @@ def create_user(request, payload: UserIn):
         station=station,
         phone=payload.phone,
     )
-    if payload.password:
-        user = services.user_create(acting_user=actor, password=payload.password, **vars(account))
-        return Reply(201, _created(user, None))
-    ((user, password),) = services.user_create_many(acting_user=actor, accounts=[account])
+    try:
+        if payload.password:
+            user = services.user_create(acting_user=actor, password=payload.password, **vars(account))
+            return Reply(201, _created(user, None))
+        ((user, password),) = services.user_create_many(acting_user=actor, accounts=[account])
+    except OutOfScope:
+        # a region the client named that lies outside the scope: a wrong field, as a station or unit is
+        raise ValidationError({"region": _("只能管理本辖区内的账号。")}) from None
     return Reply(201, _created(user, password))
 
 

@@ -24,6 +24,7 @@ from cunzhan.accounts.validators import mobile_problem
 from cunzhan.core.audit import acting, log_event
 from cunzhan.core.concurrency import EditConflict
 from cunzhan.core.roles import GRANTABLE, Role
+from cunzhan.core.scoping import OutOfScope
 from cunzhan.regions.models import Level, Region
 from cunzhan.stations.models import OperatingUnit, Station
 
@@ -56,11 +57,26 @@ def _binding(
 
 
 def _check_grant(actor: User, role: Role, region: Region | None) -> None:
+    """ValidationError when the actor may not grant the role; OutOfScope when the account's region lies
+    outside the actor's scope (for them it does not exist, as everywhere else)."""
     actor_role = Role(actor.role)
     if role not in GRANTABLE.get(actor_role, frozenset()):
         raise ValidationError({"role": _("您无权创建或修改“%(role)s”角色的账号。") % {"role": role.label}})
-    if actor_role != Role.ADMIN and (region is None or not actor.scope.covers_region(region.code)):
+    if actor_role == Role.ADMIN:
+        return
+    if region is None:
         raise ValidationError({"region": _("只能管理本辖区内的账号。")})
+    if not actor.scope.covers_region(region.code):
+        raise OutOfScope(_("账号不存在或不在您的管辖范围内。"))
+
+
+def _require_account(actor: User, user: User) -> None:
+    """OutOfScope unless the existing account lies inside the actor's scope: checked before anything
+    else about it, so that the answer says nothing of an account the actor cannot see."""
+    if Role(actor.role) == Role.ADMIN:
+        return
+    if user.region_id is None or not actor.scope.covers_region(user.region_id):
+        raise OutOfScope(_("账号不存在或不在您的管辖范围内。"))
 
 
 def _check_phone(phone: str) -> None:
@@ -200,6 +216,7 @@ def user_update(
     version the editor read: when the account's details were saved since, EditConflict and nothing is
     saved (the API's PATCH gives it; activating and deactivating are actions, not edits, and need none)."""
     acting_user.scope.require("user.manage")
+    _require_account(acting_user, user)
     _check_grant(acting_user, Role(user.role), user.region)
     if is_active is False and user.pk == acting_user.pk:
         raise ValidationError(_("不能停用自己的账号。"))
@@ -228,6 +245,7 @@ def user_reset_password(*, acting_user: User, user: User, new_password: str | No
     login; revokes the user's API tokens. Returns the password: shown once, kept nowhere. An account
     manager's own password is changed, not reset (a reset would lock them out of the API at once)."""
     acting_user.scope.require("user.manage")
+    _require_account(acting_user, user)
     _check_grant(acting_user, Role(user.role), user.region)
     if user.pk == acting_user.pk:
         raise ValidationError(_("不能重置自己的密码，请在“修改密码”页面修改。"))
@@ -264,6 +282,7 @@ def password_change(*, user: User, old_password: str, new_password: str) -> None
 def user_unlock(*, acting_user: User, user: User) -> int:
     """Lift a login lockout before its 15 minutes are up."""
     acting_user.scope.require("user.manage")
+    _require_account(acting_user, user)
     _check_grant(acting_user, Role(user.role), user.region)
     count = axes_reset(username=user.username)
     log_event(actor=acting_user, obj=user, message="unlock", data={"attempts_cleared": count})
@@ -289,8 +308,11 @@ def token_create(*, user: User, name: str, expires_at: datetime | None = None) -
 
 @transaction.atomic
 def token_revoke(*, user: User, token: ApiToken) -> None:
+    """Revoke a token: one's own, or as an account manager one of an account inside one's scope (an
+    account of another county is OutOfScope, as if it did not exist)."""
     if token.user_id != user.pk:
         user.scope.require("user.manage")
+        _require_account(user, token.user)
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         with acting(user):

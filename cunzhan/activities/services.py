@@ -52,10 +52,10 @@ def _require_county(user: User, county: Region) -> None:
 
 def _require_organiser(user: User, event: Training | MarketingActivity) -> None:
     """An operating unit changes only its own events; the county office those of its county."""
+    user.scope.require_region(event.county_id)  # first: another county's event does not exist for them
     role = Role(user.role)
     if role == Role.OPERATOR and event.operating_unit_id != user.operating_unit_id:
         raise PermissionDenied(_("只能修改本运营单位组织的活动。"))
-    user.scope.require_region(event.county_id)
 
 
 def _stations_in_county(user: User, county: Region, stations: Iterable[Station]) -> list[Station]:

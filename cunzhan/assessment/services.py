@@ -201,6 +201,7 @@ def assessment_compute_many(
 @transaction.atomic
 def assessment_submit_review(*, acting_user: User, assessment: Assessment) -> Assessment:
     acting_user.scope.require("assessment.manage")
+    _require_county(acting_user, assessment.county)
     if assessment.status != Status.DRAFT:
         raise ValidationError(_("只有草稿可以提交审核。"))
     assessment.status = Status.REVIEW
@@ -313,6 +314,7 @@ def rectification_order(
     from cunzhan.stations.services import station_transition
 
     acting_user.scope.require("assessment.publish")
+    acting_user.scope.require_station(result.station)  # before anything about it is told
     if result.assessment.status != Status.PUBLISHED or result.grade != "不合格":
         raise ValidationError(_("只能对已发布考核中不合格的服务站下达整改。"))
     if Rectification.objects.filter(station=result.station, outcome=RectificationOutcome.OPEN).exists():
@@ -348,6 +350,7 @@ def rectification_close(
     from cunzhan.stations.services import station_transition
 
     acting_user.scope.require("assessment.publish")
+    acting_user.scope.require_station(rectification.station)  # before anything about it is told
     if rectification.outcome != RectificationOutcome.OPEN:
         raise ValidationError(_("该整改已结束。"))
     if not note.strip():

@@ -156,13 +156,13 @@ class Scope:
         try:
             return self.filter(queryset).get(**lookup)
         except ObjectDoesNotExist:  # the queryset's model's DoesNotExist
-            raise Http404(_("未找到，或不在您的管辖范围内。")) from None
+            raise OutOfScope(_("未找到，或不在您的管辖范围内。")) from None
 
     def exists_or_404(self, queryset: QuerySet, **lookup: Any) -> None:
         """:meth:`get_or_404` for a caller that holds the row already and only needs to know it is in
         scope: one EXISTS, without reading and building the row again."""
         if not self.filter(queryset).filter(**lookup).exists():
-            raise Http404(_("未找到，或不在您的管辖范围内。"))
+            raise OutOfScope(_("未找到，或不在您的管辖范围内。"))
 
     def covers_station(self, station: Any) -> bool:
         """What :meth:`filter` decides for a station, from the station already read: no query. The

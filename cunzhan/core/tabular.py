@@ -15,7 +15,7 @@ import xlsxwriter
 from django.utils.translation import gettext as _
 from python_calamine import CalamineWorkbook
 
-from cunzhan.core.uploads import FileRefused, Limits, check_file, check_rows, is_spreadsheet, size_of
+from cunzhan.core.uploads import FileRefused, Limits, check_file, check_rows, check_sheet, is_spreadsheet, size_of
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 # The first cell of a template's explanation row (cunzhan.core.import_templates): read as a blank row
@@ -122,6 +122,7 @@ def unreadable_message() -> str:
 
 
 def _spreadsheet_rows(source: str | Path | IO[bytes], limits: Limits) -> Iterator[list[Any]]:
+    check_sheet(source, limits)  # an .xlsx: its rows and columns counted before calamine builds the grid
     if isinstance(source, str | Path):
         book = CalamineWorkbook.from_path(str(source))
     else:
@@ -129,7 +130,7 @@ def _spreadsheet_rows(source: str | Path | IO[bytes], limits: Limits) -> Iterato
     if not book.sheet_names:
         raise FileRefused(_("文件中没有工作表"))
     sheet = book.get_sheet_by_index(0)
-    check_rows(sheet.height - 1, limits)  # before the cells become Python objects
+    check_rows(sheet.height - 1, limits)  # .xls, .ods: before the cells become Python objects
     return iter(sheet.to_python(skip_empty_area=False))
 
 

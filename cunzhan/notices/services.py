@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings as django_settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -23,6 +23,7 @@ from cunzhan.core import dates
 from cunzhan.core.audit import acting, log_event
 from cunzhan.core.bulk import insert_ignoring_conflicts
 from cunzhan.core.roles import Role
+from cunzhan.core.scoping import OutOfScope
 from cunzhan.notices import channels
 from cunzhan.notices.models import Channel, Delivery, DeliveryStatus, Notice, NoticeKind, ReminderSettings
 from cunzhan.notices.rules import Candidate, Moment, candidates
@@ -286,8 +287,8 @@ def report_chase(
 
 
 def notice_mark_read(*, acting_user: User, notice: Notice, now: datetime | None = None) -> Notice:
-    if notice.recipient_id != acting_user.pk:
-        raise PermissionDenied(_("只能标记自己的通知。"))
+    if notice.recipient_id != acting_user.pk:  # another's notice does not exist for them (404, not 403)
+        raise OutOfScope(_("通知不存在或不在您的管辖范围内。"))
     if notice.read_at is None:
         notice.read_at = now or timezone.now()
         Notice.objects.filter(pk=notice.pk, read_at__isnull=True).update(read_at=notice.read_at)

@@ -3,6 +3,7 @@ them — the county office (or the administrator, naming the county) sends a fil
 
 # No "from __future__ import annotations": django-ninja reads the parameter annotations at run time.
 from django.http import Http404, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema
 from ninja import Status as Reply
 from ninja.files import UploadedFile
@@ -34,6 +35,13 @@ class HistoryRejectedOut(Schema):
     errors: list[HistoryCellErrorOut]
 
 
+def unknown_kind(kind: str) -> str:
+    return _("未知的历史数据类型：%(kind)s（可为：%(kinds)s）") % {
+        "kind": kind[:40],
+        "kinds": "、".join(HistoryKind.values),
+    }
+
+
 @router.post(
     "/{kind}",
     response={200: HistoryOut, 422: HistoryRejectedOut},
@@ -42,7 +50,7 @@ class HistoryRejectedOut(Schema):
 )
 def import_history(request, kind: str, file: File[UploadedFile], county: Form[str] = ""):
     if kind not in HistoryKind.values:
-        return Reply(422, {"detail": f"未知的历史数据类型：{kind}", "errors": []})
+        return Reply(422, {"detail": unknown_kind(kind), "errors": []})
     region = county_for_user(request.user, county or None) if county else None
     try:
         outcome = services.history_import(
@@ -52,7 +60,7 @@ def import_history(request, kind: str, file: File[UploadedFile], county: Form[st
         return Reply(
             422,
             {
-                "detail": f"文件有 {len(exc.errors)} 处错误，未保存任何数据",
+                "detail": _("文件有 %(n)d 处错误，未保存任何数据") % {"n": len(exc.errors)},
                 "errors": [{"row": e.row, "column": e.column, "message": e.message} for e in exc.errors],
             },
         )
@@ -71,7 +79,7 @@ def import_history(request, kind: str, file: File[UploadedFile], county: Form[st
 @router.get("/{kind}/template", summary="历史数据导入模板（.xlsx，示例用本县的站点编码）")
 def history_template(request, kind: str, county: str = ""):
     if kind not in HistoryKind.values:
-        raise Http404(f"未知的历史数据类型：{kind}")
+        raise Http404(unknown_kind(kind))
     region = county_for_user(request.user, county) if county else None
     response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     exporters.write_template(response, user=request.user, kind=kind, county=region)

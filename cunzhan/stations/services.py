@@ -133,6 +133,7 @@ def station_register(
 ) -> Station:
     """Register a station as 申请 (applied); the norms are checked on its page, not here."""
     acting_user.scope.require("station.register")
+    acting_user.scope.require_region(region.code)  # a region outside the scope does not exist for them
     code = (code or "").strip()
     errors: dict[str, str] = {}
     if problem := code_problem(code):

@@ -4,7 +4,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from cunzhan.accounts import services
+from cunzhan.accounts.models import User
 from cunzhan.core.roles import Role
+from cunzhan.core.scoping import OutOfScope
 
 
 def create(world, actor, **kwargs):
@@ -25,10 +27,12 @@ def test_a_keeper_needs_a_station_and_a_supervisor_a_township(world):
 
 
 def test_a_county_office_cannot_create_accounts_outside_its_county(world):
-    with pytest.raises(ValidationError, match="本辖区"):
+    """Outside the scope is not found, as for every service (test_out_of_scope)."""
+    with pytest.raises(OutOfScope, match="管辖范围"):
         create(world, world.county, role=Role.SUPERVISOR, region=world.regions["360734100"])
-    with pytest.raises(ValidationError, match="本辖区"):
+    with pytest.raises(OutOfScope, match="管辖范围"):
         create(world, world.county, role=Role.KEEPER, station=world.station_xunwu)
+    assert not User.objects.filter(username="u1").exists()
 
 
 def test_a_county_office_cannot_create_viewers_or_administrators(world):

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
 import gzip
+import io
+import re
 
 import pytest
+import xlsxwriter
 from django.core.management import CommandError, call_command
+from django.test import override_settings
 
 from cunzhan.regions.importers import RegionImportError, import_regions
 from cunzhan.regions.models import Level, Region
@@ -72,3 +76,76 @@ def test_a_file_without_the_columns_is_refused(tmp_path):
     path.write_text("代码,名称\n42,湖北省\n", encoding="utf-8")
     with pytest.raises(RegionImportError, match="code 和 name"):
         import_regions(path)
+
+
+# -- hostile and malformed files ------------------------------------------------------------------
+
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+LEAKS = re.compile(r"Traceback|Error|codec|gzipped|zlib|Errno|field larger|line contains|such file", re.I)
+
+
+def _gzip_bomb(unpacked: int) -> bytes:
+    buffer = io.BytesIO()
+    with gzip.GzipFile(fileobj=buffer, mode="wb", compresslevel=9) as archive:
+        archive.write(b"code,name\n")
+        block = b"0" * 1024 * 1024
+        for _ in range(unpacked // len(block)):
+            archive.write(block)
+    return buffer.getvalue()
+
+
+def _xlsx() -> bytes:
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer)
+    book.add_worksheet().write_row(0, 0, ["code", "name"])
+    book.close()
+    return buffer.getvalue()
+
+
+HOSTILE = [
+    # (file name, bytes or None for no file, fragment of the message, settings)
+    ("bomb.csv.gz", _gzip_bomb(8 << 20), "解压后超过 4 MB 的上限", {"IMPORT_MAX_UNPACKED_BYTES": 4 << 20}),
+    ("truncated.csv.gz", gzip.compress("code,name\n42,湖北省\n".encode() * 100)[:40], "gzip 压缩文件已损坏", {}),
+    ("huge-cell.csv", b"code,name\n42," + "长".encode() * 200_000 + b"\n", "超过 131,072 个字符", {}),
+    ("huge-header.csv", b"code," + b"n" * 200_000 + b"\n42,x\n", "超过 131,072 个字符", {}),
+    ("junk.csv", bytes(range(256)) * 16, "二进制内容", {}),
+    ("wrong-encoding.csv", b"code,name\n42,\xff\xfe\xff\n", "编码无法识别", {}),
+    ("regions.xlsx", _xlsx(), "这是 Excel 表格", {}),
+    ("too-big.csv", b"code,name\n" + "42,湖北省\n".encode() * 2000, "超过 9.8 KB 的上限", {"IMPORT_MAX_BYTES": 10_000}),
+    ("empty.csv", b"", "code 和 name", {}),
+    ("missing.csv", None, "找不到文件", {}),
+    ("many-bad-rows.csv", b"code,name\n" + b"x,y\n" * 500, "还有 450 处错误未列出", {}),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "data", "says", "limits"), HOSTILE, ids=[h[0] for h in HOSTILE])
+def test_a_hostile_or_malformed_file_is_refused_in_chinese_and_saves_nothing(tmp_path, name, data, says, limits):
+    path = tmp_path / name
+    if data is not None:
+        path.write_bytes(data)
+    with override_settings(**limits), pytest.raises(CommandError) as refused:
+        call_command("import_regions", str(path))
+    message = str(refused.value)
+    assert says in message
+    assert CHINESE.search(message) and not LEAKS.search(message), message
+    assert len(message) < 5_000  # a wrong file is named in a few lines, not echoed back
+    assert Region.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_gbk_file_as_excel_saves_it_imports(tmp_path):
+    path = tmp_path / "gbk.csv"
+    path.write_bytes("code,name\r\n42,湖北省\r\n4201,武汉市\r\n".encode("gbk"))
+    call_command("import_regions", str(path))
+    assert Region.objects.get(code="4201").name == "武汉市"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("only", "says"), [("abc", "--only 须为"), ("429999", "文件中没有区划 429999")])
+def test_a_wrong_only_is_refused_not_imported_as_nothing(tmp_path, only, says):
+    path = tmp_path / "hubei.csv"
+    path.write_text("code,name\n42,湖北省\n4201,武汉市\n", encoding="utf-8")
+    with pytest.raises(CommandError, match=says):
+        call_command("import_regions", str(path), "--only", only)
+    assert Region.objects.count() == 0

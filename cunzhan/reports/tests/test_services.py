@@ -203,7 +203,7 @@ def test_only_the_keeper_of_the_station_submits(world):
         dian = services.report_obtain(station=world.station_dian, period=january(world))
         with pytest.raises(Exception) as hidden:
             services.report_submit(acting_user=world.keeper, report=dian, revision=0)
-        assert hidden.typename == "Http404"
+        assert hidden.typename == "OutOfScope"  # a 404: another station's report does not exist for them
 
 
 @pytest.mark.django_db
