@@ -269,7 +269,6 @@ REGISTRY: dict[str, Case] = {
     "notices.reminder_settings_update": lambda w, x: partial(notices.reminder_settings_update,
         acting_user=w.county, county=x.county),
     # onboarding
-    "onboarding.history_county": lambda w, x: partial(onboarding.history_county, w.county, x.county),
     "onboarding.history_import": lambda w, x: partial(onboarding.history_import,
         acting_user=w.county, kind="attendance", source=io.BytesIO(b"a,b\r\n1,2\r\n"), name="a.csv",
         county=x.county),
