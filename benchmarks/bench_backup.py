@@ -13,6 +13,10 @@ test's entries; ``cunzhan_bench_province`` the province). The script
 4. takes the restored database's fingerprint and compares it table by table;
 5. prints each step's time, the file's size, the rows compared and OK or MISMATCH, and drops the scratch
    database and the file (``--keep`` keeps them).
+
+The load average is printed before and after; the step times are marked NOISY when it was above 2 (the
+row comparison is a check of correctness and stands whatever the load). A small check: any small
+database, e.g. ``cz_…_dash50`` made by ``BENCH_STATIONS=50 bench_dashboard.py``.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from _common import ensure_database, setup_django  # noqa: E402  (benchmarks/ is on sys.path)
+from _common import LoadGuard, ensure_database, setup_django  # noqa: E402  (benchmarks/ is on sys.path)
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/cunzhan_bench_load"
 
@@ -38,6 +42,7 @@ def main() -> None:
     url = os.environ.get("DATABASE_URL", DEFAULT_URL)
     if not url.startswith("postgres"):
         raise SystemExit("bench_backup.py measures PostgreSQL; SQLite's round trip is in core/tests/test_backup.py")
+    guard = LoadGuard()
     ensure_database(url)
     setup_django(url)
 
@@ -86,6 +91,8 @@ def main() -> None:
     for table in different:
         print(f"  {table}: {before.get(table)} → {after.get(table)}")
     print(f"\n{'OK      ' if not different else 'MISMATCH'} the restore has the same rows as the database")
+    guard.finish()
+    print("step times: NOISY (taken on a busy machine)" if guard.noisy else "step times: from a quiet machine")
     sys.exit(1 if different else 0)
 
 

@@ -28,14 +28,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from _common import LoadGuard  # noqa: E402  (benchmarks/ is on sys.path)
+
 STATIONS = int(os.environ.get("BENCH_STATIONS", "300"))
 REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
 GENERATED_COUNTY = "610824"  # 靖边县: not a demo county
 SHARE_TARGET = 0.05  # the stated share of untouched stations a flag may fall on
-
-
-def load() -> float:
-    return os.getloadavg()[0]
 
 
 def setup(url: str, *, keep: bool) -> None:
@@ -101,7 +99,7 @@ def main() -> None:
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
         sys.exit("DATABASE_URL=postgres://… is required (the benchmark measures the partitioned ledgers)")
-    before = load()
+    guard = LoadGuard()
     reuse = bool(os.environ.get("BENCH_REUSE"))
     setup(url, keep=reuse)
     from django.utils import timezone
@@ -184,13 +182,12 @@ def main() -> None:
                 share = len(hits) / len(demo)
                 print(f"  {county} {year} {half}: {len(hits)} of {len(demo)} stations flagged = {share:.1%} {what}")
 
-    after = load()
+    guard.finish()
     print(
         f"\nall flags of the generated county, H1 2025: best {min(timings) * 1000:.0f} ms of {REPEAT} "
         f"({', '.join(f'{t * 1000:.0f}' for t in timings)} ms); one station: {single * 1000:.0f} ms"
     )
-    noisy = " NOISY" if max(before, after) > 2 else ""
-    print(f"load average before {before:.2f}, after {after:.2f}{noisy}")
+    print(f"  timings: {'NOISY (a busy machine)' if guard.noisy else 'from a quiet machine'}")
     print("RESULT:", "every planted pattern flagged" if found_all else "MISSED a planted pattern")
 
 

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import csv
 import io
+import queue
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -238,7 +241,9 @@ def write_xlsx(
     sheet: str = "Sheet1",
     widths: Sequence[int] | None = None,
 ) -> None:
-    """Write one sheet in constant memory: rows are streamed, never held."""
+    """Write one sheet in constant memory: rows are streamed, never held (a cell that is None is left
+    empty, as xlsxwriter writes None). A writer thread stores the rows in the sheet while this one reads
+    and builds the next ones (:func:`_write_rows`)."""
     book = workbook(
         target,
         constant_memory=True,
@@ -252,9 +257,47 @@ def write_xlsx(
         ws.write_string(0, col, str(title), bold)
         ws.set_column(col, col, (widths[col] if widths else max(10, len(str(title)) * 2 + 2)))
     ws.freeze_panes(1, 0)
-    for r, row in enumerate(rows, start=1):
-        ws.write_row(r, 0, ["" if v is None else v for v in row])
+    _write_rows(ws, rows)
     book.close()
+
+
+# rows handed to the writer thread at a time, and chunks waiting for it at most (bounded memory)
+WRITE_CHUNK_ROWS = 2000
+WRITE_QUEUE_CHUNKS = 4
+
+
+def _write_rows(ws: Any, rows: Iterable[Sequence[Any]]) -> None:
+    """Write ``rows`` from the sheet's second row on. A thread writes them (plain values only: it runs no
+    query and no translation) while this thread takes the next chunk from ``rows`` — typically a database
+    cursor, whose waits for the server then overlap with xlsxwriter's work. An error on either side ends
+    both and is raised here."""
+    chunks: queue.Queue[list[Sequence[Any]] | None] = queue.Queue(maxsize=WRITE_QUEUE_CHUNKS)
+    failed: list[BaseException] = []
+
+    def writer() -> None:
+        write_row = ws.write_row
+        r = 1
+        try:
+            while (chunk := chunks.get()) is not None:
+                for row in chunk:
+                    write_row(r, 0, row)
+                    r += 1
+        except BaseException as exc:  # handed to the reading thread
+            failed.append(exc)
+            while chunks.get() is not None:  # let the reader finish putting
+                pass
+
+    thread = threading.Thread(target=writer, name="xlsx-writer", daemon=True)
+    thread.start()
+    source = iter(rows)
+    try:
+        while not failed and (chunk := list(islice(source, WRITE_CHUNK_ROWS))):
+            chunks.put(chunk)
+    finally:
+        chunks.put(None)
+        thread.join()
+    if failed:
+        raise failed[0]
 
 
 def write_csv(target: IO[str], header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:

@@ -6,7 +6,7 @@ and for the county office when it records a reason (written to the operation log
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO, TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,7 +19,7 @@ from cunzhan.core.dates import SHANGHAI
 from cunzhan.core.import_templates import ReferenceList, TemplateColumn, platform_list, write_import_template
 from cunzhan.core.roles import Role
 from cunzhan.core.tabular import EXPLANATION_MARK, write_csv, write_xlsx
-from cunzhan.ledgers.selectors import EntryFilter, filtered_entries_for_user, masked_value
+from cunzhan.ledgers.selectors import MASKERS, EntryFilter, filtered_entries_for_user
 from cunzhan.ledgers.specs import STATION_HEADER, LedgerSpec, spec_for
 from cunzhan.stations.models import Station
 from cunzhan.stations.references import places_for
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 EXTRA_HEADERS = ["登记时间", "来源"]
 TEMPLATE_STATIONS = 5000  # listed on a template's 参考 sheet (a county has a few hundred)
 YES_NO = "是/否"
+MEMO_SIZE = 4096  # texts of recording times and sources an export keeps for rows that repeat them
 
 
 def export_header(spec: LedgerSpec) -> list[str]:
@@ -37,30 +38,63 @@ def export_header(spec: LedgerSpec) -> list[str]:
 
 
 def export_rows(spec: LedgerSpec, entries: QuerySet, *, unmasked: bool) -> Iterator[list[Any]]:
-    """One row per entry, in the import template's column order (an export can be re-imported)."""
+    """One row per entry, in the import template's column order (an export can be re-imported). Each row
+    is built once, by a conversion per column worked out before the first row."""
     fields = spec.fields
-    columns = {c.field: c for c in spec.columns}
-    choice_labels = {c.field: dict(c.choices) for c in spec.columns if c.choices}
+    convert = [_converter(spec, column, unmasked) for column in spec.columns]
+    plain = [f is None for f in convert]
+    imported, manual = _("导入 #%(id)s"), _("手工录入")
+    # an import's rows share their time and batch: each text made once (a few thousand kept at most)
+    recorded_texts: dict[Any, str] = {}
+    source_texts: dict[Any, str] = {}
     values = entries.order_by("station__code", "occurred_on", "pk").values_list(
         "station__code", *fields, "recorded_at", "batch_id"
     )
     for row in values.iterator(chunk_size=5000):
         code, *data, recorded_at, batch_id = row
         out: list[Any] = [code]
-        for field, value in zip(fields, data, strict=True):
-            kind = columns[field].kind
-            if field in choice_labels:
-                value = str(choice_labels[field].get(value, value))
-            elif kind == "bool":
-                value = _("是") if value else _("否")
-            elif kind == "datetime" and value is not None:
-                value = timezone.localtime(value, SHANGHAI).strftime("%Y-%m-%d %H:%M")
-            elif kind in ("amount", "quantity"):
-                value = float(value)
-            out.append(masked_value(spec, field, value, unmasked))
-        out.append(timezone.localtime(recorded_at, SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"))
-        out.append(_("导入 #%(id)s") % {"id": batch_id} if batch_id else _("手工录入"))
+        out += [v if p else f(v) for v, p, f in zip(data, plain, convert, strict=True)]  # type: ignore[misc]
+        recorded = recorded_texts.get(recorded_at)
+        if recorded is None:
+            if len(recorded_texts) > MEMO_SIZE:
+                recorded_texts.clear()
+            recorded = recorded_texts[recorded_at] = timezone.localtime(recorded_at, SHANGHAI).strftime(
+                "%Y-%m-%d %H:%M:%S"
+            )
+        source = source_texts.get(batch_id)
+        if source is None:
+            if len(source_texts) > MEMO_SIZE:
+                source_texts.clear()
+            source = source_texts[batch_id] = imported % {"id": batch_id} if batch_id else manual
+        out.append(recorded)
+        out.append(source)
         yield out
+
+
+def _converter(spec: LedgerSpec, column: Any, unmasked: bool) -> Callable[[Any], Any] | None:
+    """How a column's stored value becomes its exported cell (None: as it is): choices by their label,
+    yes/no in words, times in Shanghai, numbers as numbers, personal data masked unless ``unmasked``."""
+    field, kind = column.field, column.kind
+    convert: Callable[[Any], Any] | None = None
+    if column.choices:
+        labels = {value: str(label) for value, label in column.choices}
+        convert = lambda value: labels.get(value, str(value))  # noqa: E731
+    elif kind == "bool":
+        yes, no = _("是"), _("否")
+        convert = lambda value: yes if value else no  # noqa: E731
+    elif kind == "datetime":
+        convert = lambda value: (  # noqa: E731
+            None if value is None else timezone.localtime(value, SHANGHAI).strftime("%Y-%m-%d %H:%M")
+        )
+    elif kind in ("amount", "quantity"):
+        convert = float
+    if unmasked or field not in spec.pii_fields:
+        return convert
+    mask = MASKERS[field]
+    if convert is None:
+        return lambda value: mask(value or "")
+    converted = convert
+    return lambda value: mask(converted(value) or "")
 
 
 def check_unmasked(user: Any, entries: QuerySet, reason: str) -> None:

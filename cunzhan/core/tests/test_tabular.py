@@ -43,3 +43,35 @@ def test_a_workbook_named_csv_is_read_as_the_workbook_it_is():
     write_xlsx(buffer, ["站点编码", "数量"], [["JX-0001", 2]])
     header, rows = read_table(io.BytesIO(buffer.getvalue()), name="台账.csv")
     assert header == ["站点编码", "数量"] and list(rows) == [["JX-0001", 2.0]]
+
+
+def test_a_sheet_written_by_the_writer_thread_keeps_every_row_in_order_across_chunks(monkeypatch):
+    from cunzhan.core import tabular
+
+    monkeypatch.setattr(tabular, "WRITE_CHUNK_ROWS", 7)
+    rows = [[f"JX-{i:04d}", i, None if i % 3 else "=1+1"] for i in range(50)]  # 8 chunks, the last short
+    buffer = io.BytesIO()
+    write_xlsx(buffer, ["站点编码", "数量", "备注"], iter(rows))
+    header, read = read_table(io.BytesIO(buffer.getvalue()), name="台账.xlsx")
+    assert header == ["站点编码", "数量", "备注"]
+    # None is an empty cell; a leading "=" stays text, never a formula
+    assert list(read) == [[f"JX-{i:04d}", float(i), "" if i % 3 else "=1+1"] for i in range(50)]
+
+
+def test_an_error_while_reading_the_rows_or_while_writing_them_is_raised_to_the_caller(monkeypatch):
+    from cunzhan.core import tabular
+
+    monkeypatch.setattr(tabular, "WRITE_CHUNK_ROWS", 2)
+
+    def failing_source():
+        yield ["JX-0001", 1]
+        yield ["JX-0002", 2]
+        yield ["JX-0003", 3]
+        raise RuntimeError("the cursor broke")
+
+    with pytest.raises(RuntimeError, match="the cursor broke"):
+        write_xlsx(io.BytesIO(), ["站点编码", "数量"], failing_source())
+    # xlsxwriter refuses an object it cannot write, in the writer thread, after the first chunk
+    rows = [["JX-0001", 1]] * 5 + [["JX-0002", object()]] + [["JX-0003", 3]] * 20
+    with pytest.raises(TypeError):
+        write_xlsx(io.BytesIO(), ["站点编码", "数量"], iter(rows))
