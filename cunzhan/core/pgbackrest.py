@@ -179,7 +179,8 @@ def _wait_promoted(scratch: Scratch, timeout: float) -> None:
     while time.monotonic() < deadline:
         try:
             with psycopg.connect(scratch.url("postgres"), connect_timeout=3) as conn:
-                if not conn.execute("SELECT pg_is_in_recovery()").fetchone()[0]:
+                row = conn.execute("SELECT pg_is_in_recovery()").fetchone()
+                if row is not None and not row[0]:
                     return
         except psycopg.OperationalError:
             pass

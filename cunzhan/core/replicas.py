@@ -24,9 +24,11 @@ from __future__ import annotations
 
 from contextlib import ContextDecorator
 from contextvars import ContextVar, Token
+from typing import Any
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Model
 
 REPLICA = "replica"
 
@@ -67,14 +69,14 @@ class ReplicaRouter:
     Both answers are given explicitly: left to Django, an object read from the replica would be
     saved to the replica too (its ``_state.db``), and its related objects read from there later."""
 
-    def db_for_read(self, model, **hints) -> str:
+    def db_for_read(self, model: type[Model], **hints: Any) -> str:
         return REPLICA if reading_replica() else DEFAULT_DB_ALIAS
 
-    def db_for_write(self, model, **hints) -> str:
+    def db_for_write(self, model: type[Model], **hints: Any) -> str:
         return DEFAULT_DB_ALIAS
 
-    def allow_relation(self, obj1, obj2, **hints) -> bool:
+    def allow_relation(self, obj1: Model, obj2: Model, **hints: Any) -> bool:
         return True  # the same database, seen from two aliases
 
-    def allow_migrate(self, db, app_label, model_name=None, **hints) -> bool | None:
+    def allow_migrate(self, db: str, app_label: str, model_name: str | None = None, **hints: Any) -> bool | None:
         return False if db == REPLICA else None
