@@ -31,6 +31,7 @@ point-in-time copy matched.
 from __future__ import annotations
 
 import argparse
+import calendar
 import json
 import os
 import signal
@@ -54,6 +55,8 @@ BENCH_DIR = ROOT / "var" / "bench"
 DATABASE = "cunzhan_failover"
 TARGET_FAILOVER_SECONDS = 30.0
 NOISY_LOAD = 2.0
+# Patroni logs in the machine's local time; Django's setup later sets TZ to Asia/Shanghai in this process
+MACHINE_UTC_OFFSET = time.localtime().tm_gmtoff
 
 
 def parse_args() -> argparse.Namespace:
@@ -185,7 +188,8 @@ def promoted_at(name: str) -> float | None:
         return None
     for line in lines:
         if "promoted self to leader" in line:
-            return time.mktime(time.strptime(line[:19], "%Y-%m-%d %H:%M:%S")) + int(line[20:23]) / 1000
+            logged = calendar.timegm(time.strptime(line[:19], "%Y-%m-%d %H:%M:%S")) - MACHINE_UTC_OFFSET
+            return logged + int(line[20:23]) / 1000
     return None
 
 
