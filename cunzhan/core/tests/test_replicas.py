@@ -219,3 +219,14 @@ def test_what_counts_as_the_database_gone():
     other.__cause__ = psycopg.errors.InFailedSqlTransaction("aborted")
     assert not database_unavailable(other)
     assert not database_unavailable(ValueError("not the database"))
+
+
+@pytest.mark.django_db
+def test_a_token_check_that_loses_the_database_is_503(monkeypatch):
+    """The phone app's token is checked before the operation runs: its lost database is a 503 too."""
+    monkeypatch.setattr("cunzhan.site.api.token_authenticate", lost)
+    client = Client(raise_request_exception=False)
+    response = client.get("/api/v1/ledgers/parcel", headers={"Authorization": "Bearer cz_whatever"})
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert "重试" in response.json()["detail"]
