@@ -73,6 +73,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--keep", action="store_true", help="leave the cluster up afterwards")
+    parser.add_argument(
+        "--async", dest="async_standby", action="store_true", help="a third, asynchronous node (ha-cluster up --async)"
+    )
     args = parser.parse_args()
     # what bench_load's start_server and run_locust read
     args.server, args.warmup, args.run_time = "granian", 0, args.kill_after + args.after
@@ -228,7 +231,7 @@ def main() -> None:
     load_before = os.getloadavg()
     cluster("down", check=False)
     started = time.monotonic()
-    print(cluster("up").rstrip())
+    print(cluster("up", *(["--async"] if args.async_standby else [])).rstrip())
     primary()  # the cluster answers
     ports = sorted(int(line.split()[3]) for line in cluster("status").splitlines() if line.startswith("n"))
     url, replica_url = urls(ports)
