@@ -68,8 +68,11 @@ if _REPLICA_URL:
     for _key in ("ATOMIC_REQUESTS", "CONN_MAX_AGE", "CONN_HEALTH_CHECKS"):
         DATABASES["replica"][_key] = DATABASES["default"][_key]
     if DATABASES["replica"]["ENGINE"] == DATABASES["default"]["ENGINE"]:
-        _options = {**DATABASES["default"].get("OPTIONS", {}), **DATABASES["replica"].get("OPTIONS", {})}
-        DATABASES["replica"]["OPTIONS"] = _options
+        # the primary's session settings and statement preparation, not its target_session_attrs
+        _options = DATABASES["replica"].setdefault("OPTIONS", {})
+        for _key in ("options", "server_side_binding", "prepare_threshold"):
+            if _key in DATABASES["default"].get("OPTIONS", {}):
+                _options.setdefault(_key, DATABASES["default"]["OPTIONS"][_key])
 else:
     DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
 DATABASE_REPLICA_READS = bool(_REPLICA_URL)
