@@ -10,6 +10,12 @@ in ``WRITE_SHARE`` / ``READ_SHARE``; each user is paced with ``constant_throughp
 
 Every request is named ``W …`` (a write) or ``R …`` (a read). Requests in the first ``LOAD_WARMUP``
 seconds are not counted; the rest are summarised into ``LOAD_RESULT`` (JSON) when the run stops.
+
+With ``LOAD_ACKS`` naming a file (the failover drill, ``bench_failover.py``), every ledger entry gets a
+key of its own (the parcel's tracking number; a ``#…`` mark in a purchase's or sale's product name or a
+service's note), and each write the server acknowledged — its kind, id (the API's answer; a page's
+redirect gives none), key, and when it was sent and answered — is written there with every request's
+time and status code when the run stops.
 """
 
 from __future__ import annotations
@@ -47,6 +53,29 @@ def _pace(role: str, writes: float, reads: float) -> float:
 
 
 _taken: dict[str, int] = {}
+
+ACKS_FILE = os.environ.get("LOAD_ACKS", "")
+_acks: list[dict] = []
+_answers: list[tuple[float, str, int]] = []
+
+
+def _mark(kind: str, body: dict) -> str:
+    """With LOAD_ACKS, a key of this entry's own, put where the database keeps it."""
+    if kind == "parcel":
+        return body["tracking_no"]
+    key = "#" + uuid.uuid4().hex[:16]
+    if not ACKS_FILE:
+        return key
+    if kind == "service":
+        body["note"] = key
+    else:
+        body["product_name"] = f"{body['product_name']} {key}"
+    return key
+
+
+def _acknowledged(kind: str, key: str, sent: float, entry_id: int | None) -> None:
+    if ACKS_FILE:
+        _acks.append({"kind": kind, "key": key, "id": entry_id, "sent": sent, "acked": time.time()})
 
 
 def next_account(role: str) -> dict:
@@ -139,15 +168,19 @@ class Keeper(BenchUser):
     @task(max(1, round(_api * 100)))
     def record_via_api(self):
         kind = random.choices(list(LEDGER_MIX), weights=list(LEDGER_MIX.values()))[0]
+        body = _ledger_body(kind, self.account["station"])
+        key, sent = _mark(kind, body), time.time()
         with self.client.post(
             f"/api/v1/ledgers/{kind}",
-            json=_ledger_body(kind, self.account["station"]),
+            json=body,
             headers=self.api_headers,
             name=f"W api ledger {kind}",
             catch_response=True,
         ) as response:
             if response.status_code != 201:
                 response.failure(f"{response.status_code}: {response.text[:200]}")
+            elif ACKS_FILE:
+                _acknowledged(kind, key, sent, response.json().get("id"))
 
     @task(max(1, round(_page * 100)))
     def record_on_phone_page(self):
@@ -156,6 +189,7 @@ class Keeper(BenchUser):
         body = _ledger_body(kind, self.account["station"])
         body.pop("station")
         body.update({"s-station": self.account["station_id"], "csrfmiddlewaretoken": self.csrf})
+        key, sent = _mark(kind, body), time.time()
         with self.client.post(
             f"/ledgers/{kind}/new/",
             data=urlencode(body),
@@ -170,6 +204,8 @@ class Keeper(BenchUser):
         ) as response:
             if response.status_code != 302:
                 response.failure(f"{response.status_code}: form not accepted")
+            else:
+                _acknowledged(kind, key, sent, None)
 
     @task(max(1, round((_reads - _page) * 100)))
     def read(self):
@@ -258,7 +294,10 @@ def _started(environment, **_kwargs):
 
 
 @events.request.add_listener
-def _record(request_type, name, response_time, response_length, exception=None, **_kwargs):
+def _record(request_type, name, response_time, response_length, exception=None, response=None, **_kwargs):
+    if ACKS_FILE:
+        status = getattr(response, "status_code", 0) or 0
+        _answers.append((time.time(), name, status if exception is None or status >= 300 else 0))
     now = time.monotonic()
     if now < _window.get("start", float("inf")):
         return
@@ -301,3 +340,6 @@ def _write_result(environment, **_kwargs):
     }
     with open(os.environ["LOAD_RESULT"], "w", encoding="utf-8") as handle:
         json.dump(result, handle, ensure_ascii=False, indent=1)
+    if ACKS_FILE:
+        with open(ACKS_FILE, "w", encoding="utf-8") as handle:
+            json.dump({"acks": _acks, "answers": _answers}, handle, ensure_ascii=False)

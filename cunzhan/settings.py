@@ -58,6 +58,32 @@ elif DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
     # per request. It cut the database's CPU in the load test's mix by a quarter.
     if env.bool("DB_PREPARED_STATEMENTS", default=True):
         DATABASES["default"]["OPTIONS"].update(server_side_binding=True, prepare_threshold=5)
+# High availability (issue 25, cunzhan/core/replicas.py, docs/deployment.md): DATABASE_URL may name every
+# node of a Patroni cluster, libpq's multi-host form, postgres://u@node1:5432,node2:5432/cunzhan?
+# target_session_attrs=read-write (each new connection finds the current primary), and
+# DATABASE_REPLICA_URL the same nodes with target_session_attrs=prefer-standby: the pages that may read
+# a moment-old copy (boards, public pages, exports; @replica_reads()) read it there. Without it the
+# replica alias is the default database again (a test mirror of it) and nothing is routed to it.
+_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+if _REPLICA_URL:
+    DATABASES["replica"] = env.db_url_config(_REPLICA_URL)
+    for _key in ("ATOMIC_REQUESTS", "CONN_MAX_AGE", "CONN_HEALTH_CHECKS"):
+        DATABASES["replica"][_key] = DATABASES["default"][_key]
+    if DATABASES["replica"]["ENGINE"] == DATABASES["default"]["ENGINE"]:
+        # the primary's session settings and statement preparation, not its target_session_attrs
+        _options = DATABASES["replica"].setdefault("OPTIONS", {})
+        for _key in ("options", "server_side_binding", "prepare_threshold"):
+            if _key in DATABASES["default"].get("OPTIONS", {}):
+                _options.setdefault(_key, DATABASES["default"]["OPTIONS"][_key])
+else:
+    DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+DATABASE_REPLICA_READS = bool(_REPLICA_URL)
+DATABASE_ROUTERS = ["cunzhan.core.replicas.ReplicaRouter"]
+# A request that lost its database (a failover under way) answers 503 with this Retry-After
+DATABASE_RETRY_AFTER_SECONDS = env.int("DATABASE_RETRY_AFTER_SECONDS", default=5)
+# pgBackRest (``cunzhan backup --pgbackrest``): its configuration file and the stanza backed up
+PGBACKREST_CONFIG = env.str("PGBACKREST_CONFIG", default="")
+PGBACKREST_STANZA = env.str("PGBACKREST_STANZA", default="cunzhan")
 # PostgreSQL, least privilege (docs/deployment.md): the role the app runs as, given its grants by
 # ``cunzhan grant-runtime`` after every ``migrate`` and ``restore`` (run as the tables' owner) when named
 DATABASE_RUNTIME_ROLE = env.str("DATABASE_RUNTIME_ROLE", default="")
@@ -112,6 +138,7 @@ MIDDLEWARE = [
     "auditlog.middleware.AuditlogMiddleware",
     "cunzhan.accounts.middleware.PasswordChangeRequiredMiddleware",
     "cunzhan.core.middleware.BadInputMiddleware",
+    "cunzhan.core.middleware.DatabaseUnavailableMiddleware",
     # AxesMiddleware must be last: it turns lockouts into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]

@@ -30,3 +30,8 @@ TEMPLATES[0] = {  # noqa: F405
 # cunzhan/core/tests/test_job_worker.py.
 HUEY = {**HUEY, "immediate": os.environ.get("HUEY_IMMEDIATE", "true") == "true"}  # noqa: F405
 JOB_HEARTBEAT = not HUEY["immediate"]
+
+# The replica alias is the test database again whatever the environment says (a test mirror), and reads
+# go to the primary unless a test turns routing on (cunzhan/core/tests/test_replicas.py)
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
+DATABASE_REPLICA_READS = False

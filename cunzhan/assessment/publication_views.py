@@ -23,6 +23,7 @@ from cunzhan.assessment.links import Links
 from cunzhan.assessment.models import PeriodKind, Status
 from cunzhan.core.forms import apply_validation_error
 from cunzhan.core.pdf import pdf_response
+from cunzhan.core.replicas import replica_reads
 from cunzhan.regions.models import Level, Region
 from cunzhan.regions.selectors import home_county
 
@@ -86,6 +87,7 @@ def publication_settings(request):
     return render(request, "assessment/publication_settings.html", {"form": form, "county": county})
 
 
+@replica_reads()
 def public_notice_pdf(request, county: str, year: int, period: str):
     """The published ranking as the 公示 a county posts and files: title, scheme version, the table with
     the items' names, the publicity period, the supervision phone, the issuing office, date and seal."""
@@ -135,6 +137,7 @@ def result_pdf(request, pk: int):
     )
 
 
+@replica_reads()
 def public_result(request, county: str, year: int, period: str, code: str):
     """One station's published result as the public reads it: every item and explanation line, each record
     behind a line named (dates, a training's topic, a status — no personal data) and linked nowhere."""

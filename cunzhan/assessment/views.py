@@ -17,6 +17,7 @@ from cunzhan.assessment.links import Links
 from cunzhan.assessment.models import PeriodKind, Rectification, SchemeVersion, Status
 from cunzhan.core.forms import apply_validation_error
 from cunzhan.core.money import round_money
+from cunzhan.core.replicas import replica_reads
 from cunzhan.core.tabular import write_xlsx
 from cunzhan.regions.models import Level, Region
 from cunzhan.regions.selectors import home_county
@@ -111,6 +112,7 @@ def assessment_action(request, pk: int, action: str):
 
 
 @login_required
+@replica_reads()
 def assessment_export(request, pk: int):
     assessment = selectors.get_assessment_for_user_or_404(request.user, pk)
     if assessment.status not in (Status.PUBLISHED, Status.SUPERSEDED):
@@ -210,10 +212,12 @@ def scheme_list(request):
 # -- public pages (no login) -------------------------------------------------------------------------
 
 
+@replica_reads()
 def public_index(request):
     return render(request, "assessment/public_index.html", {"assessments": selectors.published_assessments()})
 
 
+@replica_reads()
 def public_ranking(request, county: str, year: int, period: str):
     region = get_object_or_404(Region, code=county, level=Level.COUNTY)
     if period not in PeriodKind.values:

@@ -4,11 +4,20 @@ in the site's layout, saying what happened and offering the way back.
 They are drawn without the request's context: no context processor runs, so no user, session or
 database is read. A 500 is often the database gone or a context processor failing, and its page must
 show all the same. Under /api/ the answer is JSON, as the API's own errors are (cunzhan.site.api).
+
+A request that lost its database — the primary failed and Patroni is promoting the standby — answers
+503 with ``Retry-After``, not 500 (:func:`database_unavailable`): its transaction rolled back whole, and
+the same request a few seconds later reaches the new primary (issue 25, docs/deployment.md).
 """
 
 from __future__ import annotations
 
+import logging
+import sys
+
+from django.conf import settings
 from django.core.exceptions import DisallowedHost
+from django.db import InterfaceError, InternalError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import get_template
 from django.urls import reverse
@@ -26,6 +35,7 @@ def _api_detail(status: int) -> str:
         403: _("无权访问。"),
         404: _("未找到。"),
         500: _("服务器内部错误，请稍后重试。"),
+        503: _("数据库暂时无法连接（主备切换中），操作未完成，请稍后重试。"),
     }[status]
 
 
@@ -74,7 +84,38 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # raised where no handler of ours sees it (the session saved, the user read by a middleware)
+    exception = sys.exc_info()[1]
+    if exception is not None and database_unavailable(exception):
+        return unavailable(request)
     return error_page(request, 500)
+
+
+# SQLSTATEs that mean "this connection cannot serve you now" rather than "this request is wrong": the
+# server shutting down or crashed (57P01-57P03), a connection exception (class 08), and a read-only
+# transaction — the node reached has just been demoted to a standby (25006)
+_UNAVAILABLE_STATES = ("57P01", "57P02", "57P03", "25006")
+
+
+def database_unavailable(exception: BaseException) -> bool:
+    """Whether ``exception`` is the database gone (a lost or refused connection, a failover under way)."""
+    if isinstance(exception, OperationalError | InterfaceError):
+        return True
+    if isinstance(exception, InternalError):
+        cause = exception.__cause__
+        state = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None) or ""
+        return state in _UNAVAILABLE_STATES or state.startswith("08")
+    return False
+
+
+def unavailable(request: HttpRequest, exception: BaseException | None = None) -> HttpResponse:
+    """503 with ``Retry-After``: JSON under /api/, the page otherwise."""
+    logging.getLogger("cunzhan.database").warning(
+        "database unavailable on %s %s: %s", request.method, request.path, exception or sys.exc_info()[1]
+    )
+    response = error_page(request, 503, back=True)
+    response["Retry-After"] = str(settings.DATABASE_RETRY_AFTER_SECONDS)
+    return response
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

@@ -47,3 +47,22 @@ class BadInputMiddleware:
             return None
         logging.getLogger(__name__).warning("rejected input on %s %s", request.method, request.path, exc_info=exception)
         return error_page(request, 400, back=True)
+
+
+class DatabaseUnavailableMiddleware:
+    """A view that lost its database answers 503 with ``Retry-After`` (cunzhan.core.errors.unavailable)
+    instead of 500. What fails outside a view (the session, a middleware reading the user) reaches the
+    same answer through ``handler500``."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from cunzhan.core.errors import database_unavailable, unavailable
+
+        if not database_unavailable(exception):
+            return None
+        return unavailable(request, exception)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router
 
+from cunzhan.core.replicas import replica_reads
 from cunzhan.dashboards import selectors
 from cunzhan.dashboards.charts import CHARTS, Where, recent_chart_table
 from cunzhan.dashboards.selectors import Window
@@ -22,6 +23,7 @@ def _figures(group: selectors.Group) -> dict[str, Any]:
 
 
 @router.get("/summary")
+@replica_reads()
 def summary(request, county: str | None = None, month: str | None = None) -> dict[str, Any]:
     """Key figures of one county at the caller's scope: the month and the year to date."""
     user = request.user
@@ -43,6 +45,7 @@ def summary(request, county: str | None = None, month: str | None = None) -> dic
 
 
 @router.get("/charts/{name}")
+@replica_reads()
 def chart(request, name: str, county: str | None = None, month: str | None = None) -> dict[str, Any]:
     """One chart's table: ``columns``, ``rows`` and how the page draws it."""
     if name not in CHARTS:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from cunzhan.core import dates
+from cunzhan.core.replicas import replica_reads
 from cunzhan.core.roles import Role
 from cunzhan.core.tabular import write_xlsx
 from cunzhan.dashboards import selectors
@@ -104,12 +105,14 @@ def page_context(request, *, now: datetime | None = None) -> dict[str, Any]:
 
 @login_required
 @require_GET
+@replica_reads()
 def dashboard(request):
     return render(request, "dashboards/dashboard.html", page_context(request))
 
 
 @login_required
 @require_GET
+@replica_reads()
 def chart(request, name: str, fmt: str):
     if name not in CHARTS or fmt not in ("json", "xlsx"):
         raise Http404(_("没有这个图表。"))

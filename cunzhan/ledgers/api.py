@@ -15,6 +15,7 @@ from ninja.files import UploadedFile
 from ninja.orm import create_schema
 
 from cunzhan.core.concurrency import ConflictOut, EditConflict
+from cunzhan.core.replicas import replica_reads
 from cunzhan.core.tabular import ImportRejected
 from cunzhan.ledgers import exporters, selectors, services
 from cunzhan.ledgers.importers import import_ledger
@@ -217,6 +218,7 @@ def _register(spec: LedgerSpec) -> None:
         )
 
     @router.get(f"/{kind}/export", summary=f"导出{spec.label}台账", operation_id=f"export_{kind}")
+    @replica_reads()
     def export_entries(request, filters: Query[Filters], fmt: str = "xlsx", unmasked: bool = False, reason: str = ""):
         if fmt not in ("xlsx", "csv"):
             raise ValidationError({"fmt": "格式须为 xlsx 或 csv"})

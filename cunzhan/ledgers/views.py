@@ -24,6 +24,7 @@ from cunzhan.core.jobs import job_enqueue, job_for_user_or_404, store_upload
 from cunzhan.core.late_entries import late_marks
 from cunzhan.core.models import JobState
 from cunzhan.core.money import format_money, format_quantity
+from cunzhan.core.replicas import replica_reads
 from cunzhan.core.tabular import ImportRejected, check_upload
 from cunzhan.ledgers import exporters, selectors, services
 from cunzhan.ledgers.forms import ImportForm, StationChoiceForm, VersionForm, entry_form_class
@@ -386,6 +387,7 @@ def _attachment(filename: str) -> str:
 
 
 @login_required
+@replica_reads()
 def export(request, kind: str):
     spec = _spec(kind)
     user = request.user

@@ -20,6 +20,7 @@ from cunzhan.core.forms import apply_validation_error
 from cunzhan.core.jobs import job_enqueue
 from cunzhan.core.pdf import pdf_response
 from cunzhan.core.recent import recently_counted
+from cunzhan.core.replicas import replica_reads
 from cunzhan.regions.models import Region
 from cunzhan.regions.selectors import FIRST, county_choices, county_for_user
 from cunzhan.reports import drafts, exporters, selectors, services
@@ -263,6 +264,7 @@ def consolidated_pdf(request):
 
 
 @login_required
+@replica_reads()
 def consolidated_export(request):
     user = request.user
     user.scope.require("statistics.export")
@@ -290,6 +292,7 @@ def _statistics_params(request) -> tuple[Region, date, date, str, str]:
 
 
 @login_required
+@replica_reads()
 def statistics(request):
     user = request.user
     user.scope.require("statistics.view")
@@ -316,6 +319,7 @@ def statistics(request):
 
 
 @login_required
+@replica_reads()
 def statistics_export(request):
     user = request.user
     user.scope.require("statistics.export")

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DataError, IntegrityError
+from django.db import DataError, IntegrityError, InterfaceError, InternalError, OperationalError
 from django.http import Http404, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.urls import re_path
@@ -16,6 +16,7 @@ from ninja import NinjaAPI, Schema
 from ninja.security import APIKeyHeader, HttpBearer, django_auth
 
 from cunzhan.accounts.services import token_authenticate
+from cunzhan.core.errors import database_unavailable, unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ ERROR_RESPONSES: dict[int, tuple[str, type[Schema]]] = {
     403: ("无权执行此操作，或须先修改初始密码", ErrorOut),
     404: ("对象不存在或不在您的管辖范围内", ErrorOut),
     422: ("提交的数据不合要求，未做任何修改", RejectedOut),
+    503: ("数据库暂时无法连接（主备切换中），未做任何修改；按 Retry-After 的秒数后重试", ErrorOut),
 }
 
 
@@ -153,6 +155,18 @@ def bad_input(request, exc):
 
 for _kind in BAD_INPUT:
     api.add_exception_handler(_kind, bad_input)
+
+
+def database_gone(request, exc):
+    """The database lost mid-request (a failover): 503 and Retry-After, nothing saved; anything else
+    of these kinds is the 500 it would have been."""
+    if not database_unavailable(exc):
+        raise exc
+    return unavailable(request, exc)
+
+
+for _kind in (OperationalError, InterfaceError, InternalError):
+    api.add_exception_handler(_kind, database_gone)
 
 
 def _register_routers() -> None:

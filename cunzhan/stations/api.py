@@ -14,6 +14,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from cunzhan.core.concurrency import ConflictOut, EditConflict
+from cunzhan.core.replicas import replica_reads
 from cunzhan.core.tabular import ImportRejected
 from cunzhan.regions.models import Region
 from cunzhan.stations import asset_import, exporters, importers, selectors, services
@@ -304,6 +305,7 @@ def list_zombies(request):
 
 
 @router.get("/export/certified", response=dict[str, Any], summary="认定站点上报（格式见 docs/station-export.md）")
+@replica_reads()
 def export_certified(request):
     stations = selectors.certified_stations_for_user(request.user)
     return exporters.certified_document(stations, scope=request.user.scope.region_code)

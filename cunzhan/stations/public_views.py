@@ -12,12 +12,14 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 
+from cunzhan.core.replicas import replica_reads
 from cunzhan.regions.models import Level, Region
 from cunzhan.stations import lifecycle, selectors
 from cunzhan.stations.models import Tier
 
 
 @cache_control(public=True, max_age=300)
+@replica_reads()
 def directory(request):
     stations = selectors.public_stations()
     query = request.GET.get("q", "").strip()
@@ -48,6 +50,7 @@ def directory(request):
 
 
 @cache_control(public=True, max_age=300)
+@replica_reads()
 def directory_detail(request, code: str):
     station = selectors.public_stations().filter(code=code).first()
     if station is None:
@@ -56,6 +59,7 @@ def directory_detail(request, code: str):
 
 
 @cache_control(public=True, max_age=300)
+@replica_reads()
 def publicity(request):
     rows = []
     settings_cache = {}

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from cunzhan.core.concurrency import EditConflict
 from cunzhan.core.forms import apply_validation_error
+from cunzhan.core.replicas import replica_reads
 from cunzhan.core.tabular import ImportRejected
 from cunzhan.regions.models import Level, Region
 from cunzhan.regions.selectors import ALL, FIRST, county_for_user
@@ -412,12 +413,14 @@ def asset_import_template(request):
 
 
 @login_required
+@replica_reads()
 def station_export_register(request):
     stations = selectors.stations_for_user(request.user)
     return _xlsx_response(lambda target: exporters.write_register_xlsx(target, stations), f"服务站台账-{_stamp()}.xlsx")
 
 
 @login_required
+@replica_reads()
 def station_export_certified(request, fmt: str):
     stations = selectors.certified_stations_for_user(request.user)
     if fmt == "json":

@@ -88,3 +88,32 @@ def test_the_fingerprint_notices_a_changed_value_and_reads_each_ledger_row_once(
     assert {t: v for t, v in after.items() if t != "stations_station"} == {
         t: v for t, v in before.items() if t != "stations_station"
     }
+
+
+# -- pgBackRest (issue 25): the commands' own checks; the backups and restores themselves run against the
+# Patroni cluster in benchmarks/bench_failover.py, which the ordinary suite does not start
+
+
+def test_a_pgbackrest_backup_needs_its_configuration(settings, tmp_path):
+    settings.PGBACKREST_CONFIG = ""
+    with pytest.raises(CommandError, match="PGBACKREST_CONFIG"):
+        call_command("backup", pgbackrest=True)
+    settings.PGBACKREST_CONFIG = str(tmp_path / "missing.conf")
+    with pytest.raises(CommandError, match="不存在"):
+        call_command("backup", pgbackrest=True, kind="full")
+
+
+def test_a_point_in_time_restore_needs_a_time_and_an_empty_directory(settings, tmp_path):
+    with pytest.raises(CommandError, match="备份文件"):
+        call_command("restore")
+    with pytest.raises(CommandError, match="--into"):
+        call_command("restore", pgbackrest="2026-12-08 09:00:00+08:00")
+    with pytest.raises(CommandError, match="无法识别"):
+        call_command("restore", pgbackrest="昨天", into=str(tmp_path / "scratch"))
+    settings.PGBACKREST_CONFIG = str(tmp_path / "pgbackrest.conf")
+    (tmp_path / "pgbackrest.conf").write_text("[global]\n")
+    occupied = tmp_path / "occupied"
+    occupied.mkdir()
+    (occupied / "PG_VERSION").write_text("15\n")
+    with pytest.raises(CommandError, match="不是空目录"):
+        call_command("restore", pgbackrest="2026-12-08 09:00:00+08:00", into=str(occupied))
