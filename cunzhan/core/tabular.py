@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
@@ -229,6 +231,18 @@ def csv_safe(value: Any) -> Any:
     return value
 
 
+# How every amount is shown in a workbook: a number (sums and sorting keep working) with thousands
+# separators and its two decimals, as the pages show it
+MONEY_FORMAT = "#,##0.00"
+# a column of amounts names them so: 金额（元）, 代购金额, 补贴（元）
+AMOUNT_HEADER = re.compile(r"金额|（元）|\(元\)")
+
+
+def money_columns(header: Sequence[str]) -> list[int]:
+    """The columns whose title names an amount of money."""
+    return [col for col, title in enumerate(header) if AMOUNT_HEADER.search(str(title))]
+
+
 def write_xlsx(
     target: IO[bytes] | str | Path,
     header: Sequence[str],
@@ -236,8 +250,12 @@ def write_xlsx(
     *,
     sheet: str = "Sheet1",
     widths: Sequence[int] | None = None,
+    money: Sequence[int] | None = None,
 ) -> None:
-    """Write one sheet in constant memory: rows are streamed, never held."""
+    """Write one sheet in constant memory: rows are streamed, never held. The numbers in the
+    ``money`` columns (by default those :func:`money_columns` finds) are written as numbers in
+    MONEY_FORMAT."""
+    money_at = set(money_columns(header) if money is None else money)
     book = workbook(
         target,
         constant_memory=True,
@@ -247,12 +265,17 @@ def write_xlsx(
     )
     ws = book.add_worksheet(sheet)
     bold = book.add_format({"bold": True, "bg_color": "#E2EFDA", "border": 1})
+    amount = book.add_format({"num_format": MONEY_FORMAT})
     for col, title in enumerate(header):
         ws.write_string(0, col, str(title), bold)
         ws.set_column(col, col, (widths[col] if widths else max(10, len(str(title)) * 2 + 2)))
     ws.freeze_panes(1, 0)
     for r, row in enumerate(rows, start=1):
-        ws.write_row(r, 0, ["" if v is None else v for v in row])
+        for col, value in enumerate(row):
+            if col in money_at and isinstance(value, Decimal | int | float) and not isinstance(value, bool):
+                ws.write_number(r, col, float(value), amount)
+            else:
+                ws.write(r, col, "" if value is None else value)
     book.close()
 
 
