@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/cunzhan
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test lint typecheck test-sqlite test-postgres bench clean
+.PHONY: run test lint typecheck test-sqlite test-postgres test-visual bench clean
 
 $(BIN)/cunzhan: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ test-postgres: $(BIN)/cunzhan
 	@scripts/with-postgres $(PG_URL) $(BIN)/pytest -q -n 2 --dist loadfile
 
 test: lint typecheck test-sqlite test-postgres
+
+# every page of every role in Chromium at 1366 and 360 px, on both databases (minutes; CI runs it);
+# the screenshots and what was wrong: test-artifacts/visual/index.html
+test-visual: $(BIN)/cunzhan
+	$(BIN)/pytest -q -m visual
+	@scripts/with-postgres $(PG_URL) $(BIN)/pytest -q -m visual
 
 clean:
 	rm -rf $(VENV) var

@@ -65,9 +65,12 @@ class World:
         self.unit = OperatingUnit.objects.create(name="佳县运营公司", county=r["610828"])
         self.other_unit = OperatingUnit.objects.create(name="寻乌运营公司", county=r["360734"])
         # both counties published before the four-eyes rule (as assessment migration 0004 leaves such
-        # counties): one clerk may compute and publish; tests of the rule turn it on
+        # counties): one clerk may compute and publish; tests of the rule turn it on. Each has the
+        # supervision phone a 公示 must name (without one, publishing is refused)
         for county in ("610828", "360734"):
-            PublicationSettings.objects.create(county=r[county], separate_reviewer=False)
+            PublicationSettings.objects.create(
+                county=r[county], separate_reviewer=False, supervision_phone="0912-7212345"
+            )
 
         def station(code, region, tier, unit):
             return Station.objects.create(

@@ -1,12 +1,13 @@
 """The operation log as a clerk reads it: every entry in Chinese — what kind of record, which field
 (its label, not its column name), the values before and after as the pages show them (a choice's
 label, 是/否, a time in Asia/Shanghai, an amount to the fen), the business event by name — and the
-filters a county office asks for: from, to, action, kind of record, who."""
+filters a county office asks for: from, to, action, kind of record, the record itself (by its name
+or code, or exactly, from an entry's link), who."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -20,18 +21,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cunzhan.core import dates
+from cunzhan.core.audit import EVENTS
 from cunzhan.core.money import format_money
 
-# The business events apps write with cunzhan.core.audit.log_event, by their code
-EVENTS = {
-    "ledger_export": gettext_lazy("导出台账"),
-    "import": gettext_lazy("批量导入台账"),
-    "station import": gettext_lazy("批量导入服务站"),
-    "attendance_import": gettext_lazy("导入出勤表"),
-    "correction": gettext_lazy("更正"),
-    "unlock": gettext_lazy("解除锁定"),
-    "adhoc_request_create": gettext_lazy("发起报表要求"),
-}
 ACTIONS = {
     str(LogEntry.Action.CREATE): gettext_lazy("新增"),
     str(LogEntry.Action.UPDATE): gettext_lazy("修改"),
@@ -65,6 +57,8 @@ class LogFilter:
     end: date | None = None
     action: str = ""  # "0".."3" (LogEntry.Action)
     kind: int | None = None  # a content type id
+    record: str = ""  # the record concerned: words of its name or code (as the entry names it)
+    record_id: str = ""  # or exactly: its primary key, with ``kind``
 
     @classmethod
     def from_query(cls, query: Any) -> LogFilter:
@@ -75,6 +69,8 @@ class LogFilter:
             end=_date(query.get("to", "")),
             action=query.get("action", "") if query.get("action", "") in ACTIONS else "",
             kind=int(kind) if kind.isdigit() else None,
+            record=query.get("record", "").strip()[:100],
+            record_id=query.get("id", "").strip()[:64] if kind.isdigit() else "",
         )
 
     def apply(self, entries: QuerySet[LogEntry]) -> QuerySet[LogEntry]:
@@ -90,6 +86,10 @@ class LogFilter:
             entries = entries.filter(action=int(self.action))
         if self.kind:
             entries = entries.filter(content_type_id=self.kind)
+        if self.record:
+            entries = entries.filter(object_repr__icontains=self.record)
+        if self.record_id:
+            entries = entries.filter(object_pk=self.record_id)
         return entries
 
     def query(self) -> str:
@@ -102,8 +102,14 @@ class LogFilter:
             "to": self.end.isoformat() if self.end else "",
             "action": self.action,
             "kind": str(self.kind or ""),
+            "record": self.record,
+            "id": self.record_id,
         }
         return urlencode({k: v for k, v in pairs.items() if v})
+
+    def widened(self) -> str:
+        """The same filter for every record of the kind (the query string), once one record is shown."""
+        return replace(self, record_id="").query()
 
 
 def _date(text: str) -> date | None:

@@ -61,6 +61,7 @@ def publish_confirm(request, pk: int):
             "counts": Counter(r.status for r in results),
             "publicity_end": today + timedelta(days=rules.publicity_days),
             "same_clerk": rules.separate_reviewer and assessment.computed_by_id == user.pk,
+            "no_phone": str(services.NO_SUPERVISION_PHONE) if not rules.supervision_phone.strip() else None,
             "can_publish": assessment.status == Status.REVIEW,
         },
     )

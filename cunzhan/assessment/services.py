@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from cunzhan.accounts.models import User
 from cunzhan.assessment import changes
@@ -210,9 +211,15 @@ def assessment_submit_review(*, acting_user: User, assessment: Assessment) -> As
     return assessment
 
 
+NO_SUPERVISION_PHONE = _lazy(
+    "本县尚未设置监督电话，不能发布：公示须载明监督电话。请先在“考核结果发布设置”中填写监督电话。"
+)
+
+
 @transaction.atomic
 def assessment_publish(*, acting_user: User, assessment: Assessment, now: datetime | None = None) -> Assessment:
-    """Freeze the results. Refused while any station is incomplete (a rated input is missing)."""
+    """Freeze the results. Refused while any station is incomplete (a rated input is missing), and
+    while the county has no supervision phone: the public notice (公示) must say whom to call."""
     acting_user.scope.require("assessment.publish")
     _require_county(acting_user, assessment.county)
     if assessment.status != Status.REVIEW:
@@ -222,6 +229,8 @@ def assessment_publish(*, acting_user: User, assessment: Assessment, now: dateti
         raise ValidationError(
             _("本县实行四眼原则：计算考核结果的账号不能发布该结果，请由本县另一有发布权限的账号审核发布。")
         )
+    if not rules.supervision_phone.strip():  # a 公示 names whom to call (the notice, the public page)
+        raise ValidationError(NO_SUPERVISION_PHONE)
     if assessment.period == PeriodKind.ANNUAL:
         halves = {h: current_published(assessment.county, assessment.year, h) for h in ("H1", "H2")}
         unpublished = [h for h, half in halves.items() if half is None]

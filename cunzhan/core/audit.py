@@ -12,6 +12,24 @@ from auditlog.context import auditlog_value, set_actor
 from auditlog.diff import model_instance_diff
 from auditlog.models import LogEntry
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+# The business events written with :func:`log_event`, by the name stored in the entry, with the label
+# the operation log shows (cunzhan/accounts/logs.py). A name not here is refused: the log never shows
+# a code. Names already stored stay as they are (some have a space).
+EVENTS = {
+    "ledger_export": _("导出台账"),
+    "import": _("批量导入台账"),
+    "station import": _("批量导入服务站"),
+    "asset import": _("批量导入资产"),
+    "account import": _("批量导入账号"),
+    "attendance_import": _("导入出勤表"),
+    "history_import": _("导入历史记录"),
+    "correction": _("更正"),
+    "unlock": _("解除锁定"),
+    "adhoc_request_create": _("发起报表要求"),
+    "report_chase": _("催报"),
+}
 
 
 @contextlib.contextmanager
@@ -44,7 +62,10 @@ def log_updates(pairs: list[tuple[Any, Any]]) -> None:
 
 
 def log_event(*, actor: Any, obj: Any, message: str, data: dict | None = None) -> LogEntry:
-    """Log a business action that is not a plain field change (e.g. a bulk import, an unlock)."""
+    """Log a business action that is not a plain field change (e.g. a bulk import, an unlock);
+    ``message`` is the event's name, one of :data:`EVENTS`."""
+    if message not in EVENTS:
+        raise ValueError(f"an audit event without a label in cunzhan.core.audit.EVENTS: {message!r}")
     return LogEntry.objects.log_create(
         obj,
         action=LogEntry.Action.ACCESS,

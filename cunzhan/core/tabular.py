@@ -7,9 +7,11 @@ from __future__ import annotations
 import csv
 import io
 import queue
+import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from itertools import islice
 from pathlib import Path
 from typing import IO, Any
@@ -233,6 +235,18 @@ def csv_safe(value: Any) -> Any:
     return value
 
 
+# How every amount is shown in a workbook: a number (sums and sorting keep working) with thousands
+# separators and its two decimals, as the pages show it
+MONEY_FORMAT = "#,##0.00"
+# a column of amounts names them so: 金额（元）, 代购金额, 补贴（元）
+AMOUNT_HEADER = re.compile(r"金额|（元）|\(元\)")
+
+
+def money_columns(header: Sequence[str]) -> list[int]:
+    """The columns whose title names an amount of money."""
+    return [col for col, title in enumerate(header) if AMOUNT_HEADER.search(str(title))]
+
+
 def write_xlsx(
     target: IO[bytes] | str | Path,
     header: Sequence[str],
@@ -240,10 +254,13 @@ def write_xlsx(
     *,
     sheet: str = "Sheet1",
     widths: Sequence[int] | None = None,
+    money: Sequence[int] | None = None,
 ) -> None:
     """Write one sheet in constant memory: rows are streamed, never held (a cell that is None is left
     empty, as xlsxwriter writes None). A writer thread stores the rows in the sheet while this one reads
-    and builds the next ones (:func:`_write_rows`)."""
+    and builds the next ones (:func:`_write_rows`). The numbers in the ``money`` columns (by default those
+    :func:`money_columns` finds) are written as numbers in MONEY_FORMAT."""
+    money_at = set(money_columns(header) if money is None else money)
     book = workbook(
         target,
         constant_memory=True,
@@ -253,11 +270,12 @@ def write_xlsx(
     )
     ws = book.add_worksheet(sheet)
     bold = book.add_format({"bold": True, "bg_color": "#E2EFDA", "border": 1})
+    amount = book.add_format({"num_format": MONEY_FORMAT})
     for col, title in enumerate(header):
         ws.write_string(0, col, str(title), bold)
         ws.set_column(col, col, (widths[col] if widths else max(10, len(str(title)) * 2 + 2)))
     ws.freeze_panes(1, 0)
-    _write_rows(ws, rows)
+    _write_rows(ws, rows, money_at, amount)
     book.close()
 
 
@@ -266,7 +284,7 @@ WRITE_CHUNK_ROWS = 2000
 WRITE_QUEUE_CHUNKS = 4
 
 
-def _write_rows(ws: Any, rows: Iterable[Sequence[Any]]) -> None:
+def _write_rows(ws: Any, rows: Iterable[Sequence[Any]], money_at: set[int], amount: Any) -> None:
     """Write ``rows`` from the sheet's second row on. A thread writes them (plain values only: it runs no
     query and no translation) while this thread takes the next chunk from ``rows`` — typically a database
     cursor, whose waits for the server then overlap with xlsxwriter's work. An error on either side ends
@@ -281,6 +299,10 @@ def _write_rows(ws: Any, rows: Iterable[Sequence[Any]]) -> None:
             while (chunk := chunks.get()) is not None:
                 for row in chunk:
                     write_row(r, 0, row)
+                    for col in money_at:  # the row's amounts again, as numbers in the money format
+                        value = row[col] if col < len(row) else None
+                        if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
+                            ws.write_number(r, col, float(value), amount)
                     r += 1
         except BaseException as exc:  # handed to the reading thread
             failed.append(exc)

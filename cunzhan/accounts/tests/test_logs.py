@@ -1,9 +1,11 @@
 """The operation log reads Chinese: the kind of record and each field by its label, values as the
 pages show them (a choice's label, a time in Asia/Shanghai, an amount to the fen), business events by
-name; and it filters by date range, action and kind of record as well as by who."""
+name (every event the code writes has its label); and it filters by date range, action, kind of record, the
+record itself and who."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -49,3 +51,68 @@ def test_the_log_filters_by_dates_action_and_kind(world, client):
     assert "暂无记录" in client.get("/accounts/operations/?from=2000-01-01&to=2000-01-31").content.decode()
     bad = client.get("/accounts/operations/?from=yesterday&action=9&kind=x")
     assert bad.status_code == 200 and "代购台账" in bad.content.decode()  # a bad filter is no filter
+
+
+def test_every_event_written_in_the_code_has_a_chinese_label():
+    """Every log_event call in the code names its event by a literal that EVENTS labels (the log shows
+    the label, never the code: "asset import", "history_import" were shown raw)."""
+    import ast
+    from pathlib import Path
+
+    import cunzhan
+    from cunzhan.core.audit import EVENTS
+
+    used, unreadable = set(), []
+    for path in Path(cunzhan.__file__).parent.rglob("*.py"):
+        if "tests" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "log_event":
+                message = next((k.value for k in node.keywords if k.arg == "message"), None)
+                if isinstance(message, ast.Constant) and isinstance(message.value, str):
+                    used.add(message.value)
+                else:
+                    unreadable.append(f"{path}:{node.lineno}")
+    assert unreadable == []  # a name made at run time could not be checked here
+    assert {"asset import", "account import", "history_import", "report_chase"} <= used  # the scan finds them
+    assert sorted(used - set(EVENTS)) == []
+    assert all(re.search(r"[\u4e00-\u9fff]", str(label)) for label in EVENTS.values())
+
+
+def test_an_event_without_a_label_is_refused(world):
+    import pytest
+
+    from cunzhan.core.audit import log_event
+
+    with pytest.raises(ValueError, match="without a label"):
+        log_event(actor=world.county, obj=world.station_keng, message="asset_import")
+
+
+def test_the_import_events_read_by_their_names(world, client):
+    from cunzhan.core.audit import log_event
+
+    for event in ("asset import", "account import", "history_import", "report_chase"):
+        log_event(actor=world.county, obj=world.station_keng, message=event)
+    client.force_login(world.county)
+    html = client.get("/accounts/operations/").content.decode()
+    for label in ("批量导入资产", "批量导入账号", "导入历史记录", "催报"):
+        assert label in html
+    assert not re.search(r"asset import|account import|history_import|report_chase", html)
+
+
+def test_the_log_filters_by_the_record_concerned(world, client):
+    entry = record(world)
+    other = ledgers.entry_create(
+        acting_user=world.keeper, kind="purchase", station=world.station_keng, occurred_on=date(2025, 3, 2),
+        product_name="尿素", quantity=1, amount="80.00", platform="淘宝",
+    )  # fmt: skip
+    client.force_login(world.county)
+    kind = ContentType.objects.get_for_model(ProxyPurchase).pk
+    one = client.get(f"/accounts/operations/?kind={kind}&id={entry.pk}").content.decode()
+    assert one.count('class="list-group-item"') == 2  # created, then its amount changed
+    assert "120.00 → 99.50" in one and "只显示一条记录的日志" in one and f'href="?kind={kind}"' in one
+    listed = client.get("/accounts/operations/").content.decode()
+    assert f'href="?kind={kind}&amp;id={other.pk}"' in listed  # each entry links to its record's log
+    by_name = client.get("/accounts/operations/?record=尿素").content.decode()
+    assert by_name.count('class="list-group-item"') == 1 and "尿素" in by_name
+    assert "暂无记录" in client.get(f"/accounts/operations/?id={entry.pk}&record=没有这条").content.decode()

@@ -524,9 +524,43 @@ def test_with_the_four_eyes_rule_another_account_must_publish(county_world, clie
     page = client.get(f"/assessment/{a.pk}/publish/").content.decode()
     assert "发布后，以下内容将在公示页面向公众公开" in page and "等级：优秀 0 个，合格 2 个，不合格 0 个" in page
     assert "公示期 7 天" in page and "尚未设置监督电话" in page
+    # a county that set nothing has no supervision phone either: no 公示 without one (below)
+    assert "确认发布</button>" not in page and "公示须载明监督电话" in page
+    services.publication_settings_update(acting_user=colleague, county=county, supervision_phone="0912-7212345")
     assert client.post(f"/assessment/{a.pk}/publish/").status_code == 302
     a.refresh_from_db()
     assert a.status == Status.PUBLISHED and a.published_by == colleague
+
+
+def test_a_result_is_not_published_without_a_supervision_phone(county_world, client):
+    """A 公示 names whom to call: with no supervision phone set, publishing is refused in Chinese — by
+    the service (and so the API), and the confirmation offers no button but the way to the settings."""
+    from cunzhan.assessment.models import PublicationSettings
+
+    w = county_world
+    county = w.regions["610828"]
+    PublicationSettings.objects.filter(county=county).update(supervision_phone="  ")
+    inspect(w.station_keng, w.supervisor)
+    inspect(w.station_dian, w.supervisor)
+    a = services.assessment_compute(acting_user=w.county, county=county, year=2025, period="H1")
+    services.assessment_submit_review(acting_user=w.county, assessment=a)
+    with pytest.raises(ValidationError) as refused:
+        services.assessment_publish(acting_user=w.county, assessment=a)
+    assert refused.value.messages == [
+        "本县尚未设置监督电话，不能发布：公示须载明监督电话。请先在“考核结果发布设置”中填写监督电话。"
+    ]
+    client.force_login(w.county)
+    page = client.get(f"/assessment/{a.pk}/publish/").content.decode()
+    assert "公示须载明监督电话" in page and "确认发布</button>" not in page and 'href="/assessment/settings/"' in page
+    page = client.post(f"/assessment/{a.pk}/publish/").content.decode()
+    assert page.count("公示须载明监督电话") == 1  # said once, not as an error and a warning both
+    answer = client.post(f"/api/v1/assessments/{a.pk}/publish")
+    assert answer.status_code == 422 and "监督电话" in str(answer.json())
+    a.refresh_from_db()
+    assert a.status == Status.REVIEW and a.published_at is None
+    services.publication_settings_update(acting_user=w.county, county=county, supervision_phone="0912-7212345")
+    services.assessment_publish(acting_user=w.county, assessment=a)
+    assert a.status == Status.PUBLISHED
 
 
 def test_the_county_office_sets_how_it_publishes(county_world, client):
