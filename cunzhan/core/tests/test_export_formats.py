@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from cunzhan.assessment import services as assessment_services
 from cunzhan.assessment.tests.test_services import certify, inspect
+from cunzhan.core.money import round_money
 from cunzhan.core.tabular import MONEY_FORMAT, write_xlsx
 from cunzhan.ledgers import services as ledgers
 
@@ -40,7 +41,7 @@ def assert_amounts(cells: list, *values: D) -> None:
     assert [c.data_type for c in cells] == ["n"] * len(cells)  # numbers, not text
     assert {c.number_format for c in cells} == {MONEY_FORMAT}
     if values:
-        assert [D(str(c.value)).quantize(D("0.01")) for c in cells] == list(values)
+        assert [round_money(D(str(c.value))) for c in cells] == list(values)
 
 
 def test_the_writer_formats_the_columns_of_amounts_and_leaves_the_others():
@@ -75,7 +76,7 @@ def test_the_dashboards_tables_write_their_amounts_as_money(world, client):
     data = body(client.get("/dashboards/charts/trend.xlsx?county=610828&month=2025-03"))
     cells = column(data, "代购金额")
     assert_amounts(cells)
-    assert D("1316.50") in {D(str(c.value)).quantize(D("0.01")) for c in cells}
+    assert D("1316.50") in {round_money(D(str(c.value))) for c in cells}
 
 
 def test_the_assessment_export_writes_the_subsidy_as_money(world, client):
@@ -102,4 +103,4 @@ def test_the_printed_statistics_write_their_amounts_as_money(world, client):
     title = next(t for t in header if t and "代购" in t and "金额" in t)
     cells = column(data, title)
     assert_amounts(cells)
-    assert D("1316.50") in {D(str(c.value)).quantize(D("0.01")) for c in cells}
+    assert D("1316.50") in {round_money(D(str(c.value))) for c in cells}
