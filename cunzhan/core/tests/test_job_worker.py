@@ -65,7 +65,10 @@ def _stop(child: subprocess.Popen) -> None:
     child.stdout.close()
 
 
-@pytest.mark.skipif(connection.vendor == "postgresql", reason="its worker processes share an SQLite file the test makes; the PostgreSQL pass would run the very same test again")
+@pytest.mark.skipif(
+    connection.vendor == "postgresql",
+    reason="its worker processes share an SQLite file the test makes: the PostgreSQL pass would run it again as is",
+)
 def test_a_worker_killed_mid_job_leaves_nothing_half_done_and_the_job_is_done_once_by_the_next(tmp_path):
     database = tmp_path / "jobs.sqlite3"
     env = {
