@@ -15,7 +15,12 @@ class MoneyField(forms.DecimalField):
 
     def to_python(self, value: Any) -> Decimal | None:
         number = super().to_python(value)
-        return None if number is None else round_money(number)
+        if number is None:
+            return None
+        try:
+            return round_money(number)
+        except ArithmeticError:  # too large to hold to the fen (1e30): the field's max_digits refuses it
+            return number
 
 
 def apply_validation_error(form: forms.Form, exc: ValidationError, *, default_field: str | None = None) -> None:

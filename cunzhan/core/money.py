@@ -57,7 +57,12 @@ def round_entered(value: object) -> object:
         number = as_decimal(value.strip() if isinstance(value, str) else value)
     except ArithmeticError:  # decimal.InvalidOperation: not a number
         return value
-    return round_money(number) if number.is_finite() else value
+    if not number.is_finite():
+        return value
+    try:
+        return round_money(number)
+    except ArithmeticError:  # too large to hold to the fen (1e308): the field's own check refuses it
+        return value
 
 
 # -- as people read them: every amount a page, an export or a printout shows goes through these -------

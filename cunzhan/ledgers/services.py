@@ -166,6 +166,10 @@ def _decimal_of(field: str, model_field: DecimalField, value: Any, *, amount: bo
     if not number.is_finite():
         raise ValidationError({field: _("请填写数字。")})
     places = model_field.decimal_places
+    if number and number.adjusted() >= model_field.max_digits - places:  # more whole digits than the column holds
+        raise ValidationError(
+            {field: _("%(label)s数值过大（%(value)s）。") % {"label": model_field.verbose_name, "value": value}}
+        )
     if amount:
         return round_money(number)
     if has_more_places(number, places):

@@ -142,3 +142,30 @@ def test_a_sales_amount_with_more_places_is_rounded_half_up(world, client, activ
     report = ActivityReport.objects.get()
     assert page.status_code == 302 and (report.orders, str(report.sales_amount)) == (2, kept)  # the page's own
     assert send(client, "put", path, {"orders": 1, "sales_amount": "abc"}).status_code == 422
+
+
+@pytest.mark.parametrize("huge", [1.7976931348623157e308, "1e30", "-1e308"])
+def test_a_sales_amount_too_large_to_hold_to_the_fen_is_refused_not_a_server_error(world, client, activity, huge):
+    """The API fuzzing sent 1.8e308: rounding it to the fen overflowed Decimal's precision (a 500)."""
+    client.force_login(world.keeper)
+    path = f"/api/v1/activities/marketing/{activity.pk}/stations/JX-0001/report"
+    answer = send(client, "put", path, {"orders": 1, "sales_amount": huge})
+    assert answer.status_code == 422
+    assert not ActivityReport.objects.exists()
+    ledger = client.post(
+        "/api/v1/ledgers/purchase",
+        {"station": "JX-0001", "occurred_on": "2026-03-02", "product_name": "化肥", "quantity": "1",
+         "amount": huge, "platform": "淘宝"},
+        "application/json",
+    )  # fmt: skip
+    assert ledger.status_code == 422
+    page = client.post(
+        f"/activities/marketing/{activity.pk}/JX-0001/report/", {"orders": 1, "sales_amount": huge}, follow=True
+    )
+    assert page.status_code == 200 and not ActivityReport.objects.exists()  # back to the activity, told why
+    entry = client.post(
+        "/ledgers/purchase/new/",
+        {"s-station": world.station_keng.pk, "occurred_on": "2026-03-02", "product_name": "化肥", "quantity": "1",
+         "amount": huge, "platform": "淘宝"},
+    )  # fmt: skip
+    assert entry.status_code == 200 and "不超过 14 个数字" in entry.content.decode()  # the form refuses it
