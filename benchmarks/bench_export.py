@@ -26,6 +26,7 @@ import statistics
 import sys
 import tempfile
 import time
+from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,12 +76,19 @@ def main() -> None:
     assert len(cells) == args.rows
     folder = Path(tempfile.mkdtemp(prefix="bench_export_"))
 
+    money_at = sorted(tabular.money_columns(header))
+
     def floor() -> None:
+        # the same cells, amounts as numbers in the money format as the export writes them (issue 21)
         book = tabular.workbook(str(folder / "floor.xlsx"), constant_memory=True, in_memory=False)
+        amount = book.add_format({"num_format": tabular.MONEY_FORMAT})
         ws = book.add_worksheet(spec.label)
         ws.write_row(0, 0, header)
         for r, row in enumerate(cells, start=1):
             ws.write_row(r, 0, row)
+            for col in money_at:
+                if row[col] is not None:
+                    ws.write_number(r, col, float(row[col]), amount)
         book.close()
 
     def export() -> None:
@@ -89,9 +97,12 @@ def main() -> None:
 
     threaded = tabular._write_rows
 
-    def serial_rows(ws, rows) -> None:
+    def serial_rows(ws, rows, money_at, amount) -> None:
         for r, row in enumerate(rows, start=1):
             ws.write_row(r, 0, row)
+            for col in money_at:
+                if isinstance(row[col], Decimal | int | float):
+                    ws.write_number(r, col, float(row[col]), amount)
 
     def export_serial() -> None:
         tabular._write_rows = serial_rows
